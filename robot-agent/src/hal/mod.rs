@@ -1,0 +1,98 @@
+//! The hardware layer: one trait per kind of part, two backends.
+//!
+//! `sim/` simulates a RaspTank on a floor map; `rasptank/` drives the real one. The runtime only
+//! sees [`Hardware`], a bundle of these parts, so behaviours and safety code are the same on both.
+
+use std::time::Instant;
+
+use fleet_protocol::{Backend, Capability, Joint, LineReading, LineSensor, MotorOutput, Pose, ServoAngles};
+use thiserror::Error;
+use tokio::sync::broadcast;
+
+pub mod rasptank;
+pub mod sim;
+
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum HalError {
+    #[error("{what} {value} out of range {min}..{max}")]
+    OutOfRange {
+        what: String,
+        value: f32,
+        min: f32,
+        max: f32,
+    },
+    #[error("{0} is not fitted on this robot")]
+    Unsupported(String),
+    #[error("GPIO error: {0}")]
+    Gpio(String),
+    #[error("I2C error: {0}")]
+    I2c(String),
+}
+
+/// An RGB colour for the LEDs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Rgb {
+    pub r: u8,
+    pub g: u8,
+    pub b: u8,
+}
+
+/// The two track motors. `set` takes -1.0..=1.0 per track; 0 stops (brake or coast, per backend).
+pub trait Motors: Send {
+    fn set(&mut self, output: MotorOutput) -> Result<(), HalError>;
+    /// The output last applied.
+    fn output(&self) -> MotorOutput;
+    fn stop(&mut self) -> Result<(), HalError> {
+        self.set(MotorOutput::default())
+    }
+}
+
+/// The servo joints (camera tilt, arm). Refuses angles outside the joint's configured limits.
+pub trait Servos: Send {
+    fn set_angle(&mut self, joint: Joint, degrees: f32) -> Result<(), HalError>;
+    fn angles(&self) -> ServoAngles;
+}
+
+/// The LED strip.
+pub trait Leds: Send {
+    fn set_all(&mut self, color: Rgb) -> Result<(), HalError>;
+}
+
+/// One level change of one line sensor, as an edge interrupt reports it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LineEdge {
+    pub sensor: LineSensor,
+    pub on_line: bool,
+    /// All three sensors just after the edge.
+    pub reading: LineReading,
+    pub at: Instant,
+}
+
+/// The three line-tracking sensors. `read` returns the level kept up to date by edges (no bus
+/// access); `edges` subscribes to every future edge.
+pub trait LineSensors: Send {
+    fn read(&self) -> LineReading;
+    fn edges(&self) -> broadcast::Receiver<LineEdge>;
+}
+
+/// Where the robot is; only the simulator knows.
+pub trait PoseSensor: Send {
+    fn pose(&self) -> Pose;
+}
+
+/// What the agent announces in its birth message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HardwareInfo {
+    pub backend: Backend,
+    pub capabilities: Vec<Capability>,
+}
+
+/// A whole robot's hardware, as the runtime sees it.
+pub struct Hardware {
+    pub info: HardwareInfo,
+    pub motors: Box<dyn Motors>,
+    pub servos: Box<dyn Servos>,
+    pub leds: Box<dyn Leds>,
+    pub line: Box<dyn LineSensors>,
+    pub pose: Option<Box<dyn PoseSensor>>,
+}

@@ -1,0 +1,1 @@
+//! Real Adeept RaspTank backend (work in progress).

@@ -1,0 +1,1 @@
+//! Simulated RaspTank (work in progress).
