@@ -1,0 +1,347 @@
+//! The fleet supervisor: one [`RobotActor`] per robot id, created on the first message of any
+//! kind (the fleet never relies on a retained snapshot to learn its robots), restarted from
+//! its last state when it crashes; answers queries and sends commands with one outcome each.
+
+use std::collections::HashMap;
+
+use actix::prelude::*;
+use fleet_protocol::{Command, CommandId, CommandKind, RobotId};
+use serde::Serialize;
+use tokio::sync::{broadcast, oneshot};
+use tracing::{error, info, warn};
+
+use super::messages::{
+    BroadcastOutcome, CommandOutcome, FleetChange, Incoming, Liveness, RobotView,
+};
+use super::robot::{Dispatch, ExpectAck, GetView, RobotActor, RobotExited};
+use super::seams::FleetWiring;
+use crate::recorder::now_ms;
+
+/// Every robot, sorted by id.
+#[derive(Debug, Message)]
+#[rtype(result = "Vec<RobotView>")]
+pub struct ListRobots;
+
+#[derive(Debug, Message)]
+#[rtype(result = "Option<RobotView>")]
+pub struct GetRobot(pub RobotId);
+
+#[derive(Debug, Message)]
+#[rtype(result = "FleetStats")]
+pub struct GetFleetStats;
+
+/// Sends one command to one robot; answers once the robot acked, refused, or timed out.
+#[derive(Debug, Message)]
+#[rtype(result = "CommandOutcome")]
+pub struct SendCommand {
+    pub robot: RobotId,
+    pub kind: CommandKind,
+}
+
+/// Publishes one command on `fleet/cmd` (stop-all, estop) and collects each robot's ack.
+#[derive(Debug, Message)]
+#[rtype(result = "BroadcastOutcome")]
+pub struct BroadcastCommand {
+    pub kind: CommandKind,
+}
+
+/// A receiver of [`FleetChange`]s from now on (for a live view).
+#[derive(Debug, Message)]
+#[rtype(result = "broadcast::Receiver<FleetChange>")]
+pub struct SubscribeChanges;
+
+/// Test-only: make one robot's actor panic.
+#[cfg(test)]
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub(crate) struct PanicRobot(pub RobotId);
+
+/// Fleet-wide counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FleetStats {
+    pub robots: usize,
+    pub online: usize,
+    pub stale: usize,
+    pub offline: usize,
+    /// Messages routed to robot actors since start.
+    pub routed: u64,
+    /// Robot actors restarted after a crash since start.
+    pub restarts: u64,
+}
+
+struct RobotEntry {
+    addr: Addr<RobotActor>,
+    generation: u64,
+}
+
+pub struct FleetActor {
+    wiring: FleetWiring,
+    robots: HashMap<RobotId, RobotEntry>,
+    /// States saved before this orchestrator started, to start those robots from.
+    known: Vec<RobotView>,
+    next_generation: u64,
+    /// Command ids are `{prefix}-{seq}`; the prefix (start time) keeps them unique across
+    /// restarts of the orchestrator, so a late ack never matches a newer command.
+    id_prefix: String,
+    next_seq: u64,
+    routed: u64,
+    restarts: u64,
+    stopping: bool,
+}
+
+impl FleetActor {
+    pub fn new(wiring: FleetWiring) -> Self {
+        Self {
+            wiring,
+            robots: HashMap::new(),
+            known: Vec::new(),
+            next_generation: 0,
+            id_prefix: format!("o{:x}", now_ms()),
+            next_seq: 0,
+            routed: 0,
+            restarts: 0,
+            stopping: false,
+        }
+    }
+
+    /// Robots known from the store (last run): listed from the start, in their saved state.
+    pub fn with_known_robots(mut self, views: impl IntoIterator<Item = RobotView>) -> Self {
+        self.known.extend(views);
+        self
+    }
+
+    fn spawn_robot(&mut self, view: RobotView, ctx: &mut Context<Self>) -> Addr<RobotActor> {
+        self.next_generation += 1;
+        let generation = self.next_generation;
+        let id = view.id.clone();
+        let addr = RobotActor::new(
+            view,
+            generation,
+            self.wiring.clone(),
+            ctx.address().recipient(),
+        )
+        .start();
+        self.robots.insert(
+            id,
+            RobotEntry {
+                addr: addr.clone(),
+                generation,
+            },
+        );
+        addr
+    }
+
+    fn robot(&mut self, id: &RobotId, ctx: &mut Context<Self>) -> Addr<RobotActor> {
+        if let Some(entry) = self.robots.get(id) {
+            return entry.addr.clone();
+        }
+        info!(robot = %id, "new robot");
+        let _ = self
+            .wiring
+            .changes
+            .send(FleetChange::RobotAdded { robot: id.clone() });
+        self.spawn_robot(RobotView::unknown(id.clone()), ctx)
+    }
+
+    fn next_command_id(&mut self) -> CommandId {
+        self.next_seq += 1;
+        let raw = format!("{}-{}", self.id_prefix, self.next_seq);
+        // The prefix is hex and the suffix digits: always a valid id.
+        CommandId::parse(&raw).expect("generated command ids are valid")
+    }
+
+    fn addrs(&self) -> Vec<Addr<RobotActor>> {
+        self.robots.values().map(|e| e.addr.clone()).collect()
+    }
+}
+
+/// Asks each robot for its view; a robot restarting right now is left out of this answer.
+async fn collect_views(addrs: Vec<Addr<RobotActor>>) -> Vec<RobotView> {
+    let mut views = Vec::with_capacity(addrs.len());
+    for addr in addrs {
+        if let Ok(view) = addr.send(GetView).await {
+            views.push(view);
+        }
+    }
+    views.sort_by(|a, b| a.id.cmp(&b.id));
+    views
+}
+
+impl Actor for FleetActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        for view in std::mem::take(&mut self.known) {
+            if !self.robots.contains_key(&view.id) {
+                self.spawn_robot(view, ctx);
+            }
+        }
+    }
+
+    fn stopping(&mut self, _: &mut Self::Context) -> Running {
+        self.stopping = true;
+        Running::Stop
+    }
+}
+
+impl Handler<Incoming> for FleetActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Incoming, ctx: &mut Context<Self>) {
+        self.routed += 1;
+        // do_send: the link must never wait on a robot; a robot mailbox is drained in order.
+        self.robot(&msg.robot, ctx).do_send(msg);
+    }
+}
+
+impl Handler<RobotExited> for FleetActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: RobotExited, ctx: &mut Context<Self>) {
+        let current = self
+            .robots
+            .get(&msg.robot)
+            .is_some_and(|e| e.generation == msg.generation);
+        if self.stopping || !current {
+            return;
+        }
+        if !msg.panicked {
+            // Robot actors only stop on a crash or at shutdown; this is shutdown.
+            info!(robot = %msg.robot, "robot actor stopped");
+            return;
+        }
+        self.restarts += 1;
+        let mut view = msg.view;
+        view.restarts += 1;
+        view.pending_commands = 0;
+        error!(robot = %view.id, restarts = view.restarts, state = view.state.as_str(),
+            "robot actor crashed; restarting it from its last state");
+        let _ = self.wiring.changes.send(FleetChange::RobotRestarted {
+            robot: view.id.clone(),
+            restarts: view.restarts,
+        });
+        self.spawn_robot(view, ctx);
+    }
+}
+
+impl Handler<ListRobots> for FleetActor {
+    type Result = ResponseFuture<Vec<RobotView>>;
+
+    fn handle(&mut self, _: ListRobots, _: &mut Context<Self>) -> Self::Result {
+        Box::pin(collect_views(self.addrs()))
+    }
+}
+
+impl Handler<GetRobot> for FleetActor {
+    type Result = ResponseFuture<Option<RobotView>>;
+
+    fn handle(&mut self, msg: GetRobot, _: &mut Context<Self>) -> Self::Result {
+        let addr = self.robots.get(&msg.0).map(|e| e.addr.clone());
+        Box::pin(async move {
+            match addr {
+                Some(addr) => addr.send(GetView).await.ok(),
+                None => None,
+            }
+        })
+    }
+}
+
+impl Handler<GetFleetStats> for FleetActor {
+    type Result = ResponseFuture<FleetStats>;
+
+    fn handle(&mut self, _: GetFleetStats, _: &mut Context<Self>) -> Self::Result {
+        let (routed, restarts, robots) = (self.routed, self.restarts, self.robots.len());
+        let addrs = self.addrs();
+        Box::pin(async move {
+            let views = collect_views(addrs).await;
+            let count = |s: Liveness| views.iter().filter(|v| v.state == s).count();
+            FleetStats {
+                robots,
+                online: count(Liveness::Online),
+                stale: count(Liveness::Stale),
+                offline: count(Liveness::Offline),
+                routed,
+                restarts,
+            }
+        })
+    }
+}
+
+impl Handler<SendCommand> for FleetActor {
+    // Not AtomicResponse: waiting here must not block the fleet's mailbox (acks come through it).
+    type Result = ResponseActFuture<Self, CommandOutcome>;
+
+    fn handle(&mut self, msg: SendCommand, _: &mut Context<Self>) -> Self::Result {
+        let Some(entry) = self.robots.get(&msg.robot) else {
+            return Box::pin(fut::ready(CommandOutcome::UnknownRobot));
+        };
+        let addr = entry.addr.clone();
+        let command = Command::new(self.next_command_id(), msg.kind);
+        let (reply, answer) = oneshot::channel();
+        addr.do_send(Dispatch { command, reply });
+        Box::pin(fut::wrap_future(async move {
+            answer.await.unwrap_or_else(|_| CommandOutcome::Failed {
+                reason: "the robot's actor stopped before answering".into(),
+            })
+        }))
+    }
+}
+
+impl Handler<BroadcastCommand> for FleetActor {
+    type Result = ResponseActFuture<Self, BroadcastOutcome>;
+
+    fn handle(&mut self, msg: BroadcastCommand, _: &mut Context<Self>) -> Self::Result {
+        let command = Command::new(self.next_command_id(), msg.kind);
+        let mut answers = Vec::with_capacity(self.robots.len());
+        for (id, entry) in &self.robots {
+            let (reply, answer) = oneshot::channel();
+            // Queued before the publish below, so each robot knows the id before any ack.
+            entry.addr.do_send(ExpectAck {
+                cmd_id: command.id.clone(),
+                reply,
+            });
+            answers.push((id.clone(), answer));
+        }
+        let sent = self.wiring.commands.broadcast(&command);
+        if let Err(e) = &sent {
+            // The robots' pending entries expire on their own after the ack timeout.
+            warn!(cmd = %command.id, error = %e, "broadcast command not sent");
+        }
+        let cmd_id = command.id;
+        Box::pin(fut::wrap_future(async move {
+            let mut outcomes = Vec::with_capacity(answers.len());
+            for (id, answer) in answers {
+                let outcome = match &sent {
+                    Err(e) => CommandOutcome::Failed {
+                        reason: e.to_string(),
+                    },
+                    Ok(()) => answer.await.unwrap_or_else(|_| CommandOutcome::Failed {
+                        reason: "the robot's actor stopped before answering".into(),
+                    }),
+                };
+                outcomes.push((id, outcome));
+            }
+            outcomes.sort_by(|a, b| a.0.cmp(&b.0));
+            BroadcastOutcome { cmd_id, outcomes }
+        }))
+    }
+}
+
+impl Handler<SubscribeChanges> for FleetActor {
+    type Result = MessageResult<SubscribeChanges>;
+
+    fn handle(&mut self, _: SubscribeChanges, _: &mut Context<Self>) -> Self::Result {
+        MessageResult(self.wiring.changes.subscribe())
+    }
+}
+
+#[cfg(test)]
+impl Handler<PanicRobot> for FleetActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: PanicRobot, _: &mut Context<Self>) {
+        if let Some(entry) = self.robots.get(&msg.0) {
+            entry.addr.do_send(super::robot::Panic);
+        }
+    }
+}

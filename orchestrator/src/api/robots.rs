@@ -1,0 +1,88 @@
+//! `GET /api/robots`, `GET /api/robots/{id}`, `POST /api/robots/{id}/commands`.
+
+use actix_web::{HttpResponse, get, post, web};
+use fleet_protocol::{CommandKind, RobotId};
+use serde_json::json;
+
+use super::{ApiError, AppState};
+use crate::actors::{CommandOutcome, GetRobot, ListRobots, SendCommand};
+
+/// Parses a robot id from the path, refusing hostile ids with the reason.
+pub(super) fn robot_id(raw: &str) -> Result<RobotId, ApiError> {
+    RobotId::parse(raw).map_err(|e| ApiError::BadRequest(format!("bad robot id: {e}")))
+}
+
+#[get("/robots")]
+pub(super) async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let robots = state.fleet.send(ListRobots).await?;
+    Ok(HttpResponse::Ok().json(robots))
+}
+
+#[get("/robots/{id}")]
+pub(super) async fn one(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = robot_id(&id)?;
+    match state.fleet.send(GetRobot(id.clone())).await? {
+        Some(view) => Ok(HttpResponse::Ok().json(view)),
+        None => Err(ApiError::NotFound(format!("no robot {id} has been seen"))),
+    }
+}
+
+/// Sends one command and answers with its one outcome: 200 acked, 422 refused by the robot,
+/// 504 no ack in time, 409 offline, 404 unknown robot, 503 could not be sent.
+#[post("/robots/{id}/commands")]
+pub(super) async fn command(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    kind: web::Json<CommandKind>,
+) -> Result<HttpResponse, ApiError> {
+    let robot = robot_id(&id)?;
+    let kind = kind.into_inner();
+    kind.validate()
+        .map_err(|e| ApiError::BadRequest(format!("invalid command: {e}")))?;
+    let outcome = state
+        .fleet
+        .send(SendCommand {
+            robot: robot.clone(),
+            kind,
+        })
+        .await?;
+    Ok(outcome_response(&robot, &outcome))
+}
+
+pub(super) fn outcome_response(robot: &RobotId, outcome: &CommandOutcome) -> HttpResponse {
+    use actix_web::http::StatusCode;
+    let (status, error) = match outcome {
+        CommandOutcome::Acked(_) => (StatusCode::OK, None),
+        CommandOutcome::Rejected { message, .. } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(format!("robot {robot} refused: {message}")),
+        ),
+        CommandOutcome::TimedOut => (
+            StatusCode::GATEWAY_TIMEOUT,
+            Some(format!("robot {robot} did not acknowledge in time")),
+        ),
+        CommandOutcome::RobotOffline => (
+            StatusCode::CONFLICT,
+            Some(format!("robot {robot} is offline")),
+        ),
+        CommandOutcome::UnknownRobot => (
+            StatusCode::NOT_FOUND,
+            Some(format!("no robot {robot} has been seen")),
+        ),
+        CommandOutcome::Failed { reason } => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some(format!("command to {robot} failed: {reason}")),
+        ),
+    };
+    let mut body = serde_json::to_value(outcome).unwrap_or_else(|_| json!({}));
+    if let Some(obj) = body.as_object_mut() {
+        obj.insert("robot".into(), json!(robot));
+        if let Some(error) = error {
+            obj.insert("error".into(), json!(error));
+        }
+    }
+    HttpResponse::build(status).json(body)
+}

@@ -1,0 +1,110 @@
+//! `GET /api/sessions`, `POST /api/sessions` (start, stopping the running one),
+//! `POST /api/sessions/stop`.
+
+use actix_web::{HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+
+use super::{ApiError, AppState};
+use crate::store::{RecordFilter, Session, SessionId};
+
+/// Longest accepted session name, in characters.
+const MAX_NAME_CHARS: usize = 200;
+
+#[derive(Debug, Serialize)]
+struct SessionView {
+    id: i64,
+    name: String,
+    started_at_ms: i64,
+    stopped_at_ms: Option<i64>,
+    running: bool,
+    /// Records stored for the session so far.
+    records: u64,
+    /// Records the recorder had to drop during it (non-zero: the recording has gaps).
+    dropped: i64,
+}
+
+async fn view(state: &AppState, s: Session) -> Result<SessionView, ApiError> {
+    let filter = RecordFilter {
+        session: Some(s.id),
+        ..RecordFilter::default()
+    };
+    let records = state
+        .store
+        .count_records(&filter)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(SessionView {
+        id: s.id.0,
+        running: s.is_running(),
+        name: s.name,
+        started_at_ms: s.started_at_ms,
+        stopped_at_ms: s.stopped_at_ms,
+        records,
+        dropped: s.dropped,
+    })
+}
+
+#[get("/sessions")]
+pub(super) async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let sessions = state
+        .store
+        .list_sessions()
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut views = Vec::with_capacity(sessions.len());
+    for s in sessions {
+        views.push(view(&state, s).await?);
+    }
+    Ok(HttpResponse::Ok().json(views))
+}
+
+#[derive(Debug, Deserialize)]
+struct StartSession {
+    name: String,
+}
+
+#[post("/sessions")]
+pub(super) async fn start(
+    state: web::Data<AppState>,
+    body: web::Json<StartSession>,
+) -> Result<HttpResponse, ApiError> {
+    let name = body.name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        return Err(ApiError::BadRequest(format!(
+            "a session name must have 1..{MAX_NAME_CHARS} characters"
+        )));
+    }
+    let id = state
+        .recorder
+        .start_session(name)
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    let session = get_session(&state, id).await?;
+    Ok(HttpResponse::Created().json(view(&state, session).await?))
+}
+
+#[post("/sessions/stop")]
+pub(super) async fn stop(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let running = state
+        .store
+        .running_session()
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .ok_or_else(|| ApiError::Conflict("no session is running".into()))?;
+    state
+        .recorder
+        .stop_session()
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    let session = get_session(&state, running.id).await?;
+    Ok(HttpResponse::Ok().json(view(&state, session).await?))
+}
+
+async fn get_session(state: &AppState, id: SessionId) -> Result<Session, ApiError> {
+    state
+        .store
+        .get_session(id)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .ok_or_else(|| ApiError::Internal(format!("session {id} vanished")))
+}

@@ -1,0 +1,77 @@
+//! A small blocking client of the orchestrator's HTTP API, used by the CLI subcommands.
+
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+pub struct ApiClient {
+    base: String,
+    agent: ureq::Agent,
+}
+
+impl ApiClient {
+    pub fn new(base: &str) -> Self {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .into();
+        Self {
+            base: base.trim_end_matches('/').to_owned(),
+            agent,
+        }
+    }
+
+    pub fn get<T: DeserializeOwned>(&self, path: &str) -> anyhow::Result<T> {
+        let url = format!("{}{path}", self.base);
+        let response = self
+            .agent
+            .get(&url)
+            .call()
+            .with_context(|| self.unreachable(&url))?;
+        decode(&url, response)
+    }
+
+    pub fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> anyhow::Result<T> {
+        let url = format!("{}{path}", self.base);
+        let response = self
+            .agent
+            .post(&url)
+            .send_json(body)
+            .with_context(|| self.unreachable(&url))?;
+        decode(&url, response)
+    }
+
+    fn unreachable(&self, url: &str) -> String {
+        format!(
+            "cannot reach the orchestrator at {url}; is `orchestrator serve` running? (set --api or ORCHESTRATOR_API)"
+        )
+    }
+}
+
+/// Turns a response into `T`, or into an error carrying the API's own `{"error": ...}` message.
+fn decode<T: DeserializeOwned>(
+    url: &str,
+    mut response: ureq::http::Response<ureq::Body>,
+) -> anyhow::Result<T> {
+    let status = response.status();
+    let body: Value = response
+        .body_mut()
+        .read_json()
+        .with_context(|| format!("{url} answered {status} with a body that is not JSON"))?;
+    if !status.is_success() {
+        let message = body
+            .get("error")
+            .and_then(Value::as_str)
+            .unwrap_or("no error message");
+        bail!("{message} (HTTP {})", status.as_u16());
+    }
+    serde_json::from_value(body).with_context(|| format!("unexpected answer from {url}"))
+}

@@ -1,0 +1,54 @@
+//! Typed settings for `orchestrator serve`, built from the command line (and its env vars).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use crate::broker::{BrokerEndpoint, EndpointError};
+use crate::cli::ServeArgs;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where the HTTP API and dashboard listen (port 0: any free port).
+    pub http: SocketAddr,
+    pub broker: BrokerEndpoint,
+    /// The SQLite file sessions are recorded in.
+    pub db: PathBuf,
+    /// Simulated robots to start in this process.
+    pub sim: usize,
+    pub sim_map: Option<PathBuf>,
+    /// The session recorded from startup.
+    pub session: String,
+}
+
+impl Settings {
+    pub fn from_args(args: &ServeArgs) -> Result<Self, EndpointError> {
+        let broker = match &args.broker {
+            Some(url) => BrokerEndpoint::external(url)?,
+            None => BrokerEndpoint::Embedded {
+                bind: args.mqtt_listen,
+            },
+        };
+        Ok(Self {
+            http: args.http,
+            broker,
+            db: args.db.clone(),
+            sim: args.sim,
+            sim_map: args.sim_map.clone(),
+            session: args.session.clone(),
+        })
+    }
+
+    /// Settings for tests: everything on free loopback ports, the database at `db`.
+    pub fn for_test(db: PathBuf) -> Self {
+        Self {
+            http: ([127, 0, 0, 1], 0).into(),
+            broker: BrokerEndpoint::Embedded {
+                bind: ([127, 0, 0, 1], 0).into(),
+            },
+            db,
+            sim: 0,
+            sim_map: None,
+            session: "test".to_owned(),
+        }
+    }
+}

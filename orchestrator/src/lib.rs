@@ -1,0 +1,14 @@
+//! The fleet orchestrator: supervises every robot over MQTT, records sessions in SQLite and
+//! serves the HTTP API, the dashboard and the CLI's requests.
+
+pub mod actors;
+pub mod api;
+pub mod broker;
+pub mod cli;
+pub mod configuration;
+pub mod mqtt;
+pub mod recorder;
+pub mod sim;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

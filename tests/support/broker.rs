@@ -1,0 +1,116 @@
+//! A real Mosquitto on a free loopback port, with a throwaway config; killed when dropped.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use robot_agent::runtime::BrokerConfig;
+
+use crate::wait_until;
+
+const MOSQUITTO: &str = "/usr/sbin/mosquitto";
+
+pub struct Broker {
+    port: u16,
+    config: PathBuf,
+    child: Option<Child>,
+    _dir: tempfile::TempDir,
+}
+
+impl Broker {
+    /// Starts Mosquitto and waits until it accepts connections.
+    pub async fn start() -> Broker {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = free_port();
+        let config = dir.path().join("mosquitto.conf");
+        // No persistence: a restarted broker has forgotten every retained message, so a
+        // status seen after a restart was published again.
+        let text = format!(
+            "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n"
+        );
+        std::fs::write(&config, text).expect("write mosquitto.conf");
+        let mut broker = Broker {
+            port,
+            config,
+            child: None,
+            _dir: dir,
+        };
+        broker.launch().await;
+        broker
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn config(&self) -> BrokerConfig {
+        BrokerConfig {
+            host: "127.0.0.1".into(),
+            port: self.port,
+            credentials: None,
+        }
+    }
+
+    /// Kills the broker (as a crash would) and waits for the process to end.
+    pub async fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let port = self.port;
+        wait_until(Duration::from_secs(5), "the broker port to close", || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_err()
+        })
+        .await;
+    }
+
+    /// Starts the broker again on the same port.
+    pub async fn restart(&mut self) {
+        self.kill().await;
+        self.launch().await;
+    }
+
+    async fn launch(&mut self) {
+        let verbose = std::env::var_os("TEST_LOG").is_some();
+        let output = || {
+            if verbose {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            }
+        };
+        let child = Command::new(MOSQUITTO)
+            .arg("-c")
+            .arg(&self.config)
+            .stdout(output())
+            .stderr(output())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {MOSQUITTO} (apt install mosquitto): {e}"));
+        self.child = Some(child);
+        let port = self.port;
+        wait_until(
+            Duration::from_secs(10),
+            "mosquitto to accept connections",
+            || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(),
+        )
+        .await;
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A port nobody listens on right now (the OS picks it; the tiny race is acceptable in tests).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}

@@ -1,0 +1,121 @@
+//! Helpers for the end-to-end tests and benchmarks: a real Mosquitto ([`Broker`]), an MQTT
+//! [`Observer`], and robots (simulated or fake) running the real agent in this process.
+
+mod broker;
+mod observer;
+pub mod robot_io;
+
+use std::time::{Duration, Instant};
+
+use fleet_protocol::{Command, CommandId, CommandKind, encode};
+use robot_agent::hal::sim::{self, SimConfig, SimHandle};
+use robot_agent::runtime::fake::{FakeProbe, fake_hardware};
+use robot_agent::runtime::{Agent, AgentConfig, AgentHandle};
+
+pub use broker::Broker;
+pub use fleet_protocol::RobotId;
+pub use observer::{Observer, Received};
+
+/// Logs go to the test output only when `TEST_LOG` is set (as in zero2prod).
+pub fn init_tracing() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("debug,rumqttc=info"));
+            tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_test_writer()
+                .init();
+        }
+    });
+}
+
+/// Polls `cond` every few milliseconds; panics naming `what` if it is still false at `timeout`.
+pub async fn wait_until(timeout: Duration, what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !cond() {
+        if Instant::now() >= deadline {
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// The bytes of a command.
+pub fn command(id: &str, kind: CommandKind) -> Vec<u8> {
+    encode(&Command::new(
+        CommandId::parse(id).expect("valid command id"),
+        kind,
+    ))
+}
+
+pub fn robot_id(raw: &str) -> RobotId {
+    RobotId::parse(raw).expect("valid robot id")
+}
+
+/// A simulated robot running the real agent against `broker`.
+pub struct SimRobot {
+    pub id: RobotId,
+    pub agent: AgentHandle,
+    pub sim: SimHandle,
+}
+
+/// Starts a simulated robot and waits until its agent is connected.
+pub async fn spawn_sim_robot(
+    broker: &Broker,
+    id: &str,
+    tweak: impl FnOnce(&mut AgentConfig, &mut SimConfig),
+) -> SimRobot {
+    init_tracing();
+    let mut config = AgentConfig::new(robot_id(id), broker.config());
+    let mut sim_config = SimConfig::default();
+    tweak(&mut config, &mut sim_config);
+    let (hardware, sim) = sim::spawn(sim_config);
+    let agent = Agent::build(config, hardware)
+        .expect("valid agent config")
+        .spawn();
+    wait_until(
+        Duration::from_secs(10),
+        "the agent to connect and subscribe",
+        || agent.state().listening,
+    )
+    .await;
+    SimRobot {
+        id: robot_id(id),
+        agent,
+        sim,
+    }
+}
+
+/// A robot on the recording fake hardware (for latency measurements).
+pub struct FakeRobot {
+    pub id: RobotId,
+    pub agent: AgentHandle,
+    pub probe: FakeProbe,
+}
+
+pub async fn spawn_fake_robot(
+    broker: &Broker,
+    id: &str,
+    tweak: impl FnOnce(&mut AgentConfig),
+) -> FakeRobot {
+    init_tracing();
+    let mut config = AgentConfig::new(robot_id(id), broker.config());
+    tweak(&mut config);
+    let (hardware, probe) = fake_hardware();
+    let agent = Agent::build(config, hardware)
+        .expect("valid agent config")
+        .spawn();
+    wait_until(
+        Duration::from_secs(10),
+        "the agent to connect and subscribe",
+        || agent.state().listening,
+    )
+    .await;
+    FakeRobot {
+        id: robot_id(id),
+        agent,
+        probe,
+    }
+}
