@@ -75,7 +75,7 @@ fn telemetry(robot: &RobotId, seq: u64) -> Record {
     t.pose = Some(Pose {
         x: 1.234_567 + seq as f64 * 1e-3,
         y: 0.765_432,
-        heading: 1.570_796,
+        heading: std::f64::consts::FRAC_PI_2,
     });
     Record {
         robot: Some(robot.clone()),
@@ -238,8 +238,8 @@ fn print_table(rows: &[Row]) {
     let opt = |v: Option<f64>, f: fn(f64) -> String| v.map_or("-".to_string(), f);
     println!();
     println!(
-        "| {:<46} | {:>10} | {:>11} | {:>8} | {}",
-        "scenario", "offered/s", "persisted/s", "dropped", "notes"
+        "| {:<46} | {:>10} | {:>11} | {:>8} | notes",
+        "scenario", "offered/s", "persisted/s", "dropped"
     );
     println!(
         "|{:-<48}|{:-<12}|{:-<13}|{:-<10}|{:-<40}",

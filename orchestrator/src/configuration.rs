@@ -18,7 +18,12 @@ pub struct Settings {
     pub sim_map: Option<PathBuf>,
     /// The session recorded from startup.
     pub session: String,
+    /// The teacher's token for mutating API calls; `None`: generate a random one at startup.
+    pub teacher_token: Option<String>,
 }
+
+/// The teacher's token of [`Settings::for_test`], for tests that call mutating routes.
+pub const TEST_TEACHER_TOKEN: &str = "test-teacher-token";
 
 impl Settings {
     pub fn from_args(args: &ServeArgs) -> Result<Self, EndpointError> {
@@ -35,6 +40,7 @@ impl Settings {
             sim: args.sim,
             sim_map: args.sim_map.clone(),
             session: args.session.clone(),
+            teacher_token: args.teacher_token.clone().filter(|t| !t.trim().is_empty()),
         })
     }
 
@@ -49,6 +55,7 @@ impl Settings {
             sim: 0,
             sim_map: None,
             session: "test".to_owned(),
+            teacher_token: Some(TEST_TEACHER_TOKEN.to_owned()),
         }
     }
 }

@@ -21,7 +21,7 @@ fn main() -> anyhow::Result<()> {
         }
         command => {
             orchestrator::telemetry::init("warn");
-            run_client(&cli.api, command)
+            run_client(&cli.api, cli.token, command)
         }
     }
 }

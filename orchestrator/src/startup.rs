@@ -12,17 +12,19 @@ use anyhow::Context;
 use robot_agent::hal::sim::FloorMap;
 use tracing::{info, warn};
 
+use crate::actors::mission::MissionControl;
 use crate::actors::{FleetActor, FleetWiring, RobotView};
-use crate::api::{self, AppState};
+use crate::api::{self, Access, AppState, CourseMap};
 use crate::broker::{BrokerAddress, BrokerEndpoint, EmbeddedBroker};
 use crate::configuration::Settings;
 use crate::mqtt::MqttLink;
-use crate::recorder::{Recorder, RecorderConfig, RecorderHandle};
+use crate::recorder::{Recorder, RecorderConfig, RecorderHandle, now_ms};
 use crate::sim::SimFleet;
 use crate::store::{RobotStateSaver, Store};
 
 pub struct Application {
     http_port: u16,
+    access: Arc<Access>,
     server: Server,
     broker_address: BrokerAddress,
     parts: Parts,
@@ -46,11 +48,15 @@ impl Application {
         if let Some(s) = store.close_interrupted_session().await? {
             warn!(session = %s.id, name = %s.name, "closed a session left running by a crash");
         }
-        let recorder = Recorder::spawn(store.clone(), RecorderConfig::default()).await?;
-        recorder
-            .start_session(&settings.session)
+        // The recorder opens the startup session itself (and a fresh one after each stop), so
+        // every record belongs to a session.
+        let recorder_config = RecorderConfig {
+            idle_session_name: settings.session.clone(),
+            ..RecorderConfig::default()
+        };
+        let recorder = Recorder::spawn(store.clone(), recorder_config)
             .await
-            .context("starting the recording session")?;
+            .context("starting the recorder")?;
 
         let (broker, broker_address) = match &settings.broker {
             BrokerEndpoint::Embedded { bind } => {
@@ -78,14 +84,34 @@ impl Application {
             Arc::new(recorder.clone()),
             Arc::new(RobotStateSaver::spawn(store.clone())),
         );
+        let changes = wiring.changes.clone();
         let fleet = FleetActor::new(wiring).with_known_robots(known).start();
         link.route_to(fleet.clone().recipient());
+        let interrupted = store.fail_interrupted_missions(now_ms()).await?;
+        if interrupted > 0 {
+            warn!(
+                interrupted,
+                "failed the missions a previous run left unfinished"
+            );
+        }
+        let missions = MissionControl::new(fleet.clone(), store.clone(), changes).start();
 
+        let map = match &settings.sim_map {
+            Some(path) => FloorMap::load(path)?,
+            None => FloorMap::oval(),
+        };
+        let access = Arc::new(match &settings.teacher_token {
+            Some(token) => Access::new(token.clone()),
+            None => Access::new(Access::generate_token().context("generating a teacher token")?),
+        });
         let state = web::Data::new(AppState {
             fleet,
             recorder: recorder.clone(),
             store: store.clone(),
             link: link.counters(),
+            missions,
+            access: access.clone(),
+            map: Arc::new(CourseMap::from(&map)),
         });
         let http = HttpServer::new(move || App::new().configure(api::configure(state.clone())))
             .workers(2)
@@ -94,12 +120,16 @@ impl Application {
         let http_port = http.addrs()[0].port();
         let server = http.run();
         info!(url = %format!("http://{}:{http_port}", settings.http.ip()), "HTTP API and dashboard");
+        if settings.teacher_token.is_none() {
+            // Generated: the log is the only place the teacher can read it from.
+            info!(
+                "teacher dashboard (its token allows every command): http://{}:{http_port}/?token={}",
+                settings.http.ip(),
+                access.teacher_token()
+            );
+        }
 
         let sims = if settings.sim > 0 {
-            let map = match &settings.sim_map {
-                Some(path) => FloorMap::load(path)?,
-                None => FloorMap::oval(),
-            };
             Some(SimFleet::start(settings.sim, &broker_address, map)?)
         } else {
             None
@@ -107,6 +137,7 @@ impl Application {
 
         Ok(Self {
             http_port,
+            access,
             server,
             broker_address,
             parts: Parts {
@@ -123,9 +154,20 @@ impl Application {
         self.http_port
     }
 
+    /// The tokens the API accepts (the teacher's, and the students' derived from it).
+    pub fn access(&self) -> &Access {
+        &self.access
+    }
+
     /// The broker robots should connect to (the embedded one, or the external one).
     pub fn broker_address(&self) -> &BrokerAddress {
         &self.broker_address
+    }
+
+    /// The recorder's handle. Its counters stay readable after shutdown, so a caller (a test, a
+    /// benchmark) can check that every accepted record reached the file.
+    pub fn recorder(&self) -> RecorderHandle {
+        self.parts.recorder.clone()
     }
 
     /// Stops the server from elsewhere (tests); Ctrl-C and SIGTERM do the same.

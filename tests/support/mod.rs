@@ -2,19 +2,25 @@
 //! [`Observer`], and robots (simulated or fake) running the real agent in this process.
 
 mod broker;
+pub mod db;
+pub mod fleet_ops;
 mod observer;
+pub mod orchestrator;
+pub mod raw_mqtt;
 pub mod robot_io;
+pub mod webdriver;
 
 use std::time::{Duration, Instant};
 
 use fleet_protocol::{Command, CommandId, CommandKind, encode};
 use robot_agent::hal::sim::{self, SimConfig, SimHandle};
 use robot_agent::runtime::fake::{FakeProbe, fake_hardware};
-use robot_agent::runtime::{Agent, AgentConfig, AgentHandle};
+use robot_agent::runtime::{Agent, AgentConfig, AgentHandle, BrokerConfig};
 
 pub use broker::Broker;
 pub use fleet_protocol::RobotId;
 pub use observer::{Observer, Received};
+pub use orchestrator::{Reply, TestApp};
 
 /// Logs go to the test output only when `TEST_LOG` is set (as in zero2prod).
 pub fn init_tracing() {
@@ -67,8 +73,17 @@ pub async fn spawn_sim_robot(
     id: &str,
     tweak: impl FnOnce(&mut AgentConfig, &mut SimConfig),
 ) -> SimRobot {
+    spawn_sim_robot_on(broker.config(), id, tweak).await
+}
+
+/// As [`spawn_sim_robot`], against any broker (the orchestrator's embedded one).
+pub async fn spawn_sim_robot_on(
+    broker: BrokerConfig,
+    id: &str,
+    tweak: impl FnOnce(&mut AgentConfig, &mut SimConfig),
+) -> SimRobot {
     init_tracing();
-    let mut config = AgentConfig::new(robot_id(id), broker.config());
+    let mut config = AgentConfig::new(robot_id(id), broker);
     let mut sim_config = SimConfig::default();
     tweak(&mut config, &mut sim_config);
     let (hardware, sim) = sim::spawn(sim_config);

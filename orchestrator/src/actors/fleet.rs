@@ -150,6 +150,11 @@ impl FleetActor {
         CommandId::parse(&raw).expect("generated command ids are valid")
     }
 
+    /// One robot's actor, for messages the fleet only routes (missions attaching).
+    pub(super) fn robot_addr(&self, id: &RobotId) -> Option<Addr<RobotActor>> {
+        self.robots.get(id).map(|e| e.addr.clone())
+    }
+
     fn addrs(&self) -> Vec<Addr<RobotActor>> {
         self.robots.values().map(|e| e.addr.clone()).collect()
     }

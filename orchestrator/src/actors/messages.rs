@@ -156,4 +156,8 @@ pub enum FleetChange {
         robot: RobotId,
         restarts: u32,
     },
+    /// A mission changed state or made progress (already recorded in the database).
+    MissionChanged {
+        mission: super::mission::MissionUpdate,
+    },
 }

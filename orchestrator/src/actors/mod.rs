@@ -6,6 +6,7 @@
 
 pub mod fleet;
 pub mod messages;
+pub mod mission;
 pub mod robot;
 pub mod seams;
 

@@ -17,6 +17,10 @@ use super::messages::{CommandOutcome, FleetChange, Incoming, Liveness, Payload, 
 use super::seams::FleetWiring;
 use crate::recorder::{Record, RecordKind, now_ms};
 
+// Missions attach to a robot actor to receive its events and liveness changes.
+#[path = "robot_mission.rs"]
+mod mission_link;
+
 /// Silence after which an online robot is marked stale: 30 missed samples at 10 Hz.
 pub const STALE_AFTER: Duration = Duration::from_secs(3);
 /// How often liveness is checked; a stale robot is noticed at most this late.
@@ -76,6 +80,8 @@ pub struct RobotActor {
     /// Last telemetry, or when the robot came online (or this actor started), for staleness.
     heard_at: Instant,
     pending: HashMap<CommandId, Pending>,
+    /// The mission running on this robot, which hears its events and liveness changes.
+    mission: Option<mission_link::MissionLink>,
 }
 
 impl RobotActor {
@@ -93,6 +99,7 @@ impl RobotActor {
             exits,
             heard_at: Instant::now(),
             pending: HashMap::new(),
+            mission: None,
         }
     }
 
@@ -128,6 +135,7 @@ impl RobotActor {
             payload: payload.to_string().into_bytes(),
         });
         self.wiring.store.save_robot(&self.snapshot());
+        self.tell_mission_liveness(to, reason);
         self.notify(FleetChange::StateChanged {
             robot: self.id().clone(),
             from,
@@ -219,7 +227,10 @@ impl RobotActor {
                 self.set_state(Liveness::Online, "telemetry");
                 self.notify(FleetChange::TelemetryUpdated { robot, telemetry });
             }
-            Payload::Event(event) => self.notify(FleetChange::EventReceived { robot, event }),
+            Payload::Event(event) => {
+                self.tell_mission_event(&event);
+                self.notify(FleetChange::EventReceived { robot, event })
+            }
             Payload::Ack(ack) => {
                 let cmd_id = ack.cmd_id.clone();
                 let outcome = match &ack.result {

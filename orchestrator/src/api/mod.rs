@@ -1,8 +1,16 @@
 //! The HTTP API (actix-web) under `/api`, and the dashboard page at `/`. JSON in and out;
 //! errors are `{"error": "..."}` with a status code that says what kind of failure it was.
 
+mod access;
+pub mod auth;
 mod dashboard;
 mod error;
+mod estop;
+mod fanout;
+mod groups;
+mod many;
+pub mod map;
+mod missions;
 mod robots;
 mod sessions;
 mod stats;
@@ -13,9 +21,13 @@ use std::sync::Arc;
 use actix::Addr;
 use actix_web::web;
 
+pub use auth::{Access, RobotDriver, Teacher};
 pub use error::ApiError;
+pub use fanout::FanoutReport;
+pub use map::CourseMap;
 
 use crate::actors::FleetActor;
+use crate::actors::mission::MissionControl;
 use crate::mqtt::LinkCounters;
 use crate::recorder::RecorderHandle;
 use crate::store::Store;
@@ -26,6 +38,12 @@ pub struct AppState {
     pub recorder: RecorderHandle,
     pub store: Store,
     pub link: Arc<LinkCounters>,
+    /// Assigns and aborts missions.
+    pub missions: Addr<MissionControl>,
+    /// The tokens mutating routes accept (see [`auth`]).
+    pub access: Arc<Access>,
+    /// The course simulated robots drive on, for the dashboard's map.
+    pub map: Arc<CourseMap>,
 }
 
 /// Registers every route; used by the server and by tests.
@@ -35,6 +53,8 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .app_data(error::json_config())
             .app_data(error::path_config())
             .service(dashboard::index)
+            .service(dashboard::remote)
+            .service(dashboard::asset)
             .service(
                 web::scope("/api")
                     .service(robots::list)
@@ -46,6 +66,23 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
                     .service(stream::stream)
                     .service(stats::stats)
                     .service(stats::health)
+                    .service(estop::estop)
+                    .service(estop::release)
+                    .service(groups::list)
+                    .service(groups::create)
+                    .service(groups::one)
+                    .service(groups::remove)
+                    .service(groups::add_members)
+                    .service(groups::remove_member)
+                    .service(groups::command)
+                    .service(groups::command_all)
+                    .service(missions::assign)
+                    .service(missions::list)
+                    .service(missions::one)
+                    .service(missions::abort)
+                    .service(map::course)
+                    .service(access::whoami)
+                    .service(access::students)
                     .default_service(web::to(not_found)),
             );
     }

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, get, post, web};
 use fleet_protocol::{CommandKind, RobotId};
 use serde_json::json;
 
-use super::{ApiError, AppState};
+use super::{ApiError, AppState, RobotDriver};
 use crate::actors::{CommandOutcome, GetRobot, ListRobots, SendCommand};
 
 /// Parses a robot id from the path, refusing hostile ids with the reason.
@@ -31,9 +31,11 @@ pub(super) async fn one(
 }
 
 /// Sends one command and answers with its one outcome: 200 acked, 422 refused by the robot,
-/// 504 no ack in time, 409 offline, 404 unknown robot, 503 could not be sent.
+/// 504 no ack in time, 409 offline, 404 unknown robot, 503 could not be sent. Needs the
+/// teacher's token or this robot's student token (401/403 otherwise).
 #[post("/robots/{id}/commands")]
 pub(super) async fn command(
+    _: RobotDriver,
     state: web::Data<AppState>,
     id: web::Path<String>,
     kind: web::Json<CommandKind>,

@@ -1,10 +1,10 @@
 //! `GET /api/sessions`, `POST /api/sessions` (start, stopping the running one),
-//! `POST /api/sessions/stop`.
+//! `POST /api/sessions/stop`. Starting and stopping need the teacher's token.
 
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 
-use super::{ApiError, AppState};
+use super::{ApiError, AppState, Teacher};
 use crate::store::{RecordFilter, Session, SessionId};
 
 /// Longest accepted session name, in characters.
@@ -65,6 +65,7 @@ struct StartSession {
 
 #[post("/sessions")]
 pub(super) async fn start(
+    _: Teacher,
     state: web::Data<AppState>,
     body: web::Json<StartSession>,
 ) -> Result<HttpResponse, ApiError> {
@@ -84,7 +85,7 @@ pub(super) async fn start(
 }
 
 #[post("/sessions/stop")]
-pub(super) async fn stop(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn stop(_: Teacher, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let running = state
         .store
         .running_session()

@@ -10,6 +10,8 @@ use serde_json::Value;
 pub struct ApiClient {
     base: String,
     agent: ureq::Agent,
+    /// Sent as `Authorization: Bearer` on every request (mutating routes need it).
+    token: Option<String>,
 }
 
 impl ApiClient {
@@ -22,16 +24,31 @@ impl ApiClient {
         Self {
             base: base.trim_end_matches('/').to_owned(),
             agent,
+            token: None,
         }
+    }
+
+    /// Sends `token` (the teacher's, or a student's for one robot) with every request.
+    pub fn with_token(mut self, token: Option<String>) -> Self {
+        self.token = token.filter(|t| !t.trim().is_empty());
+        self
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn authorization(&self) -> Option<String> {
+        self.token.as_ref().map(|t| format!("Bearer {t}"))
     }
 
     pub fn get<T: DeserializeOwned>(&self, path: &str) -> anyhow::Result<T> {
         let url = format!("{}{path}", self.base);
-        let response = self
-            .agent
-            .get(&url)
-            .call()
-            .with_context(|| self.unreachable(&url))?;
+        let mut request = self.agent.get(&url);
+        if let Some(auth) = self.authorization() {
+            request = request.header("authorization", auth);
+        }
+        let response = request.call().with_context(|| self.unreachable(&url))?;
         decode(&url, response)
     }
 
@@ -41,11 +58,23 @@ impl ApiClient {
         body: &B,
     ) -> anyhow::Result<T> {
         let url = format!("{}{path}", self.base);
-        let response = self
-            .agent
-            .post(&url)
+        let mut request = self.agent.post(&url);
+        if let Some(auth) = self.authorization() {
+            request = request.header("authorization", auth);
+        }
+        let response = request
             .send_json(body)
             .with_context(|| self.unreachable(&url))?;
+        decode(&url, response)
+    }
+
+    pub fn delete<T: DeserializeOwned>(&self, path: &str) -> anyhow::Result<T> {
+        let url = format!("{}{path}", self.base);
+        let mut request = self.agent.delete(&url);
+        if let Some(auth) = self.authorization() {
+            request = request.header("authorization", auth);
+        }
+        let response = request.call().with_context(|| self.unreachable(&url))?;
         decode(&url, response)
     }
 

@@ -2,9 +2,15 @@
 //! its HTTP API, so the CLI and the dashboard can never disagree.
 
 mod client;
+mod estop;
+mod groups;
+mod missions;
+mod remote;
+pub mod remote_keys;
 mod robots;
 mod send;
 mod sessions;
+mod tokens;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -12,6 +18,9 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 pub use client::ApiClient;
+pub use groups::GroupAction;
+pub use missions::MissionAction;
+pub use remote::RemoteArgs;
 pub use send::CommandArgs;
 
 #[derive(Debug, Parser)]
@@ -29,6 +38,14 @@ pub struct Cli {
         default_value = "http://127.0.0.1:8080"
     )]
     pub api: String,
+    /// Token sent with every request: the teacher's (all commands) or a student's (one robot).
+    #[arg(
+        long,
+        global = true,
+        env = "ORCHESTRATOR_TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
     #[command(subcommand)]
     pub command: CliCommand,
 }
@@ -56,6 +73,37 @@ pub enum CliCommand {
         #[command(subcommand)]
         action: SessionAction,
     },
+    /// Drive one robot from this terminal (arrows/WASD, space stops, Esc quits).
+    Remote(RemoteArgs),
+    /// Emergency-stop every robot (or one group) and list who acknowledged.
+    Estop {
+        /// Only this group's robots (default: every robot, with one broadcast).
+        #[arg(long)]
+        group: Option<String>,
+    },
+    /// Lift the emergency stop of every robot (or one group).
+    Release {
+        /// Only this group's robots (default: every robot, with one broadcast).
+        #[arg(long)]
+        group: Option<String>,
+    },
+    /// Send one command to every robot (one broadcast) and list who acknowledged.
+    SendAll {
+        #[command(subcommand)]
+        command: CommandArgs,
+    },
+    /// Manage groups of robots (teams, tables) and send commands to them.
+    Groups {
+        #[command(subcommand)]
+        action: GroupAction,
+    },
+    /// Assign, list, show and abort missions.
+    Missions {
+        #[command(subcommand)]
+        action: MissionAction,
+    },
+    /// List each robot's student token and web remote address (teacher's token needed).
+    Tokens,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -81,6 +129,10 @@ pub struct ServeArgs {
     /// Name of the session recorded from startup.
     #[arg(long, default_value = "serve")]
     pub session: String,
+    /// The teacher's token, needed by every mutating API call (commands, sessions, stop-all).
+    /// Unset: a random one is generated and the dashboard's address with it is logged.
+    #[arg(long, env = "ORCHESTRATOR_TEACHER_TOKEN", hide_env_values = true)]
+    pub teacher_token: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -93,14 +145,21 @@ pub enum SessionAction {
     Stop,
 }
 
-/// Runs a client subcommand against the API at `api`. `serve` is handled by the binary.
-pub fn run_client(api: &str, command: CliCommand) -> anyhow::Result<()> {
-    let client = ApiClient::new(api);
+/// Runs a client subcommand against the API at `api`, sending `token` if given. `serve` is handled by the binary.
+pub fn run_client(api: &str, token: Option<String>, command: CliCommand) -> anyhow::Result<()> {
+    let client = ApiClient::new(api).with_token(token);
     match command {
         CliCommand::Serve(_) => unreachable!("serve is not a client command"),
         CliCommand::Robots { json } => robots::list(&client, json),
         CliCommand::Robot { id } => robots::show(&client, &id),
         CliCommand::Send { robot, command } => send::send(&client, &robot, command),
         CliCommand::Sessions { action } => sessions::run(&client, action),
+        CliCommand::Remote(args) => remote::run(client, args),
+        CliCommand::Tokens => tokens::list(&client),
+        CliCommand::Estop { group } => estop::estop(&client, group.as_deref(), false),
+        CliCommand::Release { group } => estop::estop(&client, group.as_deref(), true),
+        CliCommand::SendAll { command } => estop::send_all(&client, command),
+        CliCommand::Groups { action } => groups::run(&client, action),
+        CliCommand::Missions { action } => missions::run(&client, action),
     }
 }

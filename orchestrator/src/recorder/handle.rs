@@ -21,6 +21,8 @@ pub enum RecorderError {
     Store(#[from] StoreError),
     #[error("{rows} accepted records were not written before shutdown: the store kept failing")]
     Unwritten { rows: u64 },
+    #[error("cannot start the recorder's writer thread: {0}")]
+    Thread(#[source] std::io::Error),
 }
 
 pub(super) type Reply<T> = oneshot::Sender<Result<T, RecorderError>>;

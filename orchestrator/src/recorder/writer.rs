@@ -13,7 +13,7 @@ use tracing::{error, info, warn};
 use super::handle::{Msg, RecorderError, Reply};
 use super::stats::Counters;
 use super::{Record, RecorderConfig, RecorderHandle, now_ms};
-use crate::store::{SessionId, Store, StoreError};
+use crate::store::{SessionId, Store};
 
 /// Starts recording. See the module documentation for the policies.
 pub struct Recorder {
@@ -36,10 +36,18 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Closes a session a crash left running, opens the idle session and spawns the writer on
-    /// the current tokio runtime (an actix System is one). Fails when the store cannot be
-    /// written at all, so a broken database file is reported at startup.
-    pub async fn spawn(store: Store, config: RecorderConfig) -> Result<RecorderHandle, StoreError> {
+    /// Closes a session a crash left running, opens the idle session and starts the writer.
+    /// Fails when the store cannot be written at all, so a broken database file is reported
+    /// at startup.
+    ///
+    /// The writer gets its own thread with a single-threaded tokio runtime rather than a task
+    /// on the caller's runtime: measured with a thousand busy producer tasks, each of the
+    /// writer's round trips to SQLite queued behind them and it persisted 5x fewer rows/s.
+    /// Callable from any tokio runtime, including an actix System.
+    pub async fn spawn(
+        store: Store,
+        config: RecorderConfig,
+    ) -> Result<RecorderHandle, RecorderError> {
         if let Some(interrupted) = store.close_interrupted_session().await? {
             warn!(
                 session = %interrupted.id,
@@ -66,7 +74,14 @@ impl Recorder {
             drops_booked: 0,
             config,
         };
-        tokio::spawn(writer.run());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(RecorderError::Thread)?;
+        std::thread::Builder::new()
+            .name("recorder".into())
+            .spawn(move || runtime.block_on(writer.run()))
+            .map_err(RecorderError::Thread)?;
         Ok(RecorderHandle::new(tx, counters))
     }
 

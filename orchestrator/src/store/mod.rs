@@ -3,6 +3,8 @@
 //! lives in the top-level `migrations/` and is applied on open.
 
 mod error;
+mod groups;
+mod missions;
 mod records;
 mod robots;
 mod sessions;
@@ -17,6 +19,8 @@ use sqlx::sqlite::{
 };
 
 pub use error::StoreError;
+pub use groups::{Group, GroupError, GroupName};
+pub use missions::{MissionId, MissionRecord, NewMission, Transition};
 pub use records::{RecordFilter, ReplayCursor, StoredRecord};
 pub use robots::RobotRow;
 pub use sessions::{Session, SessionId};
@@ -140,7 +144,18 @@ mod tests {
         .fetch_all(&store.reader)
         .await
         .unwrap();
-        assert_eq!(tables, ["records", "robots", "sessions"]);
+        assert_eq!(
+            tables,
+            [
+                "mission_transitions",
+                "missions",
+                "records",
+                "robot_group_members",
+                "robot_groups",
+                "robots",
+                "sessions"
+            ]
+        );
     }
 
     #[tokio::test]

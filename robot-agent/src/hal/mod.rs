@@ -5,7 +5,9 @@
 
 use std::time::Instant;
 
-use fleet_protocol::{Backend, Capability, Joint, LineReading, LineSensor, MotorOutput, Pose, ServoAngles};
+use fleet_protocol::{
+    Backend, Capability, Joint, LineReading, LineSensor, MotorOutput, Pose, ServoAngles,
+};
 use thiserror::Error;
 use tokio::sync::broadcast;
 

@@ -248,6 +248,12 @@ impl FloorMap {
         self.line_width
     }
 
+    /// The line's straight pieces, in order (with the closing piece of a closed line), so a
+    /// viewer can draw the course.
+    pub fn segments(&self) -> &[(Point, Point)] {
+        &self.segments
+    }
+
     pub fn zones(&self) -> &[Zone] {
         &self.zones
     }

@@ -1,0 +1,152 @@
+//! Judging a line-follow course from the robot's events alone (the line follower runs on the
+//! robot; the orchestrator only listens): a lap ends when the robot enters the finish zone
+//! after having left it, so a robot that starts inside or before the zone still drives a lap.
+
+use fleet_protocol::EventKind;
+
+use super::spec::LineFollowSpec;
+
+/// What an event means for the course.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Keep going (possibly with new progress to show).
+    Continue,
+    Succeeded(String),
+    Failed(String),
+    /// The robot was emergency-stopped: the mission is aborted, not failed by the student.
+    Aborted(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Course {
+    laps: u32,
+    lost_line_fails: bool,
+    done: u32,
+    /// The robot left the finish zone since the last counted entry.
+    left_zone: bool,
+}
+
+impl Course {
+    pub fn new(spec: &LineFollowSpec) -> Self {
+        Self {
+            laps: spec.laps,
+            lost_line_fails: spec.lost_line_fails,
+            done: 0,
+            left_zone: false,
+        }
+    }
+
+    /// "lap 1/3", for live views.
+    pub fn progress(&self) -> String {
+        if self.laps == 0 {
+            "to the finish zone".to_owned()
+        } else {
+            format!("lap {}/{}", (self.done + 1).min(self.laps), self.laps)
+        }
+    }
+
+    pub fn on_event(&mut self, event: &EventKind) -> Verdict {
+        match event {
+            EventKind::ZoneLeft => {
+                self.left_zone = true;
+                Verdict::Continue
+            }
+            EventKind::ZoneEntered if self.laps == 0 => {
+                Verdict::Succeeded("reached the finish zone".into())
+            }
+            EventKind::ZoneEntered if self.left_zone => {
+                self.left_zone = false;
+                self.done += 1;
+                if self.done >= self.laps {
+                    let s = if self.laps == 1 { "" } else { "s" };
+                    Verdict::Succeeded(format!("completed {} lap{s}", self.laps))
+                } else {
+                    Verdict::Continue
+                }
+            }
+            EventKind::ZoneEntered => Verdict::Continue,
+            EventKind::LineLost if self.lost_line_fails => Verdict::Failed("line lost".into()),
+            EventKind::LineFollowStopped { reason } => {
+                Verdict::Failed(format!("line following stopped: {reason}"))
+            }
+            EventKind::Estopped => Verdict::Aborted("emergency stop".into()),
+            EventKind::Fault { message } => Verdict::Failed(format!("robot fault: {message}")),
+            _ => Verdict::Continue,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn course(laps: u32) -> Course {
+        Course::new(&LineFollowSpec {
+            speed: 0.5,
+            laps,
+            lost_line_fails: true,
+        })
+    }
+
+    #[test]
+    fn entering_the_finish_zone_before_ever_leaving_it_is_not_a_lap() {
+        let mut c = course(1);
+        assert_eq!(c.on_event(&EventKind::ZoneEntered), Verdict::Continue);
+        assert_eq!(c.on_event(&EventKind::ZoneLeft), Verdict::Continue);
+        assert_eq!(
+            c.on_event(&EventKind::ZoneEntered),
+            Verdict::Succeeded("completed 1 lap".into())
+        );
+    }
+
+    #[test]
+    fn two_laps_need_two_entries_each_after_leaving_the_zone() {
+        let mut c = course(2);
+        assert_eq!(c.progress(), "lap 1/2");
+        c.on_event(&EventKind::ZoneLeft);
+        assert_eq!(c.on_event(&EventKind::ZoneEntered), Verdict::Continue);
+        assert_eq!(c.progress(), "lap 2/2");
+        // A second entry without leaving (a ragged zone edge) is not a lap.
+        assert_eq!(c.on_event(&EventKind::ZoneEntered), Verdict::Continue);
+        c.on_event(&EventKind::ZoneLeft);
+        assert!(matches!(
+            c.on_event(&EventKind::ZoneEntered),
+            Verdict::Succeeded(_)
+        ));
+    }
+
+    #[test]
+    fn zero_laps_ends_at_the_first_finish_zone() {
+        let mut c = course(0);
+        assert!(matches!(
+            c.on_event(&EventKind::ZoneEntered),
+            Verdict::Succeeded(_)
+        ));
+    }
+
+    #[test]
+    fn losing_the_line_or_the_follower_stopping_fails_and_an_estop_aborts() {
+        assert_eq!(
+            course(1).on_event(&EventKind::LineLost),
+            Verdict::Failed("line lost".into())
+        );
+        let stopped = EventKind::LineFollowStopped {
+            reason: "line not found".into(),
+        };
+        assert_eq!(
+            course(1).on_event(&stopped),
+            Verdict::Failed("line following stopped: line not found".into())
+        );
+        assert!(matches!(
+            course(1).on_event(&EventKind::Estopped),
+            Verdict::Aborted(_)
+        ));
+        let mut lenient = Course::new(&LineFollowSpec {
+            speed: 0.5,
+            laps: 1,
+            lost_line_fails: false,
+        });
+        assert_eq!(lenient.on_event(&EventKind::LineLost), Verdict::Continue);
+        assert_eq!(lenient.on_event(&EventKind::LineFound), Verdict::Continue);
+    }
+}

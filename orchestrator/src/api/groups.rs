@@ -1,0 +1,149 @@
+//! Groups of robots: `GET|POST /api/groups`, `GET|DELETE /api/groups/{name}`,
+//! `POST /api/groups/{name}/members`, `DELETE /api/groups/{name}/members/{robot}`,
+//! `POST /api/groups/{name}/commands` (one command to every member), and
+//! `POST /api/fleet/commands` (one command to every robot, one broadcast).
+
+use actix_web::{HttpResponse, delete, get, post, web};
+use fleet_protocol::{CommandKind, RobotId};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::many::{group_error, group_name, to_all, to_group};
+use super::robots::robot_id;
+use super::{ApiError, AppState, Teacher};
+use crate::actors::GetRobot;
+use crate::recorder::now_ms;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewGroup {
+    name: String,
+    #[serde(default)]
+    robots: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Members {
+    robots: Vec<String>,
+}
+
+/// Parses robot ids and checks the fleet has seen each one, naming the first that fails.
+async fn known_robots(state: &AppState, raw: &[String]) -> Result<Vec<RobotId>, ApiError> {
+    let mut robots = Vec::with_capacity(raw.len());
+    for r in raw {
+        let id = robot_id(r)?;
+        if state.fleet.send(GetRobot(id.clone())).await?.is_none() {
+            return Err(ApiError::NotFound(format!("no robot {id} has been seen")));
+        }
+        robots.push(id);
+    }
+    Ok(robots)
+}
+
+#[get("/groups")]
+pub(super) async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let groups = state.store.list_groups().await.map_err(group_error)?;
+    Ok(HttpResponse::Ok().json(groups))
+}
+
+#[post("/groups")]
+pub(super) async fn create(
+    _: Teacher,
+    state: web::Data<AppState>,
+    body: web::Json<NewGroup>,
+) -> Result<HttpResponse, ApiError> {
+    let name = group_name(&body.name)?;
+    let robots = known_robots(&state, &body.robots).await?;
+    let at = now_ms();
+    state
+        .store
+        .create_group(&name, at)
+        .await
+        .map_err(group_error)?;
+    let group = state
+        .store
+        .add_group_members(&name, &robots, at)
+        .await
+        .map_err(group_error)?;
+    Ok(HttpResponse::Created().json(group))
+}
+
+#[get("/groups/{name}")]
+pub(super) async fn one(
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let group = state
+        .store
+        .get_group(&group_name(&name)?)
+        .await
+        .map_err(group_error)?;
+    Ok(HttpResponse::Ok().json(group))
+}
+
+#[delete("/groups/{name}")]
+pub(super) async fn remove(
+    _: Teacher,
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let name = group_name(&name)?;
+    state.store.delete_group(&name).await.map_err(group_error)?;
+    Ok(HttpResponse::Ok().json(json!({ "deleted": name })))
+}
+
+#[post("/groups/{name}/members")]
+pub(super) async fn add_members(
+    _: Teacher,
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+    body: web::Json<Members>,
+) -> Result<HttpResponse, ApiError> {
+    let name = group_name(&name)?;
+    let robots = known_robots(&state, &body.robots).await?;
+    let group = state
+        .store
+        .add_group_members(&name, &robots, now_ms())
+        .await
+        .map_err(group_error)?;
+    Ok(HttpResponse::Ok().json(group))
+}
+
+#[delete("/groups/{name}/members/{robot}")]
+pub(super) async fn remove_member(
+    _: Teacher,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (name, robot) = path.into_inner();
+    let name = group_name(&name)?;
+    let robot = robot_id(&robot)?;
+    let group = state
+        .store
+        .remove_group_members(&name, &[robot])
+        .await
+        .map_err(group_error)?;
+    Ok(HttpResponse::Ok().json(group))
+}
+
+#[post("/groups/{name}/commands")]
+pub(super) async fn command(
+    _: Teacher,
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+    kind: web::Json<CommandKind>,
+) -> Result<HttpResponse, ApiError> {
+    let report = to_group(&state, &group_name(&name)?, kind.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+#[post("/fleet/commands")]
+pub(super) async fn command_all(
+    _: Teacher,
+    state: web::Data<AppState>,
+    kind: web::Json<CommandKind>,
+) -> Result<HttpResponse, ApiError> {
+    let report = to_all(&state, kind.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(report))
+}

@@ -1,0 +1,86 @@
+//! Sending one command to many robots: to all with one `fleet/cmd` broadcast (each robot acks
+//! on its own topic), to a group with one publish per member, in parallel. A group cannot use
+//! the broadcast topic: every agent listens there, and agents do not know their groups.
+
+use std::time::Instant;
+
+use fleet_protocol::CommandKind;
+use futures_util::future::join_all;
+
+use super::fanout::FanoutReport;
+use super::{ApiError, AppState};
+use crate::actors::mission::command_name;
+use crate::actors::{BroadcastCommand, CommandOutcome, SendCommand};
+use crate::store::{GroupError, GroupName};
+
+pub(super) fn check(kind: &CommandKind) -> Result<(), ApiError> {
+    kind.validate()
+        .map_err(|e| ApiError::BadRequest(format!("invalid command: {e}")))
+}
+
+pub(super) async fn to_all(state: &AppState, kind: CommandKind) -> Result<FanoutReport, ApiError> {
+    check(&kind)?;
+    let name = command_name(&kind);
+    let started = Instant::now();
+    let answer = state.fleet.send(BroadcastCommand { kind }).await?;
+    Ok(FanoutReport::new(
+        "all".into(),
+        name,
+        Some(answer.cmd_id),
+        started.elapsed(),
+        answer.outcomes,
+    ))
+}
+
+pub(super) async fn to_group(
+    state: &AppState,
+    group: &GroupName,
+    kind: CommandKind,
+) -> Result<FanoutReport, ApiError> {
+    check(&kind)?;
+    let members = state
+        .store
+        .get_group(group)
+        .await
+        .map_err(group_error)?
+        .members;
+    let name = command_name(&kind);
+    let started = Instant::now();
+    let sends = members.into_iter().map(|robot| {
+        let (fleet, kind) = (state.fleet.clone(), kind.clone());
+        async move {
+            let outcome = fleet
+                .send(SendCommand {
+                    robot: robot.clone(),
+                    kind,
+                })
+                .await
+                .unwrap_or_else(|e| CommandOutcome::Failed {
+                    reason: format!("the fleet did not answer: {e}"),
+                });
+            (robot, outcome)
+        }
+    });
+    let outcomes = join_all(sends).await;
+    Ok(FanoutReport::new(
+        format!("group:{group}"),
+        name,
+        None,
+        started.elapsed(),
+        outcomes,
+    ))
+}
+
+/// Each group error as the status code that says what kind of failure it is.
+pub(super) fn group_error(e: GroupError) -> ApiError {
+    match e {
+        GroupError::BadName(_) => ApiError::BadRequest(e.to_string()),
+        GroupError::Unknown(_) | GroupError::NotMember { .. } => ApiError::NotFound(e.to_string()),
+        GroupError::Exists(_) => ApiError::Conflict(e.to_string()),
+        GroupError::Store(_) => ApiError::Internal(e.to_string()),
+    }
+}
+
+pub(super) fn group_name(raw: &str) -> Result<GroupName, ApiError> {
+    GroupName::parse(raw).map_err(group_error)
+}

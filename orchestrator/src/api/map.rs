@@ -1,0 +1,84 @@
+//! `GET /api/map`: the course the simulated robots drive on (floor size, the line as segments,
+//! white zones, start pose), in metres, x right and y up, for the dashboard to draw.
+
+use actix_web::{HttpResponse, get, web};
+use robot_agent::hal::sim::FloorMap;
+use serde::Serialize;
+
+use super::AppState;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CourseMap {
+    pub width: f64,
+    pub height: f64,
+    pub line_width: f64,
+    /// `[x1, y1, x2, y2]` per straight piece of the line.
+    pub segments: Vec<[f64; 4]>,
+    pub zones: Vec<CourseZone>,
+    pub start: fleet_protocol::Pose,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CourseZone {
+    pub name: String,
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}
+
+impl From<&FloorMap> for CourseMap {
+    fn from(map: &FloorMap) -> Self {
+        let (width, height) = map.size();
+        Self {
+            width,
+            height,
+            line_width: map.line_width(),
+            segments: map
+                .segments()
+                .iter()
+                .map(|(a, b)| [a.x, a.y, b.x, b.y])
+                .collect(),
+            zones: map
+                .zones()
+                .iter()
+                .map(|z| CourseZone {
+                    name: z.name.clone(),
+                    x: z.x,
+                    y: z.y,
+                    w: z.w,
+                    h: z.h,
+                })
+                .collect(),
+            start: map.start(),
+        }
+    }
+}
+
+#[get("/map")]
+pub(super) async fn course(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(state.map.as_ref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_oval_course_becomes_a_closed_chain_of_segments_with_its_finish_zone() {
+        let drawn = CourseMap::from(&FloorMap::oval());
+        assert_eq!((drawn.width, drawn.height), (2.4, 1.2));
+        let first = drawn.segments.first().unwrap();
+        let last = drawn.segments.last().unwrap();
+        // Closed line: the last piece ends where the first begins.
+        assert_eq!([last[2], last[3]], [first[0], first[1]]);
+        assert!(
+            drawn
+                .segments
+                .windows(2)
+                .all(|w| w[0][2] == w[1][0] && w[0][3] == w[1][1])
+        );
+        assert_eq!(drawn.zones.len(), 1);
+        assert_eq!(drawn.zones[0].name, "finish");
+    }
+}

@@ -1,0 +1,357 @@
+//! `orchestrator remote ROBOT`: drive one robot from the terminal, in raw mode, through the
+//! HTTP API. The key logic (what a key means, how long a key counts as held) is in
+//! [`super::remote_keys`]; this file owns the terminal and the one thread that talks HTTP, so a
+//! slow answer never freezes the keys.
+//!
+//! The terminal is restored on every way out: normal exit, error (a guard's `Drop`) and panic
+//! (a panic hook, which also covers `panic = "abort"` builds where nothing is dropped).
+
+use std::io::{Write, stdout};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use crossterm::event::{self, Event, KeyEventKind};
+use crossterm::{cursor, execute, queue, style::Print, terminal};
+use fleet_protocol::{CommandKind, Joint};
+use serde_json::Value;
+
+use super::ApiClient;
+use super::remote_keys::{Action, DRIVE_REPEAT, Hold, SERVO_STEP, SPEED_STEP, action_for};
+
+/// How long the key loop waits for a key before checking the hold and the reports.
+const TICK: Duration = Duration::from_millis(20);
+/// How often the robot's state is read for the status line.
+const STATUS_EVERY: Duration = Duration::from_millis(250);
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct RemoteArgs {
+    /// The robot to drive.
+    pub robot: String,
+    /// Driving speed at start, 0..1 (`+`/`-` change it by 0.1).
+    #[arg(long, default_value_t = 0.5)]
+    pub speed: f32,
+    /// Panics when this key is pressed: only for the test that the terminal is restored
+    /// after a panic.
+    #[arg(long, hide = true)]
+    pub panic_on_key: Option<char>,
+}
+
+const HELP: &str = "arrows/WASD drive, q/e arcs, space stop, +/- speed, 1-5 joint, [ ] servo, x estop, r release, Esc/Ctrl-C quit";
+
+pub fn run(client: ApiClient, args: RemoteArgs) -> anyhow::Result<()> {
+    // Refuse a hostile id before touching the terminal.
+    fleet_protocol::RobotId::parse(&args.robot).context("bad robot id")?;
+    let (requests, requests_rx) = mpsc::channel();
+    let (reports_tx, reports) = mpsc::channel();
+    let robot = args.robot.clone();
+    let io = thread::Builder::new()
+        .name("remote-http".into())
+        .spawn(move || http_loop(client, &robot, requests_rx, reports_tx))
+        .context("starting the HTTP thread")?;
+
+    let result = {
+        let _guard = TerminalGuard::enter()?;
+        let mut out = stdout();
+        execute!(out, Print(format!("remote for {}: {HELP}\r\n", args.robot)))?;
+        key_loop(&args, &requests, &reports)
+    };
+    // Whatever happened, the robot is told to stop before the remote goes away.
+    let _ = requests.send(Request::Command(CommandKind::Stop));
+    let _ = requests.send(Request::Quit);
+    let _ = io.join();
+    result
+}
+
+fn key_loop(
+    args: &RemoteArgs,
+    requests: &Sender<Request>,
+    reports: &Receiver<Report>,
+) -> anyhow::Result<()> {
+    let mut ui = Ui::new(args.speed.clamp(0.0, 1.0));
+    let mut hold = Hold::default();
+    let mut sent_drive: Option<(CommandKind, Instant)> = None;
+    let send = |kind: CommandKind| {
+        requests
+            .send(Request::Command(kind))
+            .context("the HTTP thread stopped")
+    };
+    loop {
+        if event::poll(TICK)?
+            && let Event::Key(key) = event::read()?
+            && key.kind != KeyEventKind::Release
+        {
+            if let (Some(c), crossterm::event::KeyCode::Char(k)) = (args.panic_on_key, key.code)
+                && c == k
+            {
+                panic!("panic requested by --panic-on-key {c:?}");
+            }
+            match action_for(&key) {
+                Some(Action::Quit) => return Ok(()),
+                Some(Action::Drive(direction)) => hold.key(direction, Instant::now()),
+                Some(Action::Stop) => {
+                    hold.release();
+                    sent_drive = None;
+                    send(CommandKind::Stop)?;
+                }
+                Some(Action::Faster) => ui.speed = (ui.speed + SPEED_STEP).min(1.0),
+                Some(Action::Slower) => ui.speed = (ui.speed - SPEED_STEP).max(0.0),
+                Some(Action::SelectJoint(joint)) => ui.joint = joint,
+                Some(Action::ServoUp) => send(ui.move_servo(SERVO_STEP))?,
+                Some(Action::ServoDown) => send(ui.move_servo(-SERVO_STEP))?,
+                Some(Action::Estop) => {
+                    hold.release();
+                    sent_drive = None;
+                    send(CommandKind::Estop)?;
+                }
+                Some(Action::Release) => send(CommandKind::Release)?,
+                None => {}
+            }
+        }
+        while let Ok(report) = reports.try_recv() {
+            ui.apply(report);
+        }
+        let now = Instant::now();
+        match hold.held(now) {
+            Some(direction) => {
+                let kind = direction.drive(ui.speed);
+                let due = sent_drive
+                    .as_ref()
+                    .is_none_or(|(last, at)| *last != kind || now - *at >= DRIVE_REPEAT);
+                if due {
+                    send(kind.clone())?;
+                    sent_drive = Some((kind, now));
+                }
+            }
+            None => {
+                if sent_drive.take().is_some() {
+                    send(CommandKind::Stop)?;
+                }
+            }
+        }
+        ui.render()?;
+    }
+}
+
+/// What the key loop asks of the HTTP thread.
+enum Request {
+    Command(CommandKind),
+    Quit,
+}
+
+/// What the HTTP thread tells the key loop.
+enum Report {
+    /// A command's answer: `Ok(outcome)` or the API's error message (offline, estopped...).
+    Answer(String, Result<String, String>),
+    Robot(Value),
+    Unreachable(String),
+}
+
+fn http_loop(client: ApiClient, robot: &str, requests: Receiver<Request>, reports: Sender<Report>) {
+    let path = format!("/api/robots/{robot}/commands");
+    let mut last_status: Option<Instant> = None;
+    loop {
+        let wait = last_status.map_or(Duration::ZERO, |t| STATUS_EVERY.saturating_sub(t.elapsed()));
+        let mut batch = Vec::new();
+        match requests.recv_timeout(wait) {
+            Ok(first) => {
+                batch.push(first);
+                batch.extend(requests.try_iter());
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+        // A queue of drives is stale but for its last one: send only that.
+        let count = batch.len();
+        for (i, request) in batch.into_iter().enumerate() {
+            let kind = match request {
+                Request::Quit => return,
+                Request::Command(kind) => kind,
+            };
+            let superseded = i + 1 < count && matches!(kind, CommandKind::Drive { .. });
+            if superseded {
+                continue;
+            }
+            let answer = client
+                .post::<_, Value>(&path, &kind)
+                .map(|v| v["outcome"].as_str().unwrap_or("?").to_owned())
+                .map_err(|e| format!("{e:#}"));
+            let _ = reports.send(Report::Answer(command_name(&kind), answer));
+        }
+        if last_status.is_none_or(|t| t.elapsed() >= STATUS_EVERY) {
+            last_status = Some(Instant::now());
+            let report = match client.get::<Value>(&format!("/api/robots/{robot}")) {
+                Ok(view) => Report::Robot(view),
+                Err(e) => Report::Unreachable(format!("{e:#}")),
+            };
+            if reports.send(report).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+fn command_name(kind: &CommandKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v["kind"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| "command".into())
+}
+
+/// The status line's state.
+struct Ui {
+    speed: f32,
+    joint: Joint,
+    angles: Option<Value>,
+    robot: Option<Value>,
+    last_answer: String,
+    shown: String,
+}
+
+impl Ui {
+    fn new(speed: f32) -> Self {
+        Self {
+            speed,
+            joint: Joint::Claw,
+            angles: None,
+            robot: None,
+            last_answer: String::new(),
+            shown: String::new(),
+        }
+    }
+
+    fn joint_name(&self) -> String {
+        serde_json::to_value(self.joint)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    fn angle(&self) -> f32 {
+        let name = self.joint_name();
+        self.angles
+            .as_ref()
+            .and_then(|a| a[name.as_str()].as_f64())
+            .unwrap_or(90.0) as f32
+    }
+
+    /// The servo command for a step, remembered so repeated steps add up before telemetry
+    /// catches up.
+    fn move_servo(&mut self, step: f32) -> CommandKind {
+        let angle = (self.angle() + step).clamp(0.0, 180.0);
+        let name = self.joint_name();
+        let angles = self
+            .angles
+            .get_or_insert_with(|| Value::Object(Default::default()));
+        angles[name.as_str()] = Value::from(angle);
+        CommandKind::Servo {
+            joint: self.joint,
+            angle,
+        }
+    }
+
+    fn apply(&mut self, report: Report) {
+        match report {
+            Report::Answer(what, Ok(outcome)) => self.last_answer = format!("{what}: {outcome}"),
+            Report::Answer(what, Err(e)) => self.last_answer = format!("{what}: {e}"),
+            Report::Unreachable(e) => self.last_answer = e,
+            Report::Robot(view) => {
+                if self.angles.is_none() {
+                    self.angles = view["telemetry"].get("servos").cloned();
+                }
+                self.robot = Some(view);
+            }
+        }
+    }
+
+    fn line(&self) -> String {
+        let robot = match &self.robot {
+            None => "waiting for the robot...".to_owned(),
+            Some(r) => {
+                let t = &r["telemetry"];
+                let sensors: String = ["left", "middle", "right"]
+                    .iter()
+                    .map(|s| {
+                        if t["line"][s].as_bool() == Some(true) {
+                            '#'
+                        } else {
+                            '.'
+                        }
+                    })
+                    .collect();
+                let motors = match (t["motors"]["left"].as_f64(), t["motors"]["right"].as_f64()) {
+                    (Some(l), Some(r)) => format!("{l:+.2} {r:+.2}"),
+                    _ => "-".into(),
+                };
+                let mode = t["mode"].as_str().unwrap_or("-");
+                let state = r["state"].as_str().unwrap_or("?");
+                let alert = match (state, mode) {
+                    ("offline", _) => " OFFLINE",
+                    (_, "estopped") => " ESTOPPED (r releases)",
+                    _ => "",
+                };
+                format!("{state} {mode}{alert} | line {sensors} | motors {motors}")
+            }
+        };
+        format!(
+            "{robot} | speed {:.1} | {} {:.0} deg | {}",
+            self.speed,
+            self.joint_name(),
+            self.angle(),
+            self.last_answer
+        )
+    }
+
+    /// Redraws the status line in place when it changed (a terminal redraw per tick would
+    /// flood slow links).
+    fn render(&mut self) -> std::io::Result<()> {
+        let width = terminal::size().map_or(0, |(w, _)| w as usize);
+        let mut line = self.line();
+        if width > 1 && line.chars().count() >= width {
+            line = line.chars().take(width - 1).collect();
+        }
+        if line == self.shown {
+            return Ok(());
+        }
+        let mut out = stdout();
+        queue!(
+            out,
+            cursor::MoveToColumn(0),
+            terminal::Clear(terminal::ClearType::CurrentLine),
+            Print(&line)
+        )?;
+        out.flush()?;
+        self.shown = line;
+        Ok(())
+    }
+}
+
+/// Raw mode and a hidden cursor while alive; restored on drop and on panic.
+struct TerminalGuard;
+
+impl TerminalGuard {
+    fn enter() -> anyhow::Result<Self> {
+        terminal::enable_raw_mode()
+            .context("the terminal remote needs a terminal (could not enter raw mode)")?;
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore_terminal();
+            previous(info);
+        }));
+        execute!(stdout(), cursor::Hide)?;
+        Ok(Self)
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+/// Safe to call twice (the panic hook runs, then the guard is dropped while unwinding).
+fn restore_terminal() {
+    let _ = execute!(stdout(), cursor::Show, Print("\r\n"));
+    let _ = terminal::disable_raw_mode();
+}

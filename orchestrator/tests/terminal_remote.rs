@@ -1,0 +1,291 @@
+//! `orchestrator remote` through a pseudo-terminal, black box: the real binary serves a fleet
+//! with one simulated robot (`serve --sim 1`), a second copy runs the remote with a pty as its
+//! terminal, the test types keys into the pty and reads the robot's motion back from the API
+//! (the simulator's own telemetry), and checks the pty's modes once the remote is gone.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
+use rustix::termios::{LocalModes, Winsize, tcgetattr, tcsetwinsize};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_orchestrator");
+const TOKEN: &str = "pty-test-teacher";
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// `orchestrator serve --sim 1` on free ports; killed when dropped.
+struct Server {
+    child: Child,
+    api: String,
+    http: ureq::Agent,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start() -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (http_port, mqtt_port) = (free_port(), free_port());
+        let child = Command::new(BIN)
+            .args(["serve", "--sim", "1", "--teacher-token", TOKEN])
+            .arg("--http")
+            .arg(format!("127.0.0.1:{http_port}"))
+            .arg("--mqtt-listen")
+            .arg(format!("127.0.0.1:{mqtt_port}"))
+            .arg("--db")
+            .arg(dir.path().join("fleet.db"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start orchestrator serve");
+        let server = Server {
+            child,
+            api: format!("http://127.0.0.1:{http_port}"),
+            http: ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .timeout_global(Some(Duration::from_secs(5)))
+                .build()
+                .into(),
+            _dir: dir,
+        };
+        server.wait_until("sim-01 online with telemetry", |r| {
+            r["state"] == "online" && r["telemetry"]["pose"].is_object()
+        });
+        server
+    }
+
+    fn robot(&self) -> Option<Value> {
+        let mut response = self
+            .http
+            .get(&format!("{}/api/robots/sim-01", self.api))
+            .call()
+            .ok()?;
+        response.body_mut().read_json().ok()
+    }
+
+    fn wait_until(&self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(robot) = self.robot().filter(|r| pred(r)) {
+                return robot;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn pose_x(&self) -> f64 {
+        self.robot().expect("robot")["telemetry"]["pose"]["x"]
+            .as_f64()
+            .expect("a pose in the sim's telemetry")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn driving(robot: &Value) -> bool {
+    let m = &robot["telemetry"]["motors"];
+    m["left"].as_f64().unwrap_or(0.0) != 0.0 || m["right"].as_f64().unwrap_or(0.0) != 0.0
+}
+
+/// A pseudo-terminal with the remote running in it, and everything it printed so far.
+struct Remote {
+    child: Child,
+    master: File,
+    slave: File,
+    output: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Remote {
+    fn start(server: &Server, extra: &[&str]) -> Remote {
+        let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("openpt");
+        grantpt(&master).expect("grantpt");
+        unlockpt(&master).expect("unlockpt");
+        let name = ptsname(&master, Vec::new()).expect("ptsname");
+        let slave = File::options()
+            .read(true)
+            .write(true)
+            .open(name.to_str().expect("utf-8 pty name"))
+            .expect("open the pty's terminal side");
+        let size = Winsize {
+            ws_row: 30,
+            ws_col: 160,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        tcsetwinsize(&slave, size).expect("set the pty size");
+        let child = Command::new(BIN)
+            .args(["--api", &server.api, "--token", TOKEN, "remote", "sim-01"])
+            .args(extra)
+            .stdin(slave.try_clone().expect("dup"))
+            .stdout(slave.try_clone().expect("dup"))
+            .stderr(slave.try_clone().expect("dup"))
+            .spawn()
+            .expect("start orchestrator remote");
+        let master = File::from(master);
+        let output = Arc::new(Mutex::new(Vec::new()));
+        // Drain the terminal continuously: a full pty buffer would block the remote's writes.
+        let (mut reader, sink) = (master.try_clone().expect("dup"), output.clone());
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = reader.read(&mut buf) {
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Remote {
+            child,
+            master,
+            slave,
+            output,
+        }
+    }
+
+    fn printed(&self) -> String {
+        String::from_utf8_lossy(&self.output.lock().unwrap()).into_owned()
+    }
+
+    fn local_modes(&self) -> LocalModes {
+        tcgetattr(&self.slave).expect("tcgetattr").local_modes
+    }
+
+    fn wait_printed(&self, text: &str) {
+        let deadline = Instant::now() + TIMEOUT;
+        while !self.printed().contains(text) {
+            assert!(
+                Instant::now() < deadline,
+                "the remote never printed {text:?}; it printed {:?}",
+                self.printed()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn type_keys(&mut self, keys: &[u8]) {
+        self.master.write_all(keys).expect("type into the pty");
+    }
+
+    fn wait_exit(&mut self) -> ExitStatus {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "the remote did not exit");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Remote {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const COOKED: LocalModes = LocalModes::ICANON.union(LocalModes::ECHO);
+
+#[test]
+fn held_keys_drive_the_robot_release_stops_it_and_quitting_restores_the_terminal() {
+    let server = Server::start();
+    let mut remote = Remote::start(&server, &[]);
+    let before = remote.local_modes();
+    assert!(before.contains(COOKED), "a fresh pty starts cooked");
+    remote.wait_printed("remote for sim-01");
+    assert!(
+        !remote.local_modes().contains(LocalModes::ICANON),
+        "raw mode while running"
+    );
+    remote.wait_printed("online");
+
+    let start_x = server.pose_x();
+    // A terminal's auto-repeat: one press, a 500 ms first-repeat delay, then a repeat every
+    // 33 ms for a second. The robot must keep going through the delay (no stutter).
+    remote.type_keys(b"w");
+    let pressed = Instant::now();
+    server.wait_until("the robot to drive", driving);
+    while pressed.elapsed() < Duration::from_millis(480) {
+        assert!(
+            driving(&server.robot().unwrap()),
+            "stalled in the first-repeat delay"
+        );
+        std::thread::sleep(Duration::from_millis(40));
+    }
+    let repeating = Instant::now();
+    while repeating.elapsed() < Duration::from_secs(1) {
+        remote.type_keys(b"w");
+        std::thread::sleep(Duration::from_millis(33));
+    }
+    let released = Instant::now();
+    server.wait_until("the robot to stop after the key is released", |r| {
+        !driving(r)
+    });
+    // The remote's own stop once repeats were seen (hold window 150 ms, plus telemetry at
+    // 10 Hz), well before the 700 ms a first press is held for.
+    assert!(
+        released.elapsed() < Duration::from_millis(600),
+        "stopped {:?} after the last repeat",
+        released.elapsed()
+    );
+    let travelled = server.pose_x() - start_x;
+    assert!(travelled > 0.15, "drove {travelled:.3} m forward");
+
+    // A tap drives for up to 700 ms; space stops at once.
+    remote.type_keys(b"w");
+    server.wait_until("the tap to drive", driving);
+    remote.type_keys(b" ");
+    let spaced = Instant::now();
+    server.wait_until("space to stop the robot", |r| !driving(r));
+    assert!(spaced.elapsed() < Duration::from_millis(400));
+    assert!(
+        remote.printed().contains("speed 0.5"),
+        "the status line shows the speed"
+    );
+
+    remote.type_keys(b"\x03"); // Ctrl-C
+    let status = remote.wait_exit();
+    assert!(status.success(), "the remote exited with {status}");
+    assert_eq!(remote.local_modes(), before, "terminal modes restored");
+    let printed = remote.printed();
+    let hidden = printed.find("\x1b[?25l").expect("the cursor was hidden");
+    let shown = printed
+        .rfind("\x1b[?25h")
+        .expect("the cursor is shown again");
+    assert!(shown > hidden);
+}
+
+#[test]
+fn a_panic_in_the_remote_still_restores_the_terminal() {
+    let server = Server::start();
+    let mut remote = Remote::start(&server, &["--panic-on-key", "p"]);
+    let before = remote.local_modes();
+    remote.wait_printed("remote for sim-01");
+    assert!(!remote.local_modes().contains(LocalModes::ICANON));
+
+    remote.type_keys(b"p");
+    let status = remote.wait_exit();
+    assert!(!status.success(), "a panic is a failure exit");
+    remote.wait_printed("panic requested");
+    assert_eq!(
+        remote.local_modes(),
+        before,
+        "terminal modes restored after the panic"
+    );
+    assert!(remote.printed().contains("\x1b[?25h"), "cursor shown again");
+}

@@ -1,0 +1,197 @@
+//! Emergency-stop fan-out: from `POST /api/estop` issuing one `fleet/cmd` broadcast to the last
+//! robot's acknowledgement, for 10, 100 and 1000 robots, beside a bare MQTT publish -> receive
+//! round trip through the same embedded broker in the same run.
+//!
+//! `cargo bench -p fleet-tests --bench estop_fanout` (ROUNDS=n to change the samples per size).
+//! The robots run the real agent runtime on fake hardware (`fake_hardware()`), telemetry at
+//! 1 Hz: a thousand simulators at 100 Hz physics would measure their physics on 2 cores, not
+//! the fan-out. Each size gets a fresh orchestrator.
+
+use std::time::{Duration, Instant};
+
+use fleet_tests::{TestApp, robot_id};
+use robot_agent::runtime::fake::fake_hardware;
+use robot_agent::runtime::{Agent, AgentConfig, AgentHandle, BrokerConfig};
+use rumqttc::{AsyncClient, Event, MqttOptions, NetworkOptions, Packet, QoS};
+use serde_json::json;
+use tokio::sync::mpsc;
+
+const SIZES: [usize; 3] = [10, 100, 1000];
+const DEFAULT_ROUNDS: usize = 40;
+const WARMUP: usize = 3;
+const ECHO_SAMPLES: usize = 500;
+
+struct Row {
+    what: String,
+    samples: Vec<Duration>,
+    /// Rounds where some robot did not acknowledge (counted, not hidden).
+    incomplete: usize,
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let rounds = std::env::var("ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(DEFAULT_ROUNDS);
+    let mut rows = Vec::new();
+    for n in SIZES {
+        let app = TestApp::spawn(|_| {}).await;
+        if n == SIZES[0] {
+            rows.push(Row {
+                what: "bare MQTT publish -> receive".into(),
+                samples: echo(&app.broker).await,
+                incomplete: 0,
+            });
+        }
+        let agents = spawn_agents(&app, n).await;
+        let (server, wall, incomplete) = fan_out(&app, n, rounds).await;
+        rows.push(Row {
+            what: format!("estop {n:>4} robots: issue -> last ack"),
+            samples: server,
+            incomplete,
+        });
+        rows.push(Row {
+            what: format!("estop {n:>4} robots: HTTP call"),
+            samples: wall,
+            incomplete,
+        });
+        // Releasing the agents first keeps the shutdown from being counted as link losses.
+        let stopping = agents.into_iter().map(|a| tokio::spawn(a.shutdown()));
+        for s in stopping {
+            let _ = s.await;
+        }
+        app.stop().await;
+    }
+    println!(
+        "estop fan-out through the embedded broker (loopback, QoS 1, TCP_NODELAY), {rounds} rounds per size"
+    );
+    println!(
+        "{:<40} {:>10} {:>10} {:>10} {:>10} {:>11}",
+        "", "min", "median", "p99", "max", "incomplete"
+    );
+    for row in rows {
+        report(row);
+    }
+}
+
+async fn spawn_agents(app: &TestApp, n: usize) -> Vec<AgentHandle> {
+    let mut agents = Vec::with_capacity(n);
+    for i in 0..n {
+        let mut config = AgentConfig::new(robot_id(&format!("bench-{i:04}")), app.broker.clone());
+        config.telemetry_hz = 1.0;
+        let (hardware, _probe) = fake_hardware();
+        agents.push(
+            Agent::build(config, hardware)
+                .expect("agent config")
+                .spawn(),
+        );
+    }
+    let deadline = Duration::from_secs(120);
+    app.wait_for_robots(deadline, "every robot online", |robots| {
+        robots.iter().filter(|r| r["state"] == "online").count() == n
+    })
+    .await;
+    agents
+}
+
+/// Estop then release, `rounds` times; the estop is measured by the server (issue -> last
+/// answer) and by the caller (the whole HTTP call).
+async fn fan_out(app: &TestApp, n: usize, rounds: usize) -> (Vec<Duration>, Vec<Duration>, usize) {
+    let (mut server, mut wall, mut incomplete) = (Vec::new(), Vec::new(), 0);
+    for round in 0..rounds + WARMUP {
+        let started = Instant::now();
+        let estop = app.post("/api/estop", &json!({})).await;
+        let took = started.elapsed();
+        assert_eq!(estop.status, 200, "{estop:?}");
+        let acked = estop.body["acknowledged"].as_array().map_or(0, Vec::len);
+        let release = app.post("/api/release", &json!({})).await;
+        assert_eq!(release.status, 200, "{release:?}");
+        if round < WARMUP {
+            continue;
+        }
+        if acked != n {
+            incomplete += 1;
+        }
+        let ms = estop.body["elapsed_ms"].as_f64().unwrap_or(f64::NAN);
+        server.push(Duration::from_secs_f64(ms / 1e3));
+        wall.push(took);
+    }
+    (server, wall, incomplete)
+}
+
+/// One client publishes, another receives, through the orchestrator's broker.
+async fn echo(broker: &BrokerConfig) -> Vec<Duration> {
+    let (arrived_tx, mut arrived) = mpsc::unbounded_channel();
+    let (subscriber, mut sub_loop) = client(broker, "bench-echo-sub");
+    subscriber
+        .subscribe("bench/echo", QoS::AtLeastOnce)
+        .await
+        .expect("subscribe");
+    let (subscribed_tx, mut subscribed) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        loop {
+            match sub_loop.poll().await {
+                Ok(Event::Incoming(Packet::Publish(_))) => {
+                    let _ = arrived_tx.send(Instant::now());
+                }
+                Ok(Event::Incoming(Packet::SubAck(_))) => {
+                    let _ = subscribed_tx.send(());
+                }
+                Ok(_) => {}
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    });
+    subscribed.recv().await.expect("suback");
+    let (publisher, mut pub_loop) = client(broker, "bench-echo-pub");
+    tokio::spawn(async move {
+        loop {
+            if pub_loop.poll().await.is_err() {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    });
+    let mut samples = Vec::with_capacity(ECHO_SAMPLES);
+    for i in 0..ECHO_SAMPLES + 50 {
+        let sent = Instant::now();
+        publisher
+            .publish("bench/echo", QoS::AtLeastOnce, false, i.to_string())
+            .await
+            .expect("queue a publish");
+        let at = tokio::time::timeout(Duration::from_secs(5), arrived.recv())
+            .await
+            .expect("echo within 5 s")
+            .expect("subscriber running");
+        if i >= 50 {
+            samples.push(at - sent);
+        }
+    }
+    samples
+}
+
+fn client(broker: &BrokerConfig, id: &str) -> (AsyncClient, rumqttc::EventLoop) {
+    let mut options = MqttOptions::new(id, broker.host.clone(), broker.port);
+    options.set_keep_alive(Duration::from_secs(5));
+    let (client, mut eventloop) = AsyncClient::new(options, 100);
+    let mut network = NetworkOptions::new();
+    network.set_tcp_nodelay(true);
+    eventloop.set_network_options(network);
+    (client, eventloop)
+}
+
+fn report(row: Row) {
+    let mut s = row.samples;
+    s.sort();
+    let at = |q: f64| s[((s.len() - 1) as f64 * q).round() as usize];
+    let ms = |d: Duration| format!("{:.3} ms", d.as_secs_f64() * 1e3);
+    println!(
+        "{:<40} {:>10} {:>10} {:>10} {:>10} {:>11}",
+        row.what,
+        ms(s[0]),
+        ms(at(0.5)),
+        ms(at(0.99)),
+        ms(s[s.len() - 1]),
+        row.incomplete
+    );
+}

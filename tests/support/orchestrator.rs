@@ -1,0 +1,297 @@
+//! The orchestrator for end-to-end tests, as zero2prod's `spawn_app`: the real
+//! [`Application`] on a thread of its own (inside an actix System), on free loopback ports with
+//! a temporary SQLite file, plus a small blocking HTTP client run off the test's runtime.
+
+use std::path::PathBuf;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use actix_web::dev::ServerHandle;
+use orchestrator::configuration::Settings;
+use orchestrator::recorder::{RecorderHandle, RecorderStats};
+use orchestrator::startup::Application;
+use robot_agent::runtime::BrokerConfig;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::init_tracing;
+
+/// How often the `wait_for_*` helpers poll the API.
+const POLL_EVERY: Duration = Duration::from_millis(25);
+/// A request that takes longer than this is a failure, even on a loaded 2-core machine.
+const HTTP_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A running orchestrator. [`TestApp::stop`] shuts it down in order (flushing the recorder);
+/// dropping it stops it too, without waiting for a clean flush.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub base_url: String,
+    /// The broker robots and test clients connect to (the embedded one, or the external one).
+    pub broker: BrokerConfig,
+    /// The SQLite file the recording goes to.
+    pub db_path: PathBuf,
+    /// The teacher's token the app accepts (`Settings::for_test` sets `TEST_TEACHER_TOKEN`);
+    /// `post` and `post_raw` send it, `post_with_token` sends another or none.
+    pub teacher_token: Option<String>,
+    recorder: RecorderHandle,
+    http: ureq::Agent,
+    server: ServerHandle,
+    thread: Option<JoinHandle<Result<(), String>>>,
+    /// Holds the database; handed to [`StoppedApp`] on a clean stop.
+    dir: Option<tempfile::TempDir>,
+}
+
+/// What the app's thread hands back once the application is built.
+struct Ready {
+    http_port: u16,
+    broker: BrokerConfig,
+    recorder: RecorderHandle,
+    server: ServerHandle,
+}
+
+/// What is left of a stopped app: the recorder's final counters and the recording file.
+pub struct StoppedApp {
+    pub stats: RecorderStats,
+    pub db_path: PathBuf,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// One HTTP answer: the status and the body, parsed as JSON when it is JSON.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    /// `Value::Null` when the body is not JSON (see `text`).
+    pub body: Value,
+    pub text: String,
+}
+
+impl Reply {
+    /// The `error` message of a JSON error body; panics (with the reply) when there is none.
+    pub fn error(&self) -> &str {
+        self.body["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("expected a JSON error body, got {self:?}"))
+    }
+}
+
+impl TestApp {
+    /// Starts the orchestrator with [`Settings::for_test`] (embedded broker, no simulated
+    /// robots) changed by `tweak`, and returns once it serves HTTP.
+    pub async fn spawn(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        init_tracing();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db_path = dir.path().join("fleet.db");
+        let mut settings = Settings::for_test(db_path.clone());
+        tweak(&mut settings);
+        let teacher_token = settings.teacher_token.clone();
+
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<Result<Ready, String>>();
+        let thread = std::thread::Builder::new()
+            .name("orchestrator".into())
+            .spawn(move || {
+                actix_web::rt::System::new().block_on(async move {
+                    let app = match Application::build(settings).await {
+                        Ok(app) => app,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(format!("{e:#}")));
+                            return Ok(());
+                        }
+                    };
+                    let address = app.broker_address();
+                    let ready = Ready {
+                        http_port: app.http_port(),
+                        broker: BrokerConfig {
+                            host: address.host.clone(),
+                            port: address.port,
+                            credentials: None,
+                        },
+                        recorder: app.recorder(),
+                        server: app.stop_handle(),
+                    };
+                    let _ = ready_tx.send(Ok(ready));
+                    app.run_until_stopped().await.map_err(|e| format!("{e:#}"))
+                })
+            })
+            .expect("start the orchestrator thread");
+        let ready = match ready_rx.await {
+            Ok(Ok(ready)) => ready,
+            Ok(Err(e)) => panic!("the orchestrator did not start: {e}"),
+            Err(_) => panic!(
+                "the orchestrator thread died while starting: {:?}",
+                thread.join()
+            ),
+        };
+        let http: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(HTTP_TIMEOUT))
+            .build()
+            .into();
+        TestApp {
+            base_url: format!("http://127.0.0.1:{}", ready.http_port),
+            broker: ready.broker,
+            db_path,
+            teacher_token,
+            recorder: ready.recorder,
+            http,
+            server: ready.server,
+            thread: Some(thread),
+            dir: Some(dir),
+        }
+    }
+
+    /// Stops the HTTP server, then the rest in order (MQTT link, recorder flush, broker), and
+    /// waits for the app's thread to end. The recording file outlives the app.
+    pub async fn stop(mut self) -> StoppedApp {
+        self.server.stop(true).await;
+        let thread = self.thread.take().expect("the app is running");
+        let outcome = tokio::task::spawn_blocking(move || thread.join())
+            .await
+            .expect("join task");
+        match outcome {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => panic!("the orchestrator stopped with an error: {e}"),
+            Err(_) => panic!("the orchestrator thread panicked"),
+        }
+        StoppedApp {
+            stats: self.recorder.stats(),
+            db_path: self.db_path.clone(),
+            _dir: self.dir.take(),
+        }
+    }
+
+    /// The recorder's counters now.
+    pub fn recorder_stats(&self) -> RecorderStats {
+        self.recorder.stats()
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        let (agent, url) = (self.http.clone(), self.url(path));
+        blocking(move || agent.get(&url).call()).await
+    }
+
+    /// POSTs `body` as it is (it may be broken JSON on purpose) with a JSON content type and
+    /// the teacher's token.
+    pub async fn post_raw(&self, path: &str, body: impl Into<String>) -> Reply {
+        let token = self.teacher_token.clone();
+        self.post_raw_with_token(path, body, token.as_deref()).await
+    }
+
+    /// POSTs `body` as JSON with `token` as the bearer token, or with none.
+    pub async fn post_with_token(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+        token: Option<&str>,
+    ) -> Reply {
+        let text = serde_json::to_string(body).expect("serializable body");
+        self.post_raw_with_token(path, text, token).await
+    }
+
+    async fn post_raw_with_token(
+        &self,
+        path: &str,
+        body: impl Into<String>,
+        token: Option<&str>,
+    ) -> Reply {
+        let (agent, url, body) = (self.http.clone(), self.url(path), body.into());
+        let authorization = token.map(|t| format!("Bearer {t}"));
+        blocking(move || {
+            let mut request = agent.post(&url).header("content-type", "application/json");
+            if let Some(value) = authorization {
+                request = request.header("authorization", value);
+            }
+            request.send(body)
+        })
+        .await
+    }
+
+    pub async fn post(&self, path: &str, body: &impl Serialize) -> Reply {
+        let text = serde_json::to_string(body).expect("serializable body");
+        self.post_raw(path, text).await
+    }
+
+    /// Polls `GET /api/robots/{id}` until the robot is in `state`; returns the robot.
+    pub async fn wait_for_robot_state(&self, id: &str, state: &str, timeout: Duration) -> Value {
+        let path = format!("/api/robots/{id}");
+        let deadline = Instant::now() + timeout;
+        loop {
+            let reply = self.get(&path).await;
+            if reply.status == 200 && reply.body["state"] == state {
+                return reply.body;
+            }
+            if Instant::now() >= deadline {
+                panic!("robot {id} not {state} within {timeout:?}; last answer: {reply:?}");
+            }
+            tokio::time::sleep(POLL_EVERY).await;
+        }
+    }
+
+    /// Polls `GET /api/robots` until `pred` holds for the list; returns the list.
+    pub async fn wait_for_robots(
+        &self,
+        timeout: Duration,
+        what: &str,
+        pred: impl Fn(&[Value]) -> bool,
+    ) -> Vec<Value> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let reply = self.get("/api/robots").await;
+            assert_eq!(reply.status, 200, "GET /api/robots: {reply:?}");
+            let robots = reply.body.as_array().cloned().unwrap_or_default();
+            if pred(&robots) {
+                return robots;
+            }
+            if Instant::now() >= deadline {
+                panic!(
+                    "timed out after {timeout:?} waiting for {what}; {} robots listed",
+                    robots.len()
+                );
+            }
+            tokio::time::sleep(POLL_EVERY).await;
+        }
+    }
+
+    /// `GET /api/stats`.
+    pub async fn stats(&self) -> Value {
+        let reply = self.get("/api/stats").await;
+        assert_eq!(reply.status, 200, "GET /api/stats: {reply:?}");
+        reply.body
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            // The command is sent when `stop` is called; the future only waits for it.
+            drop(self.server.stop(false));
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Runs one request on a blocking thread, so the test's runtime keeps driving robots.
+async fn blocking(
+    request: impl FnOnce() -> Result<ureq::http::Response<ureq::Body>, ureq::Error> + Send + 'static,
+) -> Reply {
+    tokio::task::spawn_blocking(move || {
+        let mut response = request().unwrap_or_else(|e| panic!("HTTP request failed: {e}"));
+        let status = response.status().as_u16();
+        let text = response
+            .body_mut()
+            .read_to_string()
+            .unwrap_or_else(|e| panic!("reading an HTTP {status} body: {e}"));
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply { status, body, text }
+    })
+    .await
+    .expect("HTTP task")
+}
+
+/// Every robot in `robots` whose `state` is `state`.
+pub fn in_state<'a>(robots: &'a [Value], state: &str) -> Vec<&'a Value> {
+    robots.iter().filter(|r| r["state"] == state).collect()
+}
