@@ -177,7 +177,7 @@ async fn sigterm_makes_a_running_agent_stop_its_motors_and_say_offline_shutdown(
     let id = fleet_tests::robot_id("tank-sigterm");
     let obs = Observer::connect(&broker, &[&topic::status(&id), &topic::ack(&id)]).await;
     let (hardware, sim) = sim::spawn(SimConfig::default());
-    let agent = Agent::build(AgentConfig::new(id.clone(), broker.config()), hardware).unwrap();
+    let agent = Agent::build(AgentConfig::new(id.clone(), broker.address()), hardware).unwrap();
     let running = tokio::spawn(agent.run_until_stopped());
     obs.wait_for(&topic::status(&id), WAIT, |s: &Status| {
         s.state == RobotState::Online

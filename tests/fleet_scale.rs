@@ -6,12 +6,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::Duration;
 
-use fleet_protocol::{Backend, RobotId, Status, Telemetry, encode, topic};
+use fleet_protocol::{Backend, BrokerAddress, RobotId, Status, Telemetry, encode, topic};
 use fleet_tests::orchestrator::in_state;
 use fleet_tests::raw_mqtt::RawClient;
 use fleet_tests::{Broker, TestApp, wait_until};
-use orchestrator::broker::{BrokerAddress, BrokerEndpoint};
-use robot_agent::runtime::BrokerConfig;
+use orchestrator::broker::BrokerEndpoint;
 use rumqttc::QoS;
 use tokio::task::JoinHandle;
 
@@ -65,7 +64,7 @@ fn stream_telemetry(clients: Vec<RawClient>, running: Arc<AtomicBool>) -> JoinHa
     })
 }
 
-async fn connect_all(broker: &BrokerConfig) -> Vec<RawClient> {
+async fn connect_all(broker: &BrokerAddress) -> Vec<RawClient> {
     let mut clients = Vec::new();
     for n in 0..CONNECTIONS {
         clients.push(RawClient::connect(broker, &format!("fleet{n}")).await);
@@ -114,7 +113,7 @@ async fn a_thousand_robots_that_announced_themselves_before_the_orchestrator_sta
     // The births are retained on Mosquitto before the orchestrator subscribes: it learns them
     // from the retained snapshot, the telemetry-only robots from their telemetry.
     let broker = Broker::start().await;
-    let births = connect_all(&broker.config()).await;
+    let births = connect_all(&broker.address()).await;
     publish_births(&births).await;
     let sent = (0..ROBOTS).filter(|&i| has_birth(i)).count() as u64;
     wait_until(PATIENCE, "the births to be sent", || {
@@ -123,11 +122,11 @@ async fn a_thousand_robots_that_announced_themselves_before_the_orchestrator_sta
     .await;
 
     let app = TestApp::spawn(|s| {
-        s.broker = BrokerEndpoint::External(BrokerAddress::new("127.0.0.1", broker.port()));
+        s.broker = BrokerEndpoint::External(broker.address());
     })
     .await;
     let running = Arc::new(AtomicBool::new(true));
-    let telemetry = stream_telemetry(connect_all(&broker.config()).await, running.clone());
+    let telemetry = stream_telemetry(connect_all(&broker.address()).await, running.clone());
 
     every_robot_is_listed_online(&app).await;
 

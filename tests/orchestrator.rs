@@ -8,7 +8,7 @@ use fleet_protocol::Joint;
 use fleet_tests::db::Recording;
 use fleet_tests::orchestrator::in_state;
 use fleet_tests::{Broker, SimRobot, TestApp, spawn_sim_robot_on, wait_until};
-use orchestrator::broker::{BrokerAddress, BrokerEndpoint};
+use orchestrator::broker::BrokerEndpoint;
 use robot_agent::hal::sim::JointLimits;
 use serde_json::{Value, json};
 
@@ -156,7 +156,7 @@ async fn five_robots_on_the_embedded_broker_are_supervised_commanded_and_recorde
 async fn five_robots_on_an_external_mosquitto_are_supervised_commanded_and_recorded() {
     let broker = Broker::start().await;
     let app = TestApp::spawn(|s| {
-        s.broker = BrokerEndpoint::External(BrokerAddress::new("127.0.0.1", broker.port()));
+        s.broker = BrokerEndpoint::External(broker.address());
     })
     .await;
     assert_eq!(

@@ -3,7 +3,9 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use crate::broker::{BrokerEndpoint, EndpointError};
+use fleet_protocol::BrokerUrlError;
+
+use crate::broker::BrokerEndpoint;
 use crate::cli::ServeArgs;
 
 #[derive(Debug, Clone)]
@@ -26,7 +28,7 @@ pub struct Settings {
 pub const TEST_TEACHER_TOKEN: &str = "test-teacher-token";
 
 impl Settings {
-    pub fn from_args(args: &ServeArgs) -> Result<Self, EndpointError> {
+    pub fn from_args(args: &ServeArgs) -> Result<Self, BrokerUrlError> {
         let broker = match &args.broker {
             Some(url) => BrokerEndpoint::external(url)?,
             None => BrokerEndpoint::Embedded {

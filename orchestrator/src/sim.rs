@@ -7,13 +7,11 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use fleet_protocol::{Pose, RobotId};
+use fleet_protocol::{BrokerAddress, Pose, RobotId};
 use robot_agent::hal::sim::{self, FloorMap, SimConfig, SimHandle};
-use robot_agent::runtime::{Agent, AgentConfig, AgentHandle, BrokerConfig};
+use robot_agent::runtime::{Agent, AgentConfig, AgentHandle};
 use tokio::runtime::Runtime;
 use tracing::{info, warn};
-
-use crate::broker::BrokerAddress;
 
 /// How long a clean shutdown of all simulated agents may take before they are abandoned.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -36,17 +34,6 @@ impl SimFleet {
             .enable_all()
             .build()
             .context("starting the simulated robots' runtime")?;
-        let broker = BrokerConfig {
-            host: broker.host.clone(),
-            port: broker.port,
-            credentials: broker
-                .credentials
-                .as_ref()
-                .map(|c| robot_agent::runtime::Credentials {
-                    user: c.username.clone(),
-                    password: c.password.clone(),
-                }),
-        };
         let width = count.to_string().len().max(2);
         let mut agents = Vec::with_capacity(count);
         let mut sims = Vec::with_capacity(count);

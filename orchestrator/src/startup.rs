@@ -9,13 +9,14 @@ use actix::Actor;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
+use fleet_protocol::BrokerAddress;
 use robot_agent::hal::sim::FloorMap;
 use tracing::{info, warn};
 
 use crate::actors::mission::MissionControl;
 use crate::actors::{FleetActor, FleetWiring, RobotView};
 use crate::api::{self, Access, AppState, CourseMap};
-use crate::broker::{BrokerAddress, BrokerEndpoint, EmbeddedBroker};
+use crate::broker::{BrokerEndpoint, EmbeddedBroker};
 use crate::configuration::Settings;
 use crate::mqtt::MqttLink;
 use crate::recorder::{Recorder, RecorderConfig, RecorderHandle, now_ms};

@@ -2,9 +2,11 @@
 //!
 //! This crate is the only place that knows topic strings and payload shapes: both binaries
 //! build topics with [`topic`] and turn bytes into typed messages with [`codec::decode`].
-//! It performs no I/O; `docs/protocol.md` describes the same protocol for humans.
+//! It also owns the broker URL convention ([`BrokerAddress`]). It performs no I/O;
+//! `docs/protocol.md` describes the same protocol for humans.
 
 pub mod ack;
+pub mod broker_url;
 pub mod codec;
 pub mod command;
 pub mod error;
@@ -15,6 +17,7 @@ pub mod telemetry;
 pub mod topic;
 
 pub use ack::{Ack, AckResult, ErrorCode};
+pub use broker_url::{BrokerAddress, BrokerUrlError, Credentials, DEFAULT_MQTT_PORT};
 pub use codec::{MAX_PAYLOAD_BYTES, decode, encode};
 pub use command::{Command, CommandId, CommandKind, Joint};
 pub use error::ProtocolError;

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{PROTOCOL_VERSION, Versioned};
+use crate::{Joint, PROTOCOL_VERSION, Versioned};
 
 /// The three line-tracking sensors; `true` means the sensor sees the black line.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,6 +33,19 @@ pub struct ServoAngles {
     pub forearm: f32,
     pub wrist: f32,
     pub claw: f32,
+}
+
+impl ServoAngles {
+    /// The angle of one joint, to read or set (each backend keeps its angles in this shape).
+    pub fn joint_mut(&mut self, joint: Joint) -> &mut f32 {
+        match joint {
+            Joint::CameraTilt => &mut self.camera_tilt,
+            Joint::Arm => &mut self.arm,
+            Joint::Forearm => &mut self.forearm,
+            Joint::Wrist => &mut self.wrist,
+            Joint::Claw => &mut self.claw,
+        }
+    }
 }
 
 /// Position on the floor map, metres and radians (counter-clockwise from +x). Simulator only.
@@ -117,5 +130,23 @@ mod tests {
         });
         assert_round_trip(&t);
         assert!(crate::encode(&t).len() < 400);
+    }
+
+    #[test]
+    fn each_joint_sets_its_own_angle_and_no_other() {
+        for (i, joint) in Joint::ALL.into_iter().enumerate() {
+            let mut angles = ServoAngles::default();
+            *angles.joint_mut(joint) = 10.0 + i as f32;
+            let all = [
+                angles.camera_tilt,
+                angles.arm,
+                angles.forearm,
+                angles.wrist,
+                angles.claw,
+            ];
+            let set: Vec<usize> = (0..5).filter(|&k| all[k] != 0.0).collect();
+            assert_eq!(set, [i], "{joint:?}");
+            assert_eq!(all[i], 10.0 + i as f32);
+        }
     }
 }

@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use fleet_protocol::RobotId;
+use fleet_protocol::{BrokerAddress, BrokerUrlError, Credentials, RobotId};
 use serde::Deserialize;
 use thiserror::Error;
 
 use crate::hal::rasptank::RasptankConfig;
-use crate::runtime::{AgentConfig, BrokerConfig, Credentials};
+use crate::runtime::AgentConfig;
 
 pub const DEFAULT_BROKER: &str = "mqtt://localhost:1883";
 
@@ -24,10 +24,8 @@ pub enum ConfigError {
     },
     #[error("config file {path} is not valid: {message}")]
     Parse { path: PathBuf, message: String },
-    #[error(
-        "broker URL {url:?} is not valid: {reason} (expected mqtt://[user[:password]@]host[:port])"
-    )]
-    BrokerUrl { url: String, reason: String },
+    #[error(transparent)]
+    BrokerUrl(#[from] BrokerUrlError),
     #[error("robot id {id:?} is not valid: {source}")]
     Id {
         id: String,
@@ -161,12 +159,12 @@ impl Settings {
             None => default_id()?,
         };
         let url = cli.broker.or(file.broker);
-        let mut broker = parse_broker_url(url.as_deref().unwrap_or(DEFAULT_BROKER))?;
+        let mut broker = BrokerAddress::parse(url.as_deref().unwrap_or(DEFAULT_BROKER))?;
         let user = cli.broker_user.or(file.broker_user);
         let password = cli.broker_password.or(file.broker_password);
         if let Some(user) = user {
             broker.credentials = Some(Credentials {
-                user,
+                username: user,
                 password: password.unwrap_or_default(),
             });
         } else if let (Some(creds), Some(password)) = (broker.credentials.as_mut(), password) {
@@ -189,54 +187,6 @@ impl Settings {
             rasptank: file.rasptank.unwrap_or_default(),
         })
     }
-}
-
-/// Parses `mqtt://[user[:password]@]host[:port]` (also `tcp://`); TLS is not built in.
-pub fn parse_broker_url(url: &str) -> Result<BrokerConfig, ConfigError> {
-    let bad = |reason: &str| ConfigError::BrokerUrl {
-        url: url.to_owned(),
-        reason: reason.to_owned(),
-    };
-    let rest = url
-        .strip_prefix("mqtt://")
-        .or_else(|| url.strip_prefix("tcp://"))
-        .ok_or_else(|| bad("the scheme must be mqtt:// or tcp://"))?;
-    let rest = rest.strip_suffix('/').unwrap_or(rest);
-    let (userinfo, hostport) = match rest.rsplit_once('@') {
-        Some((u, h)) => (Some(u), h),
-        None => (None, rest),
-    };
-    let credentials = userinfo.map(|u| {
-        let (user, password) = u.split_once(':').unwrap_or((u, ""));
-        Credentials {
-            user: user.to_owned(),
-            password: password.to_owned(),
-        }
-    });
-    // An IPv6 literal is bracketed: [::1]:1883.
-    let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
-        let (host, after) = v6.split_once(']').ok_or_else(|| bad("unclosed '['"))?;
-        (host, after.strip_prefix(':'))
-    } else {
-        match hostport.rsplit_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (hostport, None),
-        }
-    };
-    if host.is_empty() || host.contains('/') {
-        return Err(bad("no host"));
-    }
-    let port = match port {
-        Some(p) => p
-            .parse::<u16>()
-            .map_err(|_| bad("the port is not a number 0..65535"))?,
-        None => 1883,
-    };
-    Ok(BrokerConfig {
-        host: host.to_owned(),
-        port,
-        credentials,
-    })
 }
 
 const SYS_NET: &str = "/sys/class/net";
@@ -314,7 +264,7 @@ mod tests {
         assert_eq!(s.agent.id.as_str(), "0xdca632bf91cc");
         assert_eq!(s.agent.telemetry_hz, 10.0);
         assert_eq!(s.agent.deadman, Duration::from_millis(500));
-        assert_eq!(s.agent.broker, parse_broker_url(DEFAULT_BROKER).unwrap());
+        assert_eq!(s.agent.broker, BrokerAddress::new("localhost", 1883));
         assert_eq!(
             s.sim,
             SimSettings {
@@ -332,25 +282,18 @@ mod tests {
     }
 
     #[test]
-    fn broker_urls_parse_with_credentials_ports_and_ipv6() {
-        let b = parse_broker_url("mqtt://alice:s3cret@broker.lan:8883").unwrap();
-        assert_eq!((b.host.as_str(), b.port), ("broker.lan", 8883));
-        let creds = b.credentials.unwrap();
-        assert_eq!(
-            (creds.user.as_str(), creds.password.as_str()),
-            ("alice", "s3cret")
-        );
-        assert_eq!(parse_broker_url("tcp://10.0.0.2").unwrap().port, 1883);
-        assert_eq!(parse_broker_url("mqtt://[::1]:1884").unwrap().host, "::1");
-        for bad in [
-            "mqtts://x",
-            "localhost:1883",
-            "mqtt://",
-            "mqtt://h:99999",
-            "mqtt://h:x",
-        ] {
-            assert!(parse_broker_url(bad).is_err(), "{bad} accepted");
-        }
+    fn a_bad_broker_url_is_refused_with_its_password_hidden() {
+        let err = Settings::merge(
+            cli(&["--id", "a", "--broker", "mqtts://u:pw@h"]),
+            FileConfig::default(),
+            unused_id,
+        )
+        .unwrap_err();
+        assert!(matches!(
+            err,
+            ConfigError::BrokerUrl(BrokerUrlError::Scheme { .. })
+        ));
+        assert!(!err.to_string().contains("pw@"), "{err}");
     }
 
     #[test]
@@ -369,7 +312,10 @@ mod tests {
         )
         .unwrap();
         let creds = s.agent.broker.credentials.unwrap();
-        assert_eq!((creds.user.as_str(), creds.password.as_str()), ("u", "q"));
+        assert_eq!(
+            (creds.username.as_str(), creds.password.as_str()),
+            ("u", "q")
+        );
     }
 
     #[test]

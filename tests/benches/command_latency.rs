@@ -7,8 +7,8 @@
 use std::time::{Duration, Instant};
 
 use fleet_protocol::{CommandKind, topic};
+use fleet_tests::latency::{bare_mqtt, report, report_header, samples_from_env};
 use fleet_tests::{Broker, Observer, command, spawn_fake_robot};
-use tokio::sync::mpsc;
 
 const DEFAULT_SAMPLES: usize = 1000;
 const WARMUP: usize = 50;
@@ -16,43 +16,16 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let samples = std::env::var("SAMPLES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(DEFAULT_SAMPLES);
+    let samples = samples_from_env(DEFAULT_SAMPLES);
     let broker = Broker::start().await;
 
-    let baseline = bare_mqtt(&broker, samples).await;
+    let baseline = bare_mqtt(&broker, samples, WARMUP).await;
     let agent = command_to_motors(&broker, samples).await;
 
     println!("command latency through mosquitto (loopback, QoS 1, TCP_NODELAY), {samples} samples");
-    println!(
-        "{:<36} {:>10} {:>10} {:>10} {:>10}",
-        "", "min", "median", "p99", "max"
-    );
+    report_header();
     report("bare MQTT publish -> receive", baseline);
     report("drive command -> Motors::set", agent);
-}
-
-/// One client publishes, another receives: what the broker and the client library cost.
-async fn bare_mqtt(broker: &Broker, samples: usize) -> Vec<Duration> {
-    let (feed, mut received) = mpsc::unbounded_channel();
-    let subscriber = Observer::connect_with_feed(broker, &["bench/echo"], Some(feed)).await;
-    let publisher = Observer::connect(broker, &[]).await;
-    let mut out = Vec::with_capacity(samples);
-    for i in 0..samples + WARMUP {
-        let sent = Instant::now();
-        publisher.publish("bench/echo", format!("{i}")).await;
-        let msg = tokio::time::timeout(TIMEOUT, received.recv())
-            .await
-            .expect("echo within the timeout")
-            .expect("subscriber running");
-        if i >= WARMUP {
-            out.push(msg.at - sent);
-        }
-    }
-    drop(subscriber);
-    out
 }
 
 /// The orchestrator's path: publish a drive command, the agent parses, executes and calls the
@@ -83,17 +56,4 @@ async fn command_to_motors(broker: &Broker, samples: usize) -> Vec<Duration> {
     }
     robot.agent.shutdown().await.expect("clean shutdown");
     out
-}
-
-fn report(what: &str, mut samples: Vec<Duration>) {
-    samples.sort();
-    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
-    let ms = |d: Duration| format!("{:.3} ms", d.as_secs_f64() * 1e3);
-    println!(
-        "{what:<36} {:>10} {:>10} {:>10} {:>10}",
-        ms(samples[0]),
-        ms(at(0.5)),
-        ms(at(0.99)),
-        ms(samples[samples.len() - 1])
-    );
 }

@@ -9,9 +9,10 @@
 
 use std::time::{Duration, Instant};
 
+use fleet_protocol::BrokerAddress;
 use fleet_tests::{TestApp, robot_id};
 use robot_agent::runtime::fake::fake_hardware;
-use robot_agent::runtime::{Agent, AgentConfig, AgentHandle, BrokerConfig};
+use robot_agent::runtime::{Agent, AgentConfig, AgentHandle};
 use rumqttc::{AsyncClient, Event, MqttOptions, NetworkOptions, Packet, QoS};
 use serde_json::json;
 use tokio::sync::mpsc;
@@ -121,7 +122,7 @@ async fn fan_out(app: &TestApp, n: usize, rounds: usize) -> (Vec<Duration>, Vec<
 }
 
 /// One client publishes, another receives, through the orchestrator's broker.
-async fn echo(broker: &BrokerConfig) -> Vec<Duration> {
+async fn echo(broker: &BrokerAddress) -> Vec<Duration> {
     let (arrived_tx, mut arrived) = mpsc::unbounded_channel();
     let (subscriber, mut sub_loop) = client(broker, "bench-echo-sub");
     subscriber
@@ -170,7 +171,7 @@ async fn echo(broker: &BrokerConfig) -> Vec<Duration> {
     samples
 }
 
-fn client(broker: &BrokerConfig, id: &str) -> (AsyncClient, rumqttc::EventLoop) {
+fn client(broker: &BrokerAddress, id: &str) -> (AsyncClient, rumqttc::EventLoop) {
     let mut options = MqttOptions::new(id, broker.host.clone(), broker.port);
     options.set_keep_alive(Duration::from_secs(5));
     let (client, mut eventloop) = AsyncClient::new(options, 100);

@@ -13,13 +13,13 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use fleet_tests::latency::{bare_mqtt, report, report_header, samples_from_env};
 use fleet_tests::webdriver::Browser;
-use fleet_tests::{Broker, FakeRobot, Observer, TestApp, spawn_fake_robot};
+use fleet_tests::{Broker, FakeRobot, TestApp, spawn_fake_robot};
 use orchestrator::broker::BrokerEndpoint;
 use orchestrator::configuration::TEST_TEACHER_TOKEN;
 use robot_agent::runtime::fake::MotorCall;
 use serde_json::json;
-use tokio::sync::mpsc;
 
 const DEFAULT_SAMPLES: usize = 60;
 const WARMUP: usize = 5;
@@ -28,31 +28,21 @@ const ARROW_UP: &str = "\u{E013}";
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 4)]
 async fn main() {
-    let samples = std::env::var("SAMPLES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(DEFAULT_SAMPLES);
+    let samples = samples_from_env(DEFAULT_SAMPLES);
     let broker = Broker::start().await;
-    let url = format!("mqtt://127.0.0.1:{}", broker.port());
-    let app = TestApp::spawn(|s| {
-        s.broker = BrokerEndpoint::external(&url).expect("valid broker url");
-    })
-    .await;
+    let app = TestApp::spawn(|s| s.broker = BrokerEndpoint::External(broker.address())).await;
     let mut robot = spawn_fake_robot(&broker, "bench-01", |_| {}).await;
     app.wait_for_robot_state("bench-01", "online", TIMEOUT)
         .await;
 
-    let baseline = bare_mqtt(&broker, samples).await;
+    let baseline = bare_mqtt(&broker, samples, WARMUP).await;
     let http = http_to_motors(&app, &mut robot, samples).await;
     let web = key_to_motors(&app, &mut robot, samples).await;
 
     println!(
         "web remote latency (loopback, Mosquitto, QoS 1, TCP_NODELAY, headless Chromium), {samples} samples"
     );
-    println!(
-        "{:<40} {:>10} {:>10} {:>10} {:>10}",
-        "", "min", "median", "p99", "max"
-    );
+    report_header();
     report("bare MQTT publish -> receive", baseline);
     report("HTTP POST drive -> Motors::set", http);
     report("keydown in the page -> Motors::set", web);
@@ -148,38 +138,4 @@ async fn http_to_motors(app: &TestApp, robot: &mut FakeRobot, samples: usize) ->
         assert_eq!(stop.status, 200, "{stop:?}");
     }
     out
-}
-
-/// One client publishes, another receives: what the broker and the client library cost.
-async fn bare_mqtt(broker: &Broker, samples: usize) -> Vec<Duration> {
-    let (feed, mut received) = mpsc::unbounded_channel();
-    let subscriber = Observer::connect_with_feed(broker, &["bench/echo"], Some(feed)).await;
-    let publisher = Observer::connect(broker, &[]).await;
-    let mut out = Vec::with_capacity(samples);
-    for i in 0..samples + WARMUP {
-        let sent = Instant::now();
-        publisher.publish("bench/echo", format!("{i}")).await;
-        let msg = tokio::time::timeout(TIMEOUT, received.recv())
-            .await
-            .expect("echo within the timeout")
-            .expect("subscriber running");
-        if i >= WARMUP {
-            out.push(msg.at - sent);
-        }
-    }
-    drop(subscriber);
-    out
-}
-
-fn report(what: &str, mut samples: Vec<Duration>) {
-    samples.sort();
-    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
-    let ms = |d: Duration| format!("{:.3} ms", d.as_secs_f64() * 1e3);
-    println!(
-        "{what:<40} {:>10} {:>10} {:>10} {:>10}",
-        ms(samples[0]),
-        ms(at(0.5)),
-        ms(at(0.99)),
-        ms(samples[samples.len() - 1])
-    );
 }

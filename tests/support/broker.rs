@@ -2,12 +2,12 @@
 
 use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
-use robot_agent::runtime::BrokerConfig;
+use fleet_protocol::BrokerAddress;
 
-use crate::wait_until;
+use crate::{child_output, wait_until};
 
 const MOSQUITTO: &str = "/usr/sbin/mosquitto";
 
@@ -44,12 +44,9 @@ impl Broker {
         self.port
     }
 
-    pub fn config(&self) -> BrokerConfig {
-        BrokerConfig {
-            host: "127.0.0.1".into(),
-            port: self.port,
-            credentials: None,
-        }
+    /// Where clients connect (no credentials: the test broker allows anonymous clients).
+    pub fn address(&self) -> BrokerAddress {
+        BrokerAddress::new("127.0.0.1", self.port)
     }
 
     /// Kills the broker (as a crash would) and waits for the process to end.
@@ -72,19 +69,11 @@ impl Broker {
     }
 
     async fn launch(&mut self) {
-        let verbose = std::env::var_os("TEST_LOG").is_some();
-        let output = || {
-            if verbose {
-                Stdio::inherit()
-            } else {
-                Stdio::null()
-            }
-        };
         let child = Command::new(MOSQUITTO)
             .arg("-c")
             .arg(&self.config)
-            .stdout(output())
-            .stderr(output())
+            .stdout(child_output())
+            .stderr(child_output())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {MOSQUITTO} (apt install mosquitto): {e}"));
         self.child = Some(child);

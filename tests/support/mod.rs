@@ -4,6 +4,7 @@
 mod broker;
 pub mod db;
 pub mod fleet_ops;
+pub mod latency;
 mod observer;
 pub mod orchestrator;
 pub mod raw_mqtt;
@@ -12,10 +13,11 @@ pub mod webdriver;
 
 use std::time::{Duration, Instant};
 
-use fleet_protocol::{Command, CommandId, CommandKind, encode};
+use fleet_protocol::{BrokerAddress, Command, CommandId, CommandKind, encode};
+use robot_agent::hal::Hardware;
 use robot_agent::hal::sim::{self, SimConfig, SimHandle};
 use robot_agent::runtime::fake::{FakeProbe, fake_hardware};
-use robot_agent::runtime::{Agent, AgentConfig, AgentHandle, BrokerConfig};
+use robot_agent::runtime::{Agent, AgentConfig, AgentHandle};
 
 pub use broker::Broker;
 pub use fleet_protocol::RobotId;
@@ -35,6 +37,16 @@ pub fn init_tracing() {
                 .init();
         }
     });
+}
+
+/// Where a helper process (Mosquitto, chromedriver) writes: the test output with `TEST_LOG`,
+/// else nowhere.
+pub(crate) fn child_output() -> std::process::Stdio {
+    if std::env::var_os("TEST_LOG").is_some() {
+        std::process::Stdio::inherit()
+    } else {
+        std::process::Stdio::null()
+    }
 }
 
 /// Polls `cond` every few milliseconds; panics naming `what` if it is still false at `timeout`.
@@ -73,12 +85,12 @@ pub async fn spawn_sim_robot(
     id: &str,
     tweak: impl FnOnce(&mut AgentConfig, &mut SimConfig),
 ) -> SimRobot {
-    spawn_sim_robot_on(broker.config(), id, tweak).await
+    spawn_sim_robot_on(broker.address(), id, tweak).await
 }
 
 /// As [`spawn_sim_robot`], against any broker (the orchestrator's embedded one).
 pub async fn spawn_sim_robot_on(
-    broker: BrokerConfig,
+    broker: BrokerAddress,
     id: &str,
     tweak: impl FnOnce(&mut AgentConfig, &mut SimConfig),
 ) -> SimRobot {
@@ -87,15 +99,7 @@ pub async fn spawn_sim_robot_on(
     let mut sim_config = SimConfig::default();
     tweak(&mut config, &mut sim_config);
     let (hardware, sim) = sim::spawn(sim_config);
-    let agent = Agent::build(config, hardware)
-        .expect("valid agent config")
-        .spawn();
-    wait_until(
-        Duration::from_secs(10),
-        "the agent to connect and subscribe",
-        || agent.state().listening,
-    )
-    .await;
+    let agent = start_agent(config, hardware).await;
     SimRobot {
         id: robot_id(id),
         agent,
@@ -116,9 +120,19 @@ pub async fn spawn_fake_robot(
     tweak: impl FnOnce(&mut AgentConfig),
 ) -> FakeRobot {
     init_tracing();
-    let mut config = AgentConfig::new(robot_id(id), broker.config());
+    let mut config = AgentConfig::new(robot_id(id), broker.address());
     tweak(&mut config);
     let (hardware, probe) = fake_hardware();
+    let agent = start_agent(config, hardware).await;
+    FakeRobot {
+        id: robot_id(id),
+        agent,
+        probe,
+    }
+}
+
+/// Runs the real agent on `hardware` and waits until it is connected and subscribed.
+async fn start_agent(config: AgentConfig, hardware: Hardware) -> AgentHandle {
     let agent = Agent::build(config, hardware)
         .expect("valid agent config")
         .spawn();
@@ -128,9 +142,5 @@ pub async fn spawn_fake_robot(
         || agent.state().listening,
     )
     .await;
-    FakeRobot {
-        id: robot_id(id),
-        agent,
-        probe,
-    }
+    agent
 }

@@ -7,10 +7,10 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use actix_web::dev::ServerHandle;
+use fleet_protocol::BrokerAddress;
 use orchestrator::configuration::Settings;
 use orchestrator::recorder::{RecorderHandle, RecorderStats};
 use orchestrator::startup::Application;
-use robot_agent::runtime::BrokerConfig;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -27,7 +27,7 @@ pub struct TestApp {
     /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub base_url: String,
     /// The broker robots and test clients connect to (the embedded one, or the external one).
-    pub broker: BrokerConfig,
+    pub broker: BrokerAddress,
     /// The SQLite file the recording goes to.
     pub db_path: PathBuf,
     /// The teacher's token the app accepts (`Settings::for_test` sets `TEST_TEACHER_TOKEN`);
@@ -44,7 +44,7 @@ pub struct TestApp {
 /// What the app's thread hands back once the application is built.
 struct Ready {
     http_port: u16,
-    broker: BrokerConfig,
+    broker: BrokerAddress,
     recorder: RecorderHandle,
     server: ServerHandle,
 }
@@ -97,14 +97,9 @@ impl TestApp {
                             return Ok(());
                         }
                     };
-                    let address = app.broker_address();
                     let ready = Ready {
                         http_port: app.http_port(),
-                        broker: BrokerConfig {
-                            host: address.host.clone(),
-                            port: address.port,
-                            credentials: None,
-                        },
+                        broker: app.broker_address().clone(),
                         recorder: app.recorder(),
                         server: app.stop_handle(),
                     };

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
-use robot_agent::runtime::BrokerConfig;
+use fleet_protocol::BrokerAddress;
 use rumqttc::{AsyncClient, Event, MqttOptions, NetworkOptions, Outgoing, Packet, QoS};
 use tokio::task::JoinHandle;
 
@@ -36,13 +36,13 @@ pub struct RawClient {
 
 impl RawClient {
     /// Connects and waits for the broker's ConnAck.
-    pub async fn connect(broker: &BrokerConfig, name: &str) -> RawClient {
+    pub async fn connect(broker: &BrokerAddress, name: &str) -> RawClient {
         Self::start(broker, name, &[]).await
     }
 
     /// Connects, subscribes to `filters` at QoS 1 (again after any reconnect) and waits for the
     /// broker to confirm; every publish received is counted.
-    pub async fn subscriber(broker: &BrokerConfig, name: &str, filters: &[&str]) -> RawClient {
+    pub async fn subscriber(broker: &BrokerAddress, name: &str, filters: &[&str]) -> RawClient {
         let client = Self::start(broker, name, filters).await;
         let seen = client.seen.clone();
         wait_until(Duration::from_secs(10), "the subscriber's SubAck", || {
@@ -52,7 +52,7 @@ impl RawClient {
         client
     }
 
-    async fn start(broker: &BrokerConfig, name: &str, filters: &[&str]) -> RawClient {
+    async fn start(broker: &BrokerAddress, name: &str, filters: &[&str]) -> RawClient {
         let n = NEXT.fetch_add(1, Relaxed);
         let id = format!("raw-{name}-{}-{n}", std::process::id());
         let mut options = MqttOptions::new(id, broker.host.clone(), broker.port);

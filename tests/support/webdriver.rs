@@ -6,10 +6,12 @@
 
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+
+use crate::child_output;
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -37,18 +39,10 @@ impl Browser {
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
-        let verbose = std::env::var_os("TEST_LOG").is_some();
-        let output = || {
-            if verbose {
-                Stdio::inherit()
-            } else {
-                Stdio::null()
-            }
-        };
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
-            .stdout(output())
-            .stderr(output())
+            .stdout(child_output())
+            .stderr(child_output())
             .spawn()
             .expect("start chromedriver");
         let http: ureq::Agent = ureq::Agent::config_builder()

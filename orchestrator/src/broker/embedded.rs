@@ -9,14 +9,13 @@ use std::sync::mpsc as std_mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use fleet_protocol::BrokerAddress;
 use rmqtt::context::ServerContext;
 use rmqtt::net::Builder;
 use rmqtt::server::MqttServer;
 use thiserror::Error;
 use tokio::sync::oneshot;
 use tracing::{error, info};
-
-use super::BrokerAddress;
 
 /// Broker worker threads: the machine has 2 cores and the orchestrator needs the rest.
 const BROKER_WORKERS: usize = 2;

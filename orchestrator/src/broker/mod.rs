@@ -13,4 +13,4 @@ mod embedded_tests;
 pub(crate) mod test_client;
 
 pub use embedded::{BrokerError, EmbeddedBroker};
-pub use endpoint::{BrokerAddress, BrokerEndpoint, Credentials, EndpointError};
+pub use endpoint::BrokerEndpoint;

@@ -2,11 +2,10 @@
 
 use std::time::Duration;
 
+use fleet_protocol::BrokerAddress;
 use rumqttc::{AsyncClient, Event, LastWill, MqttOptions, NetworkOptions, Packet, Publish, QoS};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-
-use super::BrokerAddress;
 
 /// A connected client: what it receives arrives on `inbox`; aborting `task` cuts the TCP
 /// connection without DISCONNECT, as a crashed robot would.

@@ -19,6 +19,7 @@ use serde_json::Value;
 
 use super::ApiClient;
 use super::remote_keys::{Action, DRIVE_REPEAT, Hold, SERVO_STEP, SPEED_STEP, action_for};
+use super::robots::{line_sensors, motor_outputs};
 
 /// How long the key loop waits for a key before checking the hold and the reports.
 const TICK: Duration = Duration::from_millis(20);
@@ -270,20 +271,8 @@ impl Ui {
             None => "waiting for the robot...".to_owned(),
             Some(r) => {
                 let t = &r["telemetry"];
-                let sensors: String = ["left", "middle", "right"]
-                    .iter()
-                    .map(|s| {
-                        if t["line"][s].as_bool() == Some(true) {
-                            '#'
-                        } else {
-                            '.'
-                        }
-                    })
-                    .collect();
-                let motors = match (t["motors"]["left"].as_f64(), t["motors"]["right"].as_f64()) {
-                    (Some(l), Some(r)) => format!("{l:+.2} {r:+.2}"),
-                    _ => "-".into(),
-                };
+                let sensors = line_sensors(t);
+                let motors = motor_outputs(t, " ");
                 let mode = t["mode"].as_str().unwrap_or("-");
                 let state = r["state"].as_str().unwrap_or("?");
                 let alert = match (state, mode) {

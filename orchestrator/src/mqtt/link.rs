@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix::Recipient;
-use fleet_protocol::{MAX_PAYLOAD_BYTES, TopicKind};
+use fleet_protocol::{BrokerAddress, MAX_PAYLOAD_BYTES, TopicKind};
+use robot_agent::runtime::Backoff;
 use rumqttc::{
     AsyncClient, ConnectionError, Event, EventLoop, MqttOptions, NetworkOptions, Outgoing, Packet,
     Publish, QoS, SubscribeFilter,
@@ -18,12 +19,10 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tracing::{debug, info, warn};
 
-use super::backoff::Backoff;
 use super::counters::{DropLog, LinkCounters, LinkStats};
 use super::inbound;
 use super::publisher::Publisher;
 use crate::actors::{Incoming, RecordSink};
-use crate::broker::BrokerAddress;
 use crate::recorder::Record;
 use crate::recorder::now_ms;
 
@@ -186,7 +185,7 @@ impl Poller {
         fleet: Recipient<Incoming>,
         mut stop: oneshot::Receiver<()>,
     ) {
-        let mut backoff = Backoff::new();
+        let mut backoff = Backoff::default();
         let mut connected = false;
         loop {
             let polled = tokio::select! {

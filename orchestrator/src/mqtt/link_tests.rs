@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use actix::{Actor, Addr};
 use fleet_protocol::{
-    Ack, Backend, Command, CommandKind, RobotId, Status, Telemetry, encode, topic,
+    Ack, Backend, BrokerAddress, Command, CommandKind, RobotId, Status, Telemetry, encode, topic,
 };
 use rumqttc::QoS;
 
@@ -16,8 +16,8 @@ use crate::actors::{
     BroadcastCommand, CommandOutcome, Discard, FleetActor, FleetWiring, GetRobot, ListRobots,
     SendCommand,
 };
+use crate::broker::EmbeddedBroker;
 use crate::broker::test_client::{TestClient, connect};
-use crate::broker::{BrokerAddress, EmbeddedBroker};
 use crate::recorder::{Record, RecordKind};
 
 struct Setup {

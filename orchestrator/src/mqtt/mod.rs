@@ -1,7 +1,6 @@
 //! The orchestrator's MQTT client link: receives robot messages for the fleet, publishes
 //! commands. [`inbound`] is the edge where bytes become typed messages.
 
-mod backoff;
 mod counters;
 pub mod inbound;
 mod link;

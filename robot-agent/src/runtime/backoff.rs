@@ -1,5 +1,9 @@
-//! Reconnect delays: exponential from a floor to a ceiling, so a robot whose broker is gone
-//! neither hammers it nor waits long once it is back.
+//! Reconnect delays: exponential from a floor to a ceiling, so a client whose broker is gone
+//! neither hammers it nor waits long once it is back (rumqttc retries at once unless its user
+//! waits).
+//!
+//! The orchestrator's link uses this too: it already depends on this crate (for `--sim`), and
+//! the protocol crate keeps to what both sides must agree on, which a retry policy is not.
 
 use std::time::Duration;
 
@@ -42,6 +46,13 @@ impl Default for Backoff {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_custom_ceiling_caps_the_delays_even_below_the_next_doubling() {
+        let mut b = Backoff::new(Duration::from_millis(300), Duration::from_millis(500));
+        let got: Vec<u64> = (0..4).map(|_| b.next_delay().as_millis() as u64).collect();
+        assert_eq!(got, [300, 500, 500, 500]);
+    }
 
     #[test]
     fn delays_double_up_to_the_ceiling_and_reset_to_the_floor() {

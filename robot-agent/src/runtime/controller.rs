@@ -281,6 +281,11 @@ impl Controller {
     }
 
     fn finish(&mut self, why: Stop) -> bool {
+        if why == Stop::Killed {
+            // The link is about to vanish as in a crash: an event queued now could still reach
+            // the broker before the last will and tell a story that never happened.
+            self.out.mute();
+        }
         self.safety_stop("agent stopping");
         self.publish_state();
         let goodbye = why == Stop::Shutdown && self.link_up;

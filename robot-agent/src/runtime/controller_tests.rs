@@ -6,18 +6,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fleet_protocol::{
-    Ack, AckResult, Command, CommandId, CommandKind, ErrorCode, Event, EventKind, LineReading,
-    MotorOutput, RobotId, RobotMode, Status, decode, encode, topic,
+    Ack, AckResult, BrokerAddress, Command, CommandId, CommandKind, ErrorCode, Event, EventKind,
+    LineReading, MotorOutput, RobotId, RobotMode, Status, decode, encode, topic,
 };
 use rumqttc::{AsyncClient, EventLoop, MqttOptions, Publish, QoS, Request};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
+use super::AgentConfig;
 use super::controller::{Controller, Stop};
 use super::fake::{FakeProbe, fake_hardware};
 use super::link::LinkEvent;
 use super::stats::{AgentState, Counters};
-use super::{AgentConfig, BrokerConfig};
 
 struct Rig {
     id: RobotId,
@@ -32,12 +32,7 @@ struct Rig {
 
 async fn rig(deadman_ms: u64) -> Rig {
     let id = RobotId::parse("unit").unwrap();
-    let broker = BrokerConfig {
-        host: "127.0.0.1".into(),
-        port: 1,
-        credentials: None,
-    };
-    let mut config = AgentConfig::new(id.clone(), broker);
+    let mut config = AgentConfig::new(id.clone(), BrokerAddress::new("127.0.0.1", 1));
     config.deadman = Duration::from_millis(deadman_ms);
     let (hardware, probe) = fake_hardware();
     let (client, eventloop) = AsyncClient::new(MqttOptions::new("unit", "127.0.0.1", 1), 4096);
@@ -336,4 +331,21 @@ async fn a_shutdown_stops_the_motors_and_queues_offline_then_disconnect() {
         .iter()
         .position(|r| matches!(r, Request::Disconnect(_)));
     assert!(offline.is_some() && offline < disconnect, "{requests:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_killed_agent_stops_its_motors_and_says_nothing_more() {
+    let mut rig = rig(5_000).await;
+    rig.command("f1", CommandKind::LineFollow { speed: 0.5 })
+        .await;
+    assert_eq!(rig.mode(), RobotMode::LineFollow);
+    rig.published();
+    let _ = rig.stop.take().unwrap().send(Stop::Killed);
+    assert!(
+        !(&mut rig.task).await.unwrap(),
+        "no disconnect after a kill"
+    );
+    assert_eq!(rig.probe.motors(), out(0.0, 0.0));
+    // A last word here could reach the broker before the will and contradict it.
+    assert_eq!(rig.published(), Vec::<(String, Vec<u8>)>::new());
 }

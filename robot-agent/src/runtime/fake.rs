@@ -155,15 +155,7 @@ impl Servos for FakeServos {
                 max,
             });
         }
-        let mut state = lock(&self.0);
-        let slot = match joint {
-            Joint::CameraTilt => &mut state.servos.camera_tilt,
-            Joint::Arm => &mut state.servos.arm,
-            Joint::Forearm => &mut state.servos.forearm,
-            Joint::Wrist => &mut state.servos.wrist,
-            Joint::Claw => &mut state.servos.claw,
-        };
-        *slot = degrees;
+        *lock(&self.0).servos.joint_mut(joint) = degrees;
         Ok(())
     }
     fn angles(&self) -> ServoAngles {

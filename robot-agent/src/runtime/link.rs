@@ -74,7 +74,7 @@ pub(crate) fn start(
             true,
         ));
     if let Some(creds) = &config.broker.credentials {
-        options.set_credentials(creds.user.clone(), creds.password.clone());
+        options.set_credentials(creds.username.clone(), creds.password.clone());
     }
     let (client, mut eventloop) = AsyncClient::new(options, REQUEST_CAPACITY);
     let mut network = NetworkOptions::new();

@@ -18,7 +18,7 @@ mod stats;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use fleet_protocol::{Capability, RobotId, Status};
+use fleet_protocol::{BrokerAddress, Capability, RobotId, Status};
 use thiserror::Error;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
@@ -31,35 +31,11 @@ pub use stats::{AgentState, AgentStats};
 use controller::{Controller, Stop};
 use stats::Counters;
 
-/// Where the broker is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BrokerConfig {
-    pub host: String,
-    pub port: u16,
-    pub credentials: Option<Credentials>,
-}
-
-#[derive(Clone, PartialEq, Eq)]
-pub struct Credentials {
-    pub user: String,
-    pub password: String,
-}
-
-impl std::fmt::Debug for Credentials {
-    // The password never reaches a log line.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials")
-            .field("user", &self.user)
-            .field("password", &"***")
-            .finish()
-    }
-}
-
 /// What the runtime needs to know (the binary builds it from file, environment and flags).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AgentConfig {
     pub id: RobotId,
-    pub broker: BrokerConfig,
+    pub broker: BrokerAddress,
     /// Telemetry samples per second.
     pub telemetry_hz: f64,
     /// Motors stop when no drive command arrived for this long.
@@ -70,7 +46,7 @@ pub struct AgentConfig {
 
 impl AgentConfig {
     /// Defaults for everything but the id and the broker: 10 Hz, 500 ms dead-man, 100 ms..5 s.
-    pub fn new(id: RobotId, broker: BrokerConfig) -> Self {
+    pub fn new(id: RobotId, broker: BrokerAddress) -> Self {
         Self {
             id,
             broker,

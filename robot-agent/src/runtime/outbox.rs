@@ -22,6 +22,8 @@ pub(crate) struct Outbox {
     ack_topic: String,
     cmd_topic: String,
     event_seq: u64,
+    /// Set for a crash-like stop: nothing more may leave the robot.
+    muted: bool,
 }
 
 impl Outbox {
@@ -35,6 +37,7 @@ impl Outbox {
             ack_topic: topic::ack(id),
             cmd_topic: topic::cmd(id),
             event_seq: 0,
+            muted: false,
         }
     }
 
@@ -83,7 +86,15 @@ impl Outbox {
         }
     }
 
+    /// Says nothing more from now on: a crashed robot's last words must not race its will.
+    pub fn mute(&mut self) {
+        self.muted = true;
+    }
+
     fn send(&self, topic: &str, qos: QoS, retain: bool, payload: Vec<u8>) {
+        if self.muted {
+            return;
+        }
         if let Err(e) = self.client.try_publish(topic, qos, retain, payload) {
             self.counters.publish_dropped();
             // Telemetry is dropped routinely while the link is down: not worth a warning each.

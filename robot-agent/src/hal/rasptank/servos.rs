@@ -47,16 +47,6 @@ impl<B: I2cBus> PcaServos<B> {
     }
 }
 
-fn slot(angles: &mut ServoAngles, joint: Joint) -> &mut f32 {
-    match joint {
-        Joint::CameraTilt => &mut angles.camera_tilt,
-        Joint::Arm => &mut angles.arm,
-        Joint::Forearm => &mut angles.forearm,
-        Joint::Wrist => &mut angles.wrist,
-        Joint::Claw => &mut angles.claw,
-    }
-}
-
 impl<B: I2cBus> Servos for PcaServos<B> {
     fn set_angle(&mut self, joint: Joint, degrees: f32) -> Result<(), HalError> {
         let limits = self.config.joints.get(joint);
@@ -72,7 +62,7 @@ impl<B: I2cBus> Servos for PcaServos<B> {
         }
         let ticks = angle_to_ticks(&self.config, degrees).round() as u16;
         self.chip.set_pulse(limits.channel, ticks)?;
-        *slot(&mut self.angles, joint) = degrees;
+        *self.angles.joint_mut(joint) = degrees;
         Ok(())
     }
 

@@ -59,16 +59,6 @@ fn index(joint: Joint) -> usize {
     }
 }
 
-fn angle_mut(angles: &mut ServoAngles, joint: Joint) -> &mut f32 {
-    match joint {
-        Joint::CameraTilt => &mut angles.camera_tilt,
-        Joint::Arm => &mut angles.arm,
-        Joint::Forearm => &mut angles.forearm,
-        Joint::Wrist => &mut angles.wrist,
-        Joint::Claw => &mut angles.claw,
-    }
-}
-
 pub(super) struct SimMotors {
     pub(super) world: SharedWorld,
 }
@@ -105,7 +95,7 @@ impl SimServos {
         let mut angles = ServoAngles::default();
         for joint in Joint::ALL {
             let JointLimits { min, max } = limits.get(joint);
-            *angle_mut(&mut angles, joint) = (min + max) / 2.0;
+            *angles.joint_mut(joint) = (min + max) / 2.0;
         }
         Self { limits, angles }
     }
@@ -122,7 +112,7 @@ impl Servos for SimServos {
                 max,
             });
         }
-        *angle_mut(&mut self.angles, joint) = degrees;
+        *self.angles.joint_mut(joint) = degrees;
         Ok(())
     }
 
