@@ -4,8 +4,9 @@
 //! simulated robots, MQTT link, recorder (flushing what it holds), broker.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use actix::Actor;
+use actix::{Actor, Addr};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
@@ -14,7 +15,7 @@ use robot_agent::hal::sim::FloorMap;
 use tracing::{info, warn};
 
 use crate::actors::mission::MissionControl;
-use crate::actors::{FleetActor, FleetWiring, RobotView};
+use crate::actors::{FleetActor, FleetWiring, ListRobots, RobotView};
 use crate::api::{self, Access, AppState, CourseMap};
 use crate::broker::{BrokerEndpoint, EmbeddedBroker};
 use crate::configuration::Settings;
@@ -22,6 +23,10 @@ use crate::mqtt::MqttLink;
 use crate::recorder::{Recorder, RecorderConfig, RecorderHandle, now_ms};
 use crate::sim::SimFleet;
 use crate::store::{RobotStateSaver, Store};
+
+/// How long startup waits for the MQTT link to subscribe before serving anyway, so that robot
+/// messages published right after startup are not missed when the broker is up.
+const LINK_READY_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub struct Application {
     http_port: u16,
@@ -35,6 +40,7 @@ pub struct Application {
 struct Parts {
     sims: Option<SimFleet>,
     link: MqttLink,
+    fleet: Addr<FleetActor>,
     recorder: RecorderHandle,
     store: Store,
     broker: Option<EmbeddedBroker>,
@@ -88,6 +94,12 @@ impl Application {
         let changes = wiring.changes.clone();
         let fleet = FleetActor::new(wiring).with_known_robots(known).start();
         link.route_to(fleet.clone().recipient());
+        if !link.wait_subscribed(LINK_READY_TIMEOUT).await {
+            warn!(
+                broker = %broker_address.url(),
+                "the MQTT broker has not answered yet; serving anyway, the link keeps retrying"
+            );
+        }
         let interrupted = store.fail_interrupted_missions(now_ms()).await?;
         if interrupted > 0 {
             warn!(
@@ -106,7 +118,7 @@ impl Application {
             None => Access::new(Access::generate_token().context("generating a teacher token")?),
         });
         let state = web::Data::new(AppState {
-            fleet,
+            fleet: fleet.clone(),
             recorder: recorder.clone(),
             store: store.clone(),
             link: link.counters(),
@@ -144,6 +156,7 @@ impl Application {
             parts: Parts {
                 sims,
                 link,
+                fleet,
                 recorder,
                 store,
                 broker,
@@ -191,6 +204,10 @@ impl Parts {
             sims.shutdown().await;
         }
         self.link.shutdown().await;
+        // Robot actors record the state changes of the last messages routed to them (the
+        // robots' offline statuses): a round trip through every robot actor's mailbox lets
+        // them finish before the recorder stops, so nothing is offered to a stopped recorder.
+        let _ = self.fleet.send(ListRobots).await;
         match self.recorder.shutdown().await {
             Ok(()) => info!(stats = ?self.recorder.stats(), "recording flushed"),
             Err(e) => warn!("recorder shutdown: {e}"),

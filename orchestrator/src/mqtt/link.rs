@@ -15,7 +15,7 @@ use rumqttc::{
     AsyncClient, ConnectionError, Event, EventLoop, MqttOptions, NetworkOptions, Outgoing, Packet,
     Publish, QoS, SubscribeFilter,
 };
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 use tracing::{debug, info, warn};
 
@@ -49,6 +49,8 @@ pub struct MqttLink {
     publisher: Publisher,
     counters: Arc<LinkCounters>,
     route: Option<oneshot::Sender<Recipient<Incoming>>>,
+    /// True while the broker has confirmed the robot-topic subscriptions of this connection.
+    subscribed: watch::Receiver<bool>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -78,8 +80,10 @@ impl MqttLink {
         let publisher = Publisher::new(client.clone(), records.clone(), counters.clone());
         let (stop, stop_rx) = oneshot::channel();
         let (route, route_rx) = oneshot::channel();
+        let (subscribed_tx, subscribed) = watch::channel(false);
         let poller = Poller {
             client: client.clone(),
+            subscribed: subscribed_tx,
             records,
             counters: counters.clone(),
             drop_log: DropLog::default(),
@@ -102,6 +106,7 @@ impl MqttLink {
             publisher,
             counters,
             route: Some(route),
+            subscribed,
             stop: Some(stop),
             task: Some(task),
         }
@@ -115,6 +120,16 @@ impl MqttLink {
             }
             None => warn!("the MQTT link is already routed; ignoring a second route_to"),
         }
+    }
+
+    /// Waits until the broker confirmed the subscriptions (so no robot message published from
+    /// now on is missed), at most `timeout`. False if the broker is not reachable yet: the link
+    /// keeps retrying in the background.
+    pub async fn wait_subscribed(&self, timeout: Duration) -> bool {
+        let mut subscribed = self.subscribed.clone();
+        tokio::time::timeout(timeout, subscribed.wait_for(|s| *s))
+            .await
+            .is_ok_and(|r| r.is_ok())
     }
 
     /// The handle actors use to send commands (implements [`crate::actors::CommandSink`]).
@@ -173,6 +188,7 @@ fn client_id() -> String {
 
 struct Poller {
     client: AsyncClient,
+    subscribed: watch::Sender<bool>,
     records: Arc<dyn RecordSink>,
     counters: Arc<LinkCounters>,
     drop_log: DropLog,
@@ -204,6 +220,7 @@ impl Poller {
                 Ok(Event::Incoming(Packet::Publish(publish))) => self.on_publish(publish, &fleet),
                 Ok(Event::Incoming(Packet::SubAck(ack))) => {
                     debug!(pkid = ack.pkid, "subscribed to robot topics");
+                    self.subscribed.send_replace(true);
                 }
                 Ok(Event::Outgoing(Outgoing::Disconnect)) => {
                     info!("disconnected from the MQTT broker");
@@ -212,6 +229,7 @@ impl Poller {
                 Ok(_) => {}
                 Err(ConnectionError::RequestsDone) => return,
                 Err(error) => {
+                    self.subscribed.send_replace(false);
                     let delay = backoff.next_delay();
                     let retry_in_ms = delay.as_millis() as u64;
                     if connected {

@@ -27,7 +27,9 @@ struct Setup {
     records: Arc<Captured<Record>>,
 }
 
-fn start() -> Setup {
+/// A broker, a link subscribed to it (so no retained message arrives twice: once on
+/// subscribing and once live), and a fleet behind the link.
+async fn start() -> Setup {
     let broker = EmbeddedBroker::start("127.0.0.1:0".parse().unwrap()).unwrap();
     let records = Arc::new(Captured::<Record>::default());
     let mut link = MqttLink::start(&broker.address(), records.clone());
@@ -38,6 +40,10 @@ fn start() -> Setup {
     );
     let fleet = FleetActor::new(wiring).start();
     link.route_to(fleet.clone().recipient());
+    assert!(
+        link.wait_subscribed(Duration::from_secs(10)).await,
+        "the link never subscribed"
+    );
     Setup {
         broker,
         link,
@@ -94,7 +100,7 @@ fn answer_commands(mut robot: TestClient, robot_id: RobotId) -> tokio::task::Joi
 
 #[actix::test]
 async fn valid_robot_messages_reach_the_fleet_and_hostile_ones_are_counted_and_dropped() {
-    let s = start();
+    let s = start().await;
     let robot = connect(&s.broker.address(), "t1", None).await;
     announce(&robot, &s.fleet, "t1").await;
     let huge = vec![b'x'; fleet_protocol::MAX_PAYLOAD_BYTES + 1];
@@ -166,7 +172,7 @@ async fn valid_robot_messages_reach_the_fleet_and_hostile_ones_are_counted_and_d
 
 #[actix::test]
 async fn a_command_through_the_fleet_reaches_the_robot_and_its_ack_comes_back() {
-    let s = start();
+    let s = start().await;
     let mut robot = connect(&s.broker.address(), "t1", None).await;
     robot
         .subscribe(&topic::cmd(&id("t1")), QoS::AtLeastOnce)
@@ -222,7 +228,7 @@ async fn a_command_through_the_fleet_reaches_the_robot_and_its_ack_comes_back() 
 
 #[actix::test]
 async fn the_link_reconnects_and_resubscribes_after_the_broker_restarts() {
-    let s = start();
+    let s = start().await;
     let port = s.broker.port();
     let first = connect(&s.broker.address(), "t1", None).await;
     announce(&first, &s.fleet, "t1").await;
@@ -241,4 +247,37 @@ async fn the_link_reconnects_and_resubscribes_after_the_broker_restarts() {
     // Announced after the reconnect: only a fresh subscription can deliver it.
     announce(&second, &s.fleet, "t2").await;
     broker.shutdown();
+}
+
+#[actix::test]
+async fn the_link_reports_subscribed_only_once_the_broker_confirmed_it() {
+    let s = start().await;
+    assert!(s.link.wait_subscribed(Duration::from_secs(10)).await);
+    // Published right after the wait: no retain, so only a live subscription can deliver it.
+    let robot = connect(&s.broker.address(), "late-telemetry", None).await;
+    let sample = Telemetry::new(1, 1);
+    robot
+        .client
+        .publish(
+            topic::telemetry(&id("late")),
+            QoS::AtMostOnce,
+            false,
+            encode(&sample),
+        )
+        .await
+        .unwrap();
+    for _ in 0..500 {
+        if s.fleet.send(GetRobot(id("late"))).await.unwrap().is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(s.fleet.send(GetRobot(id("late"))).await.unwrap().is_some());
+
+    // A link to a port where no broker listens never reports subscribed.
+    let nowhere = BrokerAddress::new("127.0.0.1", s.broker.port());
+    s.broker.shutdown();
+    let mut orphan = MqttLink::start(&nowhere, Arc::new(Discard));
+    orphan.route_to(s.fleet.clone().recipient());
+    assert!(!orphan.wait_subscribed(Duration::from_millis(500)).await);
 }
