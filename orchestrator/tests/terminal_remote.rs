@@ -109,6 +109,9 @@ struct Remote {
     child: Child,
     master: File,
     slave: File,
+    /// The pty's modes before the remote started (read then, not later: the remote may
+    /// already have switched to raw mode by the time a test looks).
+    modes_before: LocalModes,
     output: Arc<Mutex<Vec<u8>>>,
 }
 
@@ -130,6 +133,7 @@ impl Remote {
             ws_ypixel: 0,
         };
         tcsetwinsize(&slave, size).expect("set the pty size");
+        let modes_before = tcgetattr(&slave).expect("tcgetattr").local_modes;
         let child = Command::new(BIN)
             .args(["--api", &server.api, "--token", TOKEN, "remote", "sim-01"])
             .args(extra)
@@ -152,6 +156,7 @@ impl Remote {
             child,
             master,
             slave,
+            modes_before,
             output,
         }
     }
@@ -205,7 +210,7 @@ const COOKED: LocalModes = LocalModes::ICANON.union(LocalModes::ECHO);
 fn held_keys_drive_the_robot_release_stops_it_and_quitting_restores_the_terminal() {
     let server = Server::start();
     let mut remote = Remote::start(&server, &[]);
-    let before = remote.local_modes();
+    let before = remote.modes_before;
     assert!(before.contains(COOKED), "a fresh pty starts cooked");
     remote.wait_printed("remote for sim-01");
     assert!(
@@ -274,7 +279,8 @@ fn held_keys_drive_the_robot_release_stops_it_and_quitting_restores_the_terminal
 fn a_panic_in_the_remote_still_restores_the_terminal() {
     let server = Server::start();
     let mut remote = Remote::start(&server, &["--panic-on-key", "p"]);
-    let before = remote.local_modes();
+    let before = remote.modes_before;
+    assert!(before.contains(COOKED), "a fresh pty starts cooked");
     remote.wait_printed("remote for sim-01");
     assert!(!remote.local_modes().contains(LocalModes::ICANON));
 
