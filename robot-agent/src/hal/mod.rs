@@ -31,6 +31,28 @@ pub enum HalError {
     I2c(String),
 }
 
+impl HalError {
+    /// `Ok` when `value` lies in `min..=max` (NaN never does), else [`HalError::OutOfRange`];
+    /// `what` names the value and is only built for the error.
+    pub fn check_range(
+        value: f32,
+        min: f32,
+        max: f32,
+        what: impl FnOnce() -> String,
+    ) -> Result<(), HalError> {
+        if (min..=max).contains(&value) {
+            Ok(())
+        } else {
+            Err(HalError::OutOfRange {
+                what: what(),
+                value,
+                min,
+                max,
+            })
+        }
+    }
+}
+
 /// An RGB colour for the LEDs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Rgb {

@@ -4,11 +4,10 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use fleet_protocol::{
-    Backend, Capability, Joint, LineReading, LineSensor, MotorOutput, ServoAngles,
-};
+use fleet_protocol::{Backend, Capability, Joint, LineReading, MotorOutput, ServoAngles};
 use tokio::sync::{broadcast, mpsc};
 
+use crate::hal::sim::world::edges_between;
 use crate::hal::{
     HalError, Hardware, HardwareInfo, Leds, LineEdge, LineSensors, Motors, Rgb, Servos,
 };
@@ -95,23 +94,17 @@ impl FakeProbe {
     pub fn fail_motors(&self, fail: bool) {
         lock(&self.state).fail_motors = fail;
     }
-    /// Sets the line sensors, sending one edge per sensor that changed.
+    /// Sets the line sensors, sending one edge per sensor that changed (as the simulator does).
     pub fn set_line(&self, reading: LineReading) {
         let before = std::mem::replace(&mut lock(&self.state).line, reading);
-        let sensors = [
-            (LineSensor::Left, before.left, reading.left),
-            (LineSensor::Middle, before.middle, reading.middle),
-            (LineSensor::Right, before.right, reading.right),
-        ];
-        for (sensor, was, now) in sensors {
-            if was != now {
-                let _ = self.edges.send(LineEdge {
-                    sensor,
-                    on_line: now,
-                    reading,
-                    at: Instant::now(),
-                });
-            }
+        let at = Instant::now();
+        for (sensor, on_line, reading) in edges_between(before, reading) {
+            let _ = self.edges.send(LineEdge {
+                sensor,
+                on_line,
+                reading,
+                at,
+            });
         }
     }
 }
@@ -147,14 +140,9 @@ impl Servos for FakeServos {
         } else {
             180.0
         };
-        if !(0.0..=max).contains(&degrees) {
-            return Err(HalError::OutOfRange {
-                what: format!("{joint:?} angle").to_lowercase(),
-                value: degrees,
-                min: 0.0,
-                max,
-            });
-        }
+        HalError::check_range(degrees, 0.0, max, || {
+            format!("{joint:?} angle").to_lowercase()
+        })?;
         *lock(&self.0).servos.joint_mut(joint) = degrees;
         Ok(())
     }

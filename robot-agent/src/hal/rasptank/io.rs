@@ -9,14 +9,6 @@ use crate::hal::HalError;
 pub trait OutputPin: Send {
     fn set_high(&mut self) -> Result<(), HalError>;
     fn set_low(&mut self) -> Result<(), HalError>;
-
-    fn set_level(&mut self, high: bool) -> Result<(), HalError> {
-        if high {
-            self.set_high()
-        } else {
-            self.set_low()
-        }
-    }
 }
 
 /// A pin carrying a PWM signal (the H-bridge enable input).

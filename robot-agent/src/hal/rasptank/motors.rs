@@ -89,24 +89,11 @@ pub fn hbridge<I: Io>(
     })
 }
 
-fn check(what: &str, value: f32) -> Result<(), HalError> {
-    if (-1.0..=1.0).contains(&value) {
-        Ok(())
-    } else {
-        Err(HalError::OutOfRange {
-            what: what.into(),
-            value,
-            min: -1.0,
-            max: 1.0,
-        })
-    }
-}
-
 impl<O: OutputPin, P: PwmOutput> Motors for GpioMotors<O, P> {
     fn set(&mut self, output: MotorOutput) -> Result<(), HalError> {
         // Both checked before either moves, so a bad command never turns the robot half-way.
-        check("left motor output", output.left)?;
-        check("right motor output", output.right)?;
+        HalError::check_range(output.left, -1.0, 1.0, || "left motor output".into())?;
+        HalError::check_range(output.right, -1.0, 1.0, || "right motor output".into())?;
         self.left.apply(output.left, self.frequency_hz, self.stop)?;
         self.right
             .apply(output.right, self.frequency_hz, self.stop)?;

@@ -41,10 +41,6 @@ impl<B: I2cBus> PcaServos<B> {
         }
         Ok(servos)
     }
-
-    pub fn chip(&self) -> &Pca9685<B> {
-        &self.chip
-    }
 }
 
 impl<B: I2cBus> Servos for PcaServos<B> {
@@ -52,14 +48,9 @@ impl<B: I2cBus> Servos for PcaServos<B> {
         let limits = self.config.joints.get(joint);
         // Refused, not clamped: a student asking for 200° should learn the limit, and a clamp
         // would report an angle the servo never reached.
-        if !(limits.min_deg..=limits.max_deg).contains(&degrees) {
-            return Err(HalError::OutOfRange {
-                what: format!("servo {} angle", joint_name(joint)),
-                value: degrees,
-                min: limits.min_deg,
-                max: limits.max_deg,
-            });
-        }
+        HalError::check_range(degrees, limits.min_deg, limits.max_deg, || {
+            format!("servo {} angle", joint_name(joint))
+        })?;
         let ticks = angle_to_ticks(&self.config, degrees).round() as u16;
         self.chip.set_pulse(limits.channel, ticks)?;
         *self.angles.joint_mut(joint) = degrees;

@@ -66,14 +66,7 @@ pub(super) struct SimMotors {
 impl Motors for SimMotors {
     fn set(&mut self, output: MotorOutput) -> Result<(), HalError> {
         for value in [output.left, output.right] {
-            if !(-1.0..=1.0).contains(&value) {
-                return Err(HalError::OutOfRange {
-                    what: "motor output".into(),
-                    value,
-                    min: -1.0,
-                    max: 1.0,
-                });
-            }
+            HalError::check_range(value, -1.0, 1.0, || "motor output".into())?;
         }
         lock(&self.world).set_motors(output);
         Ok(())
@@ -104,14 +97,7 @@ impl SimServos {
 impl Servos for SimServos {
     fn set_angle(&mut self, joint: Joint, degrees: f32) -> Result<(), HalError> {
         let JointLimits { min, max } = self.limits.get(joint);
-        if !(min..=max).contains(&degrees) {
-            return Err(HalError::OutOfRange {
-                what: "servo angle".into(),
-                value: degrees,
-                min,
-                max,
-            });
-        }
+        HalError::check_range(degrees, min, max, || "servo angle".into())?;
         *self.angles.joint_mut(joint) = degrees;
         Ok(())
     }

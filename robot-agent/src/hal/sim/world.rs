@@ -78,10 +78,6 @@ impl World {
         &self.map
     }
 
-    pub fn params(&self) -> &PhysicsParams {
-        &self.params
-    }
-
     /// Sets the motor outputs, clamped to -1..=1 (NaN counts as 0). The tracks then accelerate
     /// toward them over the next steps.
     pub fn set_motors(&mut self, output: MotorOutput) {
