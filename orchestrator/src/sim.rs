@@ -55,14 +55,6 @@ impl SimFleet {
         })
     }
 
-    pub fn len(&self) -> usize {
-        self.agents.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.agents.is_empty()
-    }
-
     /// Stops every robot cleanly (motors stopped, offline status published), then the runtime.
     pub async fn shutdown(self) {
         let SimFleet {

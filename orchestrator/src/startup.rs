@@ -49,14 +49,28 @@ struct Parts {
 impl Application {
     /// Must run inside an actix System (`#[actix_web::main]`, `#[actix::test]`).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        // Settings that can fail are read before anything starts.
+        let map = match &settings.sim_map {
+            Some(path) => FloorMap::load(path)?,
+            None => FloorMap::oval(),
+        };
+        let access = Arc::new(match &settings.teacher_token {
+            Some(token) => Access::new(token.clone()),
+            None => Access::new(Access::generate_token().context("generating a teacher token")?),
+        });
+
         let store = Store::open(&settings.db)
             .await
             .with_context(|| format!("opening the database {}", settings.db.display()))?;
-        if let Some(s) = store.close_interrupted_session().await? {
-            warn!(session = %s.id, name = %s.name, "closed a session left running by a crash");
+        let interrupted = store.fail_interrupted_missions(now_ms()).await?;
+        if interrupted > 0 {
+            warn!(
+                interrupted,
+                "failed the missions a previous run left unfinished"
+            );
         }
-        // The recorder opens the startup session itself (and a fresh one after each stop), so
-        // every record belongs to a session.
+        // The recorder closes a session a crash left running, then opens the startup session
+        // itself (and a fresh one after each stop), so every record belongs to a session.
         let recorder_config = RecorderConfig {
             idle_session_name: settings.session.clone(),
             ..RecorderConfig::default()
@@ -100,23 +114,8 @@ impl Application {
                 "the MQTT broker has not answered yet; serving anyway, the link keeps retrying"
             );
         }
-        let interrupted = store.fail_interrupted_missions(now_ms()).await?;
-        if interrupted > 0 {
-            warn!(
-                interrupted,
-                "failed the missions a previous run left unfinished"
-            );
-        }
         let missions = MissionControl::new(fleet.clone(), store.clone(), changes).start();
 
-        let map = match &settings.sim_map {
-            Some(path) => FloorMap::load(path)?,
-            None => FloorMap::oval(),
-        };
-        let access = Arc::new(match &settings.teacher_token {
-            Some(token) => Access::new(token.clone()),
-            None => Access::new(Access::generate_token().context("generating a teacher token")?),
-        });
         let state = web::Data::new(AppState {
             fleet: fleet.clone(),
             recorder: recorder.clone(),

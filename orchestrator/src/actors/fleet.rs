@@ -218,7 +218,6 @@ impl Handler<RobotExited> for FleetActor {
         self.restarts += 1;
         let mut view = msg.view;
         view.restarts += 1;
-        view.pending_commands = 0;
         error!(robot = %view.id, restarts = view.restarts, state = view.state.as_str(),
             "robot actor crashed; restarting it from its last state");
         let _ = self.wiring.changes.send(FleetChange::RobotRestarted {

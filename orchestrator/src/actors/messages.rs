@@ -23,18 +23,6 @@ pub enum Payload {
     Ack(Ack),
 }
 
-impl Payload {
-    /// For logs and counters.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Payload::Status(_) => "status",
-            Payload::Telemetry(_) => "telemetry",
-            Payload::Event(_) => "event",
-            Payload::Ack(_) => "ack",
-        }
-    }
-}
-
 /// What the orchestrator believes about a robot's link. Unlike the robot's own
 /// [`fleet_protocol::RobotState`], it has `Stale`: online by its status, but silent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -73,9 +61,9 @@ pub struct RobotView {
     pub telemetry: Option<Telemetry>,
     /// Orchestrator clock of the last message of any kind, Unix milliseconds.
     pub last_seen_ms: Option<i64>,
-    /// Commands sent and not yet acknowledged or timed out.
+    /// Commands sent and not yet acknowledged or timed out (derived by the robot's actor).
     pub pending_commands: usize,
-    /// The mission the robot is running (filled by the mission actor, a later issue).
+    /// The mission attached to the robot ("#3 line_follow"; derived by the robot's actor).
     pub mission: Option<String>,
     /// How many times the robot's actor was restarted after a crash.
     pub restarts: u32,

@@ -107,9 +107,11 @@ impl RobotActor {
         &self.view.id
     }
 
+    /// The view with the fields derived from the actor's own state filled in.
     fn snapshot(&self) -> RobotView {
         RobotView {
             pending_commands: self.pending.len(),
+            mission: self.mission.as_ref().map(|link| link.label.clone()),
             ..self.view.clone()
         }
     }

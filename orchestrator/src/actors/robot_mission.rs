@@ -12,6 +12,8 @@ use crate::store::MissionId;
 
 pub(super) struct MissionLink {
     id: MissionId,
+    /// What the robot's view shows as its mission.
+    pub(super) label: String,
     signals: Recipient<RobotSignal>,
 }
 
@@ -51,9 +53,9 @@ impl Handler<AttachMission> for RobotActor {
         if self.mission.as_ref().map(|l| l.id) != Some(msg.mission) {
             debug!(robot = %self.id(), mission = %msg.mission, "mission attached");
         }
-        self.view.mission = Some(msg.label);
         self.mission = Some(MissionLink {
             id: msg.mission,
+            label: msg.label,
             signals: msg.signals,
         });
         Ok(())
@@ -66,7 +68,6 @@ impl Handler<DetachMission> for RobotActor {
     fn handle(&mut self, msg: DetachMission, _: &mut Context<Self>) {
         if self.mission.as_ref().is_some_and(|l| l.id == msg.mission) {
             self.mission = None;
-            self.view.mission = None;
         }
     }
 }

@@ -15,7 +15,7 @@ use rmqtt::net::Builder;
 use rmqtt::server::MqttServer;
 use thiserror::Error;
 use tokio::sync::oneshot;
-use tracing::{error, info};
+use tracing::error;
 
 /// Broker worker threads: the machine has 2 cores and the orchestrator needs the rest.
 const BROKER_WORKERS: usize = 2;
@@ -81,7 +81,6 @@ impl EmbeddedBroker {
             }
             Err(_) => return Err(BrokerError::ThreadDied),
         };
-        info!(%local_addr, "embedded MQTT broker listening");
         Ok(Self {
             local_addr,
             stop: Some(stop),

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
-use std::time::Duration;
 
+use robot_agent::runtime::Backoff;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 use tracing::{error, info, warn};
@@ -30,6 +30,8 @@ pub struct Recorder {
     /// Set while the store is failing: no write is attempted before this instant.
     retry_at: Option<Instant>,
     failures: u32,
+    /// Retry delays: `retry_min` doubling on each failure up to `retry_max`.
+    backoff: Backoff,
     waiters: Vec<Reply<()>>,
     /// `dropped + lost` already added to a session's `dropped` column.
     drops_booked: u64,
@@ -70,6 +72,7 @@ impl Recorder {
             flush_at: None,
             retry_at: None,
             failures: 0,
+            backoff: Backoff::new(config.retry_min.min(config.retry_max), config.retry_max),
             waiters: Vec::new(),
             drops_booked: 0,
             config,
@@ -206,13 +209,14 @@ impl Recorder {
                     self.pending.clear();
                     self.counters.pending.store(0, Relaxed);
                     self.failures = 0;
+                    self.backoff.reset();
                     self.retry_at = None;
                     self.flush_at = None;
                 }
                 Err(e) => {
                     self.counters.write_errors.fetch_add(1, Relaxed);
                     self.failures += 1;
-                    let delay = self.backoff();
+                    let delay = self.backoff.next_delay();
                     self.retry_at = Some(Instant::now() + delay);
                     error!(
                         error = %e,
@@ -230,11 +234,6 @@ impl Recorder {
             let _ = waiter.send(Ok(()));
         }
         true
-    }
-
-    fn backoff(&self) -> Duration {
-        let doublings = self.failures.saturating_sub(1).min(16);
-        (self.config.retry_min * 2u32.pow(doublings)).min(self.config.retry_max)
     }
 
     /// Adds records dropped or lost since the last booking to the current session's tally, so
@@ -271,7 +270,10 @@ impl Recorder {
             if attempts >= self.config.shutdown_attempts {
                 break;
             }
-            tokio::time::sleep(self.backoff()).await;
+            // The failed attempt scheduled its retry.
+            if let Some(at) = self.retry_at {
+                sleep_until(at).await;
+            }
         }
         let unwritten = self.pending.len() as u64;
         if unwritten > 0 {

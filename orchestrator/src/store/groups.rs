@@ -9,9 +9,6 @@ use sqlx::FromRow;
 
 use super::{Store, StoreError};
 
-/// Longest group name, in characters (the same rule as robot ids).
-pub const MAX_GROUP_NAME: usize = 64;
-
 /// A group's name: 1..64 characters from `A-Z a-z 0-9 - _ . :`, like a robot id, so it is safe
 /// in a URL path and a shell.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -20,8 +17,8 @@ pub struct GroupName(String);
 
 impl GroupName {
     pub fn parse(raw: &str) -> Result<Self, GroupError> {
-        let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':');
-        if raw.is_empty() || raw.len() > MAX_GROUP_NAME || !raw.chars().all(ok_char) {
+        // The robot-id rule itself (protocol crate), so the two cannot drift apart.
+        if RobotId::parse(raw).is_err() {
             return Err(GroupError::BadName(raw.chars().take(80).collect()));
         }
         Ok(Self(raw.to_owned()))
@@ -147,10 +144,8 @@ impl Store {
         at_ms: i64,
     ) -> Result<Group, GroupError> {
         let mut tx = self
-            .writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(StoreError::query("beginning to add group members"))?;
+            .begin_immediate("beginning to add group members")
+            .await?;
         let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM robot_groups WHERE name = ?")
             .bind(name.as_str())
             .fetch_optional(&mut *tx)
@@ -191,10 +186,8 @@ impl Store {
             });
         }
         let mut tx = self
-            .writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(StoreError::query("beginning to remove group members"))?;
+            .begin_immediate("beginning to remove group members")
+            .await?;
         for robot in robots {
             sqlx::query("DELETE FROM robot_group_members WHERE group_name = ? AND robot_id = ?")
                 .bind(name.as_str())

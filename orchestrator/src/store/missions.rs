@@ -120,10 +120,8 @@ impl Store {
     /// Inserts a mission in state `assigned`, with its first transition.
     pub async fn insert_mission(&self, new: NewMission<'_>) -> Result<MissionId, StoreError> {
         let mut tx = self
-            .writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(StoreError::query("beginning to insert a mission"))?;
+            .begin_immediate("beginning to insert a mission")
+            .await?;
         let assigned = MissionState::Assigned.as_str();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO missions (robot_id, kind, spec, group_name, state, created_at_ms, \
@@ -165,10 +163,8 @@ impl Store {
         at_ms: i64,
     ) -> Result<bool, StoreError> {
         let mut tx = self
-            .writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(StoreError::query("beginning a mission transition"))?;
+            .begin_immediate("beginning a mission transition")
+            .await?;
         let ended = to.is_terminal().then_some(at_ms);
         let updated = sqlx::query(
             "UPDATE missions SET state = ?1, reason = ?2, updated_at_ms = MAX(?3, created_at_ms), \

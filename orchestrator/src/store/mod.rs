@@ -17,6 +17,7 @@ use std::time::Duration;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use sqlx::{Sqlite, Transaction};
 
 pub use error::StoreError;
 pub use groups::{Group, GroupError, GroupName};
@@ -110,6 +111,19 @@ impl Store {
             writer: pool.clone(),
             reader: pool,
         })
+    }
+
+    /// A write transaction on the writer, taking SQLite's write lock at BEGIN: a deferred one
+    /// that reads first could fail with SQLITE_BUSY when it upgrades. `what` names the
+    /// operation in the error.
+    async fn begin_immediate(
+        &self,
+        what: &'static str,
+    ) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        self.writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(StoreError::query(what))
     }
 
     /// The journal mode in force (`wal` for a file store), for diagnostics and tests.

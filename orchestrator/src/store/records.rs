@@ -89,10 +89,8 @@ impl Store {
             return Ok(0);
         }
         let mut tx = self
-            .writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(StoreError::query("beginning a records transaction"))?;
+            .begin_immediate("beginning a records transaction")
+            .await?;
         let mut written = 0;
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             let mut insert = QueryBuilder::<Sqlite>::new(

@@ -40,10 +40,8 @@ impl Store {
     /// instant, in one transaction.
     pub async fn start_session(&self, name: &str, at_ms: i64) -> Result<Session, StoreError> {
         let mut tx = self
-            .writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(StoreError::query("beginning the start-session transaction"))?;
+            .begin_immediate("beginning the start-session transaction")
+            .await?;
         sqlx::query(STOP_RUNNING)
             .bind(at_ms)
             .execute(&mut *tx)
