@@ -114,5 +114,25 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
+const $ = (id) => document.getElementById(id);
+
 function isEstopped(r) { return !!(r && r.telemetry && r.telemetry.mode === "estopped"); }
 function fmt(n, digits) { return typeof n === "number" ? n.toFixed(digits) : "-"; }
+
+// ---- one robot's readout, the same on the dashboard's cards and on the remote -----------------
+
+/// The state badge: "online", or "online · ESTOPPED" in the stop colour.
+function showState(badge, r) {
+  const estopped = isEstopped(r);
+  badge.textContent = estopped ? `${r.state} · ESTOPPED` : r.state;
+  badge.className = `badge ${estopped ? "estopped" : r.state}`;
+}
+
+/// Lights the sensor marks (left, middle, right) that see the line.
+function showLine(sensors, line) {
+  ["left", "middle", "right"].forEach((s, i) => { sensors.children[i].className = line && line[s] ? "on" : ""; });
+}
+
+// Telemetry `t` as text; "-" before the first telemetry.
+function batteryText(t) { return typeof t.battery_v === "number" ? `${t.battery_v.toFixed(2)} V` : "-"; }
+function motorsText(t) { return t.motors ? `${fmt(t.motors.left, 2)} / ${fmt(t.motors.right, 2)}` : "-"; }

@@ -2,7 +2,6 @@
 // stop-all button; groups, missions and sessions read from the API every few seconds.
 "use strict";
 
-const $ = (id) => document.getElementById(id);
 const cards = new Map(); // robot id -> { root, parts } built once, updated in place
 let isTeacher = false;
 
@@ -45,20 +44,15 @@ function updateCard(r) {
   }
   const { root, parts } = cards.get(r.id);
   const t = r.telemetry || {};
-  const estopped = isEstopped(r);
-  root.className = `card ${r.state}${estopped ? " estopped" : ""}`;
-  parts.state.className = `badge ${estopped ? "estopped" : r.state}`;
-  parts.state.textContent = estopped ? `${r.state} · ESTOPPED` : r.state;
+  root.className = `card ${r.state}${isEstopped(r) ? " estopped" : ""}`;
+  showState(parts.state, r);
   parts.mode.textContent = t.mode || "-";
-  parts.battery.textContent = typeof t.battery_v === "number" ? `${t.battery_v.toFixed(2)} V` : "-";
-  const line = t.line || {};
-  ["left", "middle", "right"].forEach((s, i) => {
-    parts.sensors.children[i].className = line[s] ? "on" : "";
-  });
+  parts.battery.textContent = batteryText(t);
+  showLine(parts.sensors, t.line);
   const m = t.motors || {};
   meter(parts.left, m.left);
   meter(parts.right, m.right);
-  parts.motors.textContent = t.motors ? `${fmt(m.left, 2)} / ${fmt(m.right, 2)}` : "-";
+  parts.motors.textContent = motorsText(t);
   parts.mission.textContent = r.mission || "-";
 }
 
@@ -125,28 +119,14 @@ async function command(id, kind) {
 /// in exactly one list; the ones that did not acknowledge are named.
 function reportLine(r) {
   const lists = [
-    ["acknowledged", r.acknowledged], ["refused", (r.refused || []).map((x) => x.robot)],
+    ["acknowledged", r.acknowledged], ["refused", r.refused.map((x) => x.robot)],
     ["no answer", r.no_answer], ["offline", r.offline], ["unknown", r.unknown],
-    ["failed", (r.failed || []).map((x) => x.robot)],
-  ].filter(([, ids]) => ids && ids.length);
+    ["failed", r.failed.map((x) => x.robot)],
+  ].filter(([, ids]) => ids.length);
   const counts = lists.map(([what, ids]) => `${ids.length} ${what}`).join(", ") || "no robots";
   const named = lists.filter(([what]) => what !== "acknowledged")
     .map(([what, ids]) => `${what}: ${ids.join(" ")}`).join("; ");
   return `${r.command} ${r.target}: ${counts}${named ? " (" + named + ")" : ""}`;
-}
-
-/// The same command to every known robot, one request each: the fallback for a server
-/// without the fan-out routes. Answers in the fan-out report's shape.
-async function eachRobot(kind) {
-  const ids = [...fleet.robots.keys()];
-  const answers = await Promise.all(ids.map((id) =>
-    Api.post(`/api/robots/${encodeURIComponent(id)}/commands`, kind)));
-  const report = { command: kind.kind, target: "each robot", acknowledged: [], failed: [] };
-  ids.forEach((id, i) => {
-    if (answers[i].ok) report.acknowledged.push(id);
-    else report.failed.push({ robot: id, reason: Api.error(answers[i]) });
-  });
-  return report;
 }
 
 /// Emergency stop (or release) of every robot, or of one group.
@@ -154,11 +134,9 @@ async function fanOut(route, kind, group) {
   showResult(`${kind}…`);
   const query = group ? `?group=${encodeURIComponent(group)}` : "";
   const answer = await Api.post(`/api/${route}${query}`, {});
-  let report = answer.ok ? answer.body : null;
-  if (!report && answer.status === 404 && !group) report = await eachRobot({ kind });
-  if (!report) { showResult(`${kind} failed: ${Api.error(answer)}`, true); return; }
-  const complete = (report.acknowledged || []).length === (report.robots ?? report.acknowledged.length);
-  showResult(reportLine(report), !complete);
+  if (!answer.ok) { showResult(`${kind} failed: ${Api.error(answer)}`, true); return; }
+  const report = answer.body;
+  showResult(reportLine(report), report.acknowledged.length !== report.robots);
 }
 
 const stopAll = (group) => fanOut("estop", "estop", group);
@@ -169,32 +147,28 @@ $("release-all").addEventListener("click", () => fanOut("release", "release", nu
 
 async function refreshGroups() {
   const [groups, missions] = await Promise.all([Api.get("/api/groups"), Api.get("/api/missions")]);
-  if (groups.status === 404 && missions.status === 404) {
-    $("groups").replaceChildren(el("p", { class: "muted" }, "This server has no groups or missions."));
-    return;
-  }
-  const groupList = groups.ok ? (Array.isArray(groups.body) ? groups.body : groups.body.groups || []) : [];
+  const groupList = groups.ok ? groups.body : [];
   $("groups").replaceChildren(...[
     el("table", { class: "list" },
       el("thead", {}, el("tr", {}, el("th", {}, "Group"), el("th", {}, "Robots"), el("th", {}))),
       el("tbody", {}, ...groupList.map((g) => el("tr", { "data-group": g.name },
         el("td", {}, g.name),
-        el("td", {}, (g.members || g.robots || []).join(", ") || "-"),
+        el("td", {}, g.members.join(", ") || "-"),
         el("td", {},
           el("button", { class: "danger", onclick: () => stopAll(g.name) }, "stop"), " ",
           el("button", { onclick: () => fanOut("release", "release", g.name) }, "release")))))),
     groups.ok ? null : el("p", { class: "muted" }, `groups: ${Api.error(groups)}`),
     groups.ok && !groupList.length ? el("p", { class: "muted" }, "No groups yet.") : null,
   ].filter(Boolean));
-  const missionList = missions.ok ? (Array.isArray(missions.body) ? missions.body : missions.body.missions || []) : [];
+  const missionList = missions.ok ? missions.body : [];
   const recent = missionList.slice().sort((a, b) => b.id - a.id).slice(0, 12);
   $("missions").replaceChildren(...[
     el("table", { class: "list" },
       el("thead", {}, el("tr", {}, el("th", {}, "Mission"), el("th", {}, "Robot"), el("th", {}, "Kind"), el("th", {}, "State"))),
       el("tbody", {}, ...recent.map((m) => el("tr", {},
         el("td", {}, String(m.id)),
-        el("td", {}, m.robot || m.robot_id || "-"),
-        el("td", {}, m.kind || (m.spec && m.spec.kind) || "-"),
+        el("td", {}, m.robot),
+        el("td", {}, m.kind),
         el("td", { title: m.reason || "" }, m.state || "-"))))),
     missions.ok ? null : el("p", { class: "muted" }, `missions: ${Api.error(missions)}`),
     missions.ok && !recent.length ? el("p", { class: "muted" }, "No missions yet.") : null,

@@ -4,7 +4,6 @@
 // moment the last control is released.
 "use strict";
 
-const $ = (id) => document.getElementById(id);
 const ROBOT = decodeURIComponent(location.pathname.split("/").pop());
 const REPEAT_MS = 150;
 const DEADZONE = 0.15;
@@ -197,16 +196,13 @@ function renderAlert() {
 function renderRobot() {
   if (!robot) return;
   const t = robot.telemetry || {};
-  const estopped = isEstopped(robot);
-  $("state").textContent = estopped ? `${robot.state} · ESTOPPED` : robot.state;
-  $("state").className = `badge ${estopped ? "estopped" : robot.state}`;
+  showState($("state"), robot);
   $("r-state").textContent = robot.state;
   $("r-mode").textContent = t.mode || "-";
-  const line = t.line || {};
-  ["left", "middle", "right"].forEach((s, i) => { $("r-line").children[i].className = line[s] ? "on" : ""; });
-  $("r-motors").textContent = t.motors ? `${fmt(t.motors.left, 2)} / ${fmt(t.motors.right, 2)}` : "-";
+  showLine($("r-line"), t.line);
+  $("r-motors").textContent = motorsText(t);
   $("r-servos").textContent = t.servos ? JOINTS.map((j) => fmt(t.servos[j], 0)).join(" / ") : "-";
-  $("r-battery").textContent = typeof t.battery_v === "number" ? `${t.battery_v.toFixed(2)} V` : "-";
+  $("r-battery").textContent = batteryText(t);
   $("r-pose").textContent = t.pose ? `x ${fmt(t.pose.x, 2)} m, y ${fmt(t.pose.y, 2)} m, ${fmt((t.pose.heading * 180) / Math.PI, 0)}°` : "-";
   if (robot.last_event) $("r-event").textContent = robot.last_event.kind;
   if (t.servos && !servosSeeded) {

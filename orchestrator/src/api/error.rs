@@ -4,6 +4,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
 
+use crate::store::{GroupError, StoreError};
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{0}")]
@@ -37,6 +39,27 @@ impl ResponseError for ApiError {
 impl From<actix::MailboxError> for ApiError {
     fn from(e: actix::MailboxError) -> Self {
         ApiError::Unavailable(e.to_string())
+    }
+}
+
+/// A database failure is the server's fault, never the request's.
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+/// Each group error as the status code that says what kind of failure it is.
+impl From<GroupError> for ApiError {
+    fn from(e: GroupError) -> Self {
+        match e {
+            GroupError::BadName(_) => ApiError::BadRequest(e.to_string()),
+            GroupError::Unknown(_) | GroupError::NotMember { .. } => {
+                ApiError::NotFound(e.to_string())
+            }
+            GroupError::Exists(_) => ApiError::Conflict(e.to_string()),
+            GroupError::Store(_) => ApiError::Internal(e.to_string()),
+        }
     }
 }
 

@@ -8,10 +8,9 @@ use fleet_protocol::{CommandKind, RobotId};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::many::{group_error, group_name, to_all, to_group};
-use super::robots::robot_id;
+use super::many::{group_name, to_all, to_group};
+use super::robots::{robot_id, seen};
 use super::{ApiError, AppState, Teacher};
-use crate::actors::GetRobot;
 use crate::recorder::now_ms;
 
 #[derive(Debug, Deserialize)]
@@ -32,18 +31,14 @@ struct Members {
 async fn known_robots(state: &AppState, raw: &[String]) -> Result<Vec<RobotId>, ApiError> {
     let mut robots = Vec::with_capacity(raw.len());
     for r in raw {
-        let id = robot_id(r)?;
-        if state.fleet.send(GetRobot(id.clone())).await?.is_none() {
-            return Err(ApiError::NotFound(format!("no robot {id} has been seen")));
-        }
-        robots.push(id);
+        robots.push(seen(state, robot_id(r)?).await?.id);
     }
     Ok(robots)
 }
 
 #[get("/groups")]
 pub(super) async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let groups = state.store.list_groups().await.map_err(group_error)?;
+    let groups = state.store.list_groups().await?;
     Ok(HttpResponse::Ok().json(groups))
 }
 
@@ -56,16 +51,8 @@ pub(super) async fn create(
     let name = group_name(&body.name)?;
     let robots = known_robots(&state, &body.robots).await?;
     let at = now_ms();
-    state
-        .store
-        .create_group(&name, at)
-        .await
-        .map_err(group_error)?;
-    let group = state
-        .store
-        .add_group_members(&name, &robots, at)
-        .await
-        .map_err(group_error)?;
+    state.store.create_group(&name, at).await?;
+    let group = state.store.add_group_members(&name, &robots, at).await?;
     Ok(HttpResponse::Created().json(group))
 }
 
@@ -74,11 +61,7 @@ pub(super) async fn one(
     state: web::Data<AppState>,
     name: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let group = state
-        .store
-        .get_group(&group_name(&name)?)
-        .await
-        .map_err(group_error)?;
+    let group = state.store.get_group(&group_name(&name)?).await?;
     Ok(HttpResponse::Ok().json(group))
 }
 
@@ -89,7 +72,7 @@ pub(super) async fn remove(
     name: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let name = group_name(&name)?;
-    state.store.delete_group(&name).await.map_err(group_error)?;
+    state.store.delete_group(&name).await?;
     Ok(HttpResponse::Ok().json(json!({ "deleted": name })))
 }
 
@@ -105,8 +88,7 @@ pub(super) async fn add_members(
     let group = state
         .store
         .add_group_members(&name, &robots, now_ms())
-        .await
-        .map_err(group_error)?;
+        .await?;
     Ok(HttpResponse::Ok().json(group))
 }
 
@@ -119,11 +101,7 @@ pub(super) async fn remove_member(
     let (name, robot) = path.into_inner();
     let name = group_name(&name)?;
     let robot = robot_id(&robot)?;
-    let group = state
-        .store
-        .remove_group_members(&name, &[robot])
-        .await
-        .map_err(group_error)?;
+    let group = state.store.remove_group_members(&name, &[robot]).await?;
     Ok(HttpResponse::Ok().json(group))
 }
 

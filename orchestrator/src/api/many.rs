@@ -11,7 +11,7 @@ use super::fanout::FanoutReport;
 use super::{ApiError, AppState};
 use crate::actors::mission::command_name;
 use crate::actors::{BroadcastCommand, CommandOutcome, SendCommand};
-use crate::store::{GroupError, GroupName};
+use crate::store::GroupName;
 
 pub(super) fn check(kind: &CommandKind) -> Result<(), ApiError> {
     kind.validate()
@@ -38,12 +38,7 @@ pub(super) async fn to_group(
     kind: CommandKind,
 ) -> Result<FanoutReport, ApiError> {
     check(&kind)?;
-    let members = state
-        .store
-        .get_group(group)
-        .await
-        .map_err(group_error)?
-        .members;
+    let members = state.store.get_group(group).await?.members;
     let name = command_name(&kind);
     let started = Instant::now();
     let sends = members.into_iter().map(|robot| {
@@ -71,16 +66,6 @@ pub(super) async fn to_group(
     ))
 }
 
-/// Each group error as the status code that says what kind of failure it is.
-pub(super) fn group_error(e: GroupError) -> ApiError {
-    match e {
-        GroupError::BadName(_) => ApiError::BadRequest(e.to_string()),
-        GroupError::Unknown(_) | GroupError::NotMember { .. } => ApiError::NotFound(e.to_string()),
-        GroupError::Exists(_) => ApiError::Conflict(e.to_string()),
-        GroupError::Store(_) => ApiError::Internal(e.to_string()),
-    }
-}
-
 pub(super) fn group_name(raw: &str) -> Result<GroupName, ApiError> {
-    GroupName::parse(raw).map_err(group_error)
+    Ok(GroupName::parse(raw)?)
 }

@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::many::{group_error, group_name};
+use super::many::group_name;
 use super::robots::robot_id;
 use super::{ApiError, AppState, Teacher};
 use crate::actors::mission::{
@@ -42,10 +42,6 @@ struct AbortBody {
     reason: Option<String>,
 }
 
-fn internal(e: impl std::fmt::Display) -> ApiError {
-    ApiError::Internal(e.to_string())
-}
-
 fn assign_error(e: &AssignError) -> ApiError {
     match e {
         AssignError::UnknownRobot(_) => ApiError::NotFound(e.to_string()),
@@ -58,8 +54,7 @@ async fn record(state: &AppState, id: MissionId) -> Result<MissionRecord, ApiErr
     state
         .store
         .get_mission(id)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or_else(|| ApiError::NotFound(format!("no mission {id}")))
 }
 
@@ -87,12 +82,7 @@ pub(super) async fn assign(
         (Some(r), None) => (vec![robot_id(&r)?], None),
         (None, Some(g)) => {
             let name = group_name(&g)?;
-            let members = state
-                .store
-                .get_group(&name)
-                .await
-                .map_err(group_error)?
-                .members;
+            let members = state.store.get_group(&name).await?.members;
             if members.is_empty() {
                 return Err(ApiError::Conflict(format!("group {name} has no robots")));
             }
@@ -154,8 +144,7 @@ pub(super) async fn list(
     let missions = state
         .store
         .list_missions(robot.as_ref(), query.active, limit)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(HttpResponse::Ok().json(missions))
 }
 

@@ -4,8 +4,9 @@ use actix_web::{HttpResponse, get, post, web};
 use fleet_protocol::{CommandKind, RobotId};
 use serde_json::json;
 
+use super::many::check;
 use super::{ApiError, AppState, RobotDriver};
-use crate::actors::{CommandOutcome, GetRobot, ListRobots, SendCommand};
+use crate::actors::{CommandOutcome, GetRobot, ListRobots, RobotView, SendCommand};
 
 /// Parses a robot id from the path, refusing hostile ids with the reason.
 pub(super) fn robot_id(raw: &str) -> Result<RobotId, ApiError> {
@@ -23,11 +24,16 @@ pub(super) async fn one(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = robot_id(&id)?;
-    match state.fleet.send(GetRobot(id.clone())).await? {
-        Some(view) => Ok(HttpResponse::Ok().json(view)),
-        None => Err(ApiError::NotFound(format!("no robot {id} has been seen"))),
-    }
+    Ok(HttpResponse::Ok().json(seen(&state, robot_id(&id)?).await?))
+}
+
+/// The robot as the fleet sees it; 404 when the fleet has never heard from it.
+pub(super) async fn seen(state: &AppState, id: RobotId) -> Result<RobotView, ApiError> {
+    state
+        .fleet
+        .send(GetRobot(id.clone()))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no robot {id} has been seen")))
 }
 
 /// Sends one command and answers with its one outcome: 200 acked, 422 refused by the robot,
@@ -42,8 +48,7 @@ pub(super) async fn command(
 ) -> Result<HttpResponse, ApiError> {
     let robot = robot_id(&id)?;
     let kind = kind.into_inner();
-    kind.validate()
-        .map_err(|e| ApiError::BadRequest(format!("invalid command: {e}")))?;
+    check(&kind)?;
     let outcome = state
         .fleet
         .send(SendCommand {

@@ -28,11 +28,7 @@ async fn view(state: &AppState, s: Session) -> Result<SessionView, ApiError> {
         session: Some(s.id),
         ..RecordFilter::default()
     };
-    let records = state
-        .store
-        .count_records(&filter)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let records = state.store.count_records(&filter).await?;
     Ok(SessionView {
         id: s.id.0,
         running: s.is_running(),
@@ -46,11 +42,7 @@ async fn view(state: &AppState, s: Session) -> Result<SessionView, ApiError> {
 
 #[get("/sessions")]
 pub(super) async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let sessions = state
-        .store
-        .list_sessions()
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let sessions = state.store.list_sessions().await?;
     let mut views = Vec::with_capacity(sessions.len());
     for s in sessions {
         views.push(view(&state, s).await?);
@@ -89,8 +81,7 @@ pub(super) async fn stop(_: Teacher, state: web::Data<AppState>) -> Result<HttpR
     let running = state
         .store
         .running_session()
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .await?
         .ok_or_else(|| ApiError::Conflict("no session is running".into()))?;
     state
         .recorder
@@ -105,7 +96,6 @@ async fn get_session(state: &AppState, id: SessionId) -> Result<Session, ApiErro
     state
         .store
         .get_session(id)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .await?
         .ok_or_else(|| ApiError::Internal(format!("session {id} vanished")))
 }

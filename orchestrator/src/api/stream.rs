@@ -57,13 +57,19 @@ async fn next_chunk(changes: &mut Receiver<FleetChange>, only: Option<&RobotId>)
     }
 }
 
-/// Whether a change is about `robot`: robot changes name it in `robot`, mission changes in
-/// `mission.robot`.
+/// Whether a change is about `robot`. Read from the change itself, not its JSON: this runs for
+/// every change of every robot on every filtered stream.
 fn concerns(change: &FleetChange, robot: &RobotId) -> bool {
-    serde_json::to_value(change).ok().is_some_and(|v| {
-        let named = v.get("robot").or_else(|| v.get("mission")?.get("robot"));
-        named.and_then(|r| r.as_str()) == Some(robot.as_str())
-    })
+    let named = match change {
+        FleetChange::RobotAdded { robot }
+        | FleetChange::StateChanged { robot, .. }
+        | FleetChange::StatusUpdated { robot, .. }
+        | FleetChange::TelemetryUpdated { robot, .. }
+        | FleetChange::EventReceived { robot, .. }
+        | FleetChange::RobotRestarted { robot, .. } => robot,
+        FleetChange::MissionChanged { mission } => &mission.robot,
+    };
+    named == robot
 }
 
 fn chunk(
@@ -83,4 +89,41 @@ fn sse_data(change: &FleetChange) -> Bytes {
     // JSON never contains a raw newline, so one `data:` line per event is enough.
     let json = serde_json::to_string(change).unwrap_or_else(|_| "{}".to_owned());
     Bytes::from(format!("data: {json}\n\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actors::mission::{MissionState, MissionUpdate};
+    use crate::store::MissionId;
+
+    fn id(raw: &str) -> RobotId {
+        RobotId::parse(raw).unwrap()
+    }
+
+    #[test]
+    fn a_robot_filter_keeps_that_robots_changes_and_its_missions_only() {
+        let mission = |robot: &str| FleetChange::MissionChanged {
+            mission: MissionUpdate {
+                id: MissionId(1),
+                robot: id(robot),
+                kind: "line_follow",
+                state: MissionState::Running,
+                reason: None,
+                progress: None,
+                at_ms: 0,
+            },
+        };
+        let added = |robot: &str| FleetChange::RobotAdded { robot: id(robot) };
+        let restarted = FleetChange::RobotRestarted {
+            robot: id("sim-01"),
+            restarts: 1,
+        };
+        let me = id("sim-01");
+        assert!(concerns(&added("sim-01"), &me));
+        assert!(concerns(&restarted, &me));
+        assert!(concerns(&mission("sim-01"), &me));
+        assert!(!concerns(&added("sim-02"), &me));
+        assert!(!concerns(&mission("sim-02"), &me));
+    }
 }

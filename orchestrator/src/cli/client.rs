@@ -38,17 +38,20 @@ impl ApiClient {
         &self.base
     }
 
-    fn authorization(&self) -> Option<String> {
-        self.token.as_ref().map(|t| format!("Bearer {t}"))
+    /// `request` with the token, when there is one.
+    fn authorized<B>(&self, request: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
+        match &self.token {
+            Some(t) => request.header("authorization", format!("Bearer {t}")),
+            None => request,
+        }
     }
 
     pub fn get<T: DeserializeOwned>(&self, path: &str) -> anyhow::Result<T> {
         let url = format!("{}{path}", self.base);
-        let mut request = self.agent.get(&url);
-        if let Some(auth) = self.authorization() {
-            request = request.header("authorization", auth);
-        }
-        let response = request.call().with_context(|| self.unreachable(&url))?;
+        let response = self
+            .authorized(self.agent.get(&url))
+            .call()
+            .with_context(|| self.unreachable(&url))?;
         decode(&url, response)
     }
 
@@ -58,11 +61,8 @@ impl ApiClient {
         body: &B,
     ) -> anyhow::Result<T> {
         let url = format!("{}{path}", self.base);
-        let mut request = self.agent.post(&url);
-        if let Some(auth) = self.authorization() {
-            request = request.header("authorization", auth);
-        }
-        let response = request
+        let response = self
+            .authorized(self.agent.post(&url))
             .send_json(body)
             .with_context(|| self.unreachable(&url))?;
         decode(&url, response)
@@ -70,11 +70,10 @@ impl ApiClient {
 
     pub fn delete<T: DeserializeOwned>(&self, path: &str) -> anyhow::Result<T> {
         let url = format!("{}{path}", self.base);
-        let mut request = self.agent.delete(&url);
-        if let Some(auth) = self.authorization() {
-            request = request.header("authorization", auth);
-        }
-        let response = request.call().with_context(|| self.unreachable(&url))?;
+        let response = self
+            .authorized(self.agent.delete(&url))
+            .call()
+            .with_context(|| self.unreachable(&url))?;
         decode(&url, response)
     }
 

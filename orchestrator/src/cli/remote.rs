@@ -20,6 +20,7 @@ use serde_json::Value;
 use super::ApiClient;
 use super::remote_keys::{Action, DRIVE_REPEAT, Hold, SERVO_STEP, SPEED_STEP, action_for};
 use super::robots::{line_sensors, motor_outputs};
+use crate::actors::mission::command_name;
 
 /// How long the key loop waits for a key before checking the hold and the reports.
 const TICK: Duration = Duration::from_millis(20);
@@ -144,7 +145,7 @@ enum Request {
 /// What the HTTP thread tells the key loop.
 enum Report {
     /// A command's answer: `Ok(outcome)` or the API's error message (offline, estopped...).
-    Answer(String, Result<String, String>),
+    Answer(&'static str, Result<String, String>),
     Robot(Value),
     Unreachable(String),
 }
@@ -191,13 +192,6 @@ fn http_loop(client: ApiClient, robot: &str, requests: Receiver<Request>, report
             }
         }
     }
-}
-
-fn command_name(kind: &CommandKind) -> String {
-    serde_json::to_value(kind)
-        .ok()
-        .and_then(|v| v["kind"].as_str().map(str::to_owned))
-        .unwrap_or_else(|| "command".into())
 }
 
 /// The status line's state.
