@@ -6,7 +6,7 @@ use std::time::Duration;
 use fleet_tests::{TestApp, robot_id, spawn_sim_robot_on};
 use orchestrator::api::Access;
 use orchestrator::configuration::TEST_TEACHER_TOKEN;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -22,30 +22,6 @@ async fn app_with_two_robots() -> (TestApp, Vec<fleet_tests::SimRobot>) {
 
 fn student(robot: &str) -> String {
     Access::new(TEST_TEACHER_TOKEN).student_token(&robot_id(robot))
-}
-
-/// A GET with a bearer token (the test app's own `get` sends none).
-async fn get_with_token(app: &TestApp, path: &str, token: &str) -> (u16, Value) {
-    let url = format!("{}{path}", app.base_url);
-    let auth = format!("Bearer {token}");
-    tokio::task::spawn_blocking(move || {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into();
-        let mut response = agent
-            .get(&url)
-            .header("authorization", auth)
-            .call()
-            .expect("GET");
-        let status = response.status().as_u16();
-        (
-            status,
-            response.body_mut().read_json().unwrap_or(Value::Null),
-        )
-    })
-    .await
-    .expect("GET task")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -115,11 +91,12 @@ async fn reads_stay_open_and_only_the_teacher_lists_student_tokens() {
         assert_eq!(app.get(path).await.status, 200, "GET {path}");
     }
     assert_eq!(app.get("/api/access/students").await.status, 401);
-    let (status, _) = get_with_token(&app, "/api/access/students", &student("sim-01")).await;
-    assert_eq!(status, 403);
-    let (status, list) = get_with_token(&app, "/api/access/students", TEST_TEACHER_TOKEN).await;
-    assert_eq!(status, 200);
-    let list = list.as_array().expect("a list");
+    let students = "/api/access/students";
+    let refused = app.get_with_token(students, Some(&student("sim-01"))).await;
+    assert_eq!(refused.status, 403);
+    let listed = app.get_with_token(students, Some(TEST_TEACHER_TOKEN)).await;
+    assert_eq!(listed.status, 200);
+    let list = listed.body.as_array().expect("a list");
     assert_eq!(list.len(), 2);
     assert_eq!(list[0]["robot"], "sim-01");
     assert_eq!(list[0]["token"], student("sim-01"));
@@ -128,10 +105,16 @@ async fn reads_stay_open_and_only_the_teacher_lists_student_tokens() {
         format!("/remote/sim-01?token={}", student("sim-01"))
     );
 
-    let (_, me) = get_with_token(&app, "/api/access/whoami?robot=sim-01", &student("sim-01")).await;
-    assert_eq!(me, json!({"role": "student", "robot": "sim-01"}));
-    let (_, me) = get_with_token(&app, "/api/access/whoami?robot=sim-02", &student("sim-01")).await;
-    assert_eq!(me, json!({"role": "none"}));
-    let (_, me) = get_with_token(&app, "/api/access/whoami", TEST_TEACHER_TOKEN).await;
-    assert_eq!(me, json!({"role": "teacher"}));
+    let me = app
+        .get_with_token("/api/access/whoami?robot=sim-01", Some(&student("sim-01")))
+        .await;
+    assert_eq!(me.body, json!({"role": "student", "robot": "sim-01"}));
+    let me = app
+        .get_with_token("/api/access/whoami?robot=sim-02", Some(&student("sim-01")))
+        .await;
+    assert_eq!(me.body, json!({"role": "none"}));
+    let me = app
+        .get_with_token("/api/access/whoami", Some(TEST_TEACHER_TOKEN))
+        .await;
+    assert_eq!(me.body, json!({"role": "teacher"}));
 }

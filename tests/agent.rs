@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use fleet_protocol::{
     Ack, AckResult, Capability, CommandKind, ErrorCode, Event, EventKind, Joint, RobotMode,
-    RobotState, Status, Telemetry, topic,
+    RobotState, Telemetry, topic,
 };
-use fleet_tests::robot_io::{WAIT, drive, is_still, observe, send, wait_event};
+use fleet_tests::robot_io::{WAIT, drive, is_still, observe, send, wait_event, wait_status};
 use fleet_tests::{Broker, Observer, command, spawn_sim_robot, wait_until};
 use robot_agent::hal::sim::JointLimits;
 
@@ -18,11 +18,7 @@ async fn a_late_subscriber_sees_the_retained_birth_status() {
     let robot = spawn_sim_robot(&broker, "tank-birth", |_, _| {}).await;
 
     let late = Observer::connect(&broker, &[&topic::status(&robot.id)]).await;
-    let status: Status = late
-        .wait_for(&topic::status(&robot.id), WAIT, |s: &Status| {
-            s.state == RobotState::Online
-        })
-        .await;
+    let status = wait_status(&late, &robot.id, RobotState::Online).await;
 
     assert_eq!(status.id, robot.id);
     assert_eq!(status.version, env!("CARGO_PKG_VERSION"));

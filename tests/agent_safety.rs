@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use fleet_protocol::{
     Ack, AckResult, CommandKind, ErrorCode, Event, EventKind, RobotState, Status, topic,
 };
-use fleet_tests::robot_io::{WAIT, drive, is_still, observe, send, wait_event};
+use fleet_tests::robot_io::{WAIT, drive, is_still, observe, send, wait_event, wait_status};
 use fleet_tests::{Broker, Observer, SimRobot, command, spawn_sim_robot, wait_until};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -44,11 +44,7 @@ async fn a_killed_link_turns_the_retained_status_offline_through_the_last_will()
     agent.kill_link().await.expect("agent stops");
 
     let late = Observer::connect(&broker, &[&topic::status(&id)]).await;
-    let status: Status = late
-        .wait_for(&topic::status(&id), WAIT, |s: &Status| {
-            s.state == RobotState::Offline
-        })
-        .await;
+    let status = wait_status(&late, &id, RobotState::Offline).await;
     assert_eq!(status.reason.as_deref(), Some("link lost"));
     let m = sim.motors();
     assert_eq!((m.left, m.right), (0.0, 0.0));
@@ -64,11 +60,7 @@ async fn a_clean_shutdown_stops_the_motors_and_says_offline_shutdown() {
 
     agent.shutdown().await.expect("clean shutdown");
 
-    let status: Status = obs
-        .wait_for(&topic::status(&id), WAIT, |s: &Status| {
-            s.state == RobotState::Offline
-        })
-        .await;
+    let status = wait_status(&obs, &id, RobotState::Offline).await;
     assert_eq!(status.reason.as_deref(), Some("shutdown"));
     let m = sim.motors();
     assert_eq!((m.left, m.right), (0.0, 0.0));
@@ -179,10 +171,7 @@ async fn sigterm_makes_a_running_agent_stop_its_motors_and_say_offline_shutdown(
     let (hardware, sim) = sim::spawn(SimConfig::default());
     let agent = Agent::build(AgentConfig::new(id.clone(), broker.address()), hardware).unwrap();
     let running = tokio::spawn(agent.run_until_stopped());
-    obs.wait_for(&topic::status(&id), WAIT, |s: &Status| {
-        s.state == RobotState::Online
-    })
-    .await;
+    wait_status(&obs, &id, RobotState::Online).await;
     obs.publish(&topic::cmd(&id), command("d1", drive(0.5)))
         .await;
     obs.wait_for(&topic::ack(&id), WAIT, |a: &Ack| a.is_ok())
@@ -200,11 +189,7 @@ async fn sigterm_makes_a_running_agent_stop_its_motors_and_say_offline_shutdown(
         .expect("the agent stops after SIGTERM")
         .expect("no panic")
         .expect("clean stop");
-    let status: Status = obs
-        .wait_for(&topic::status(&id), WAIT, |s: &Status| {
-            s.state == RobotState::Offline
-        })
-        .await;
+    let status = wait_status(&obs, &id, RobotState::Offline).await;
     assert_eq!(status.reason.as_deref(), Some("shutdown"));
     let m = sim.motors();
     assert_eq!((m.left, m.right), (0.0, 0.0));

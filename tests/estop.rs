@@ -5,15 +5,11 @@
 use std::time::Duration;
 
 use fleet_tests::fleet_ops::{listed, spawn_robots};
-use fleet_tests::{SimRobot, TestApp, wait_until};
+use fleet_tests::robot_io::is_still;
+use fleet_tests::{TestApp, wait_until};
 use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(10);
-
-fn is_still(robot: &SimRobot) -> bool {
-    let m = robot.sim.motors();
-    m.left == 0.0 && m.right == 0.0
-}
 
 fn drive() -> serde_json::Value {
     json!({ "kind": "drive", "speed": 0.5, "turn": 0.0 })

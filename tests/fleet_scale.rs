@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::Duration;
 
-use fleet_protocol::{Backend, BrokerAddress, RobotId, Status, Telemetry, encode, topic};
+use fleet_protocol::{BrokerAddress, RobotId, Telemetry, encode, topic};
 use fleet_tests::orchestrator::in_state;
 use fleet_tests::raw_mqtt::RawClient;
 use fleet_tests::{Broker, TestApp, wait_until};
@@ -33,16 +33,7 @@ fn has_birth(i: usize) -> bool {
 /// Publishes every robot's birth (retained, QoS 1) through `CONNECTIONS` connections.
 async fn publish_births(clients: &[RawClient]) {
     for i in (0..ROBOTS).filter(|&i| has_birth(i)) {
-        let status = Status::online(id(i), "0.1.0", Backend::Sim, vec![], 1);
-        let client = &clients[i % clients.len()];
-        client
-            .publish(
-                &topic::status(&id(i)),
-                encode(&status),
-                QoS::AtLeastOnce,
-                true,
-            )
-            .await;
+        clients[i % clients.len()].announce(&id(i)).await;
     }
 }
 

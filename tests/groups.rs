@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use fleet_tests::fleet_ops::{delete, listed, spawn_robots};
+use fleet_tests::fleet_ops::{listed, spawn_robots};
 use fleet_tests::{TestApp, wait_until};
 use robot_agent::hal::Rgb;
 use serde_json::json;
@@ -96,9 +96,9 @@ async fn groups_are_managed_through_the_api_and_mistakes_get_clear_errors() {
     let listed_groups = app.get("/api/groups").await;
     assert_eq!(listed_groups.body[0]["name"], "red");
 
-    let removed = delete(&app, "/api/groups/red/members/t1").await;
+    let removed = app.delete("/api/groups/red/members/t1").await;
     assert_eq!(removed.body["members"], json!(["t2"]), "{removed:?}");
-    let stranger = delete(&app, "/api/groups/red/members/t1").await;
+    let stranger = app.delete("/api/groups/red/members/t1").await;
     assert_eq!(
         (stranger.status, stranger.error()),
         (404, "robot t1 is not in group red")
@@ -118,8 +118,8 @@ async fn groups_are_managed_through_the_api_and_mistakes_get_clear_errors() {
         .await;
     assert_eq!(bad_command.status, 400, "{bad_command:?}");
 
-    let gone = delete(&app, "/api/groups/red").await;
+    let gone = app.delete("/api/groups/red").await;
     assert_eq!(gone.status, 200, "{gone:?}");
     assert_eq!(app.get("/api/groups/red").await.status, 404);
-    assert_eq!(delete(&app, "/api/groups/red").await.status, 404);
+    assert_eq!(app.delete("/api/groups/red").await.status, 404);
 }

@@ -6,17 +6,13 @@
 use std::time::Duration;
 
 use fleet_tests::fleet_ops::{spawn_robots, wait_for_end, wait_for_mission};
-use fleet_tests::{SimRobot, TestApp, wait_until};
+use fleet_tests::robot_io::is_still;
+use fleet_tests::{TestApp, wait_until};
 use serde_json::{Value, json};
 
 const WAIT: Duration = Duration::from_secs(10);
 /// The follower is tuned for real time; twice as fast still follows the oval cleanly.
 const TIME_SCALE: f64 = 2.0;
-
-fn is_still(robot: &SimRobot) -> bool {
-    let m = robot.sim.motors();
-    m.left == 0.0 && m.right == 0.0
-}
 
 fn states(mission: &Value) -> Vec<String> {
     mission["transitions"]

@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use fleet_protocol::{Ack, Backend, Event, EventKind, RobotId, Status, Telemetry, encode};
+use fleet_protocol::{Ack, Event, EventKind, Telemetry, encode};
 use fleet_tests::db::Recording;
-use fleet_tests::raw_mqtt::RawClient;
-use fleet_tests::{TestApp, spawn_sim_robot_on};
+use fleet_tests::raw_mqtt::{self, RawClient};
+use fleet_tests::{TestApp, robot_id, spawn_sim_robot_on};
 use rumqttc::QoS;
 use serde_json::{Value, json};
 
@@ -22,8 +22,7 @@ fn with_version(payload: Vec<u8>, version: u32) -> Vec<u8> {
 }
 
 fn birth(id: &str) -> Vec<u8> {
-    let id = RobotId::parse(id).expect("valid id");
-    encode(&Status::online(id, "0.1.0", Backend::Sim, vec![], 1))
+    raw_mqtt::birth(&robot_id(id))
 }
 
 fn telemetry() -> Vec<u8> {

@@ -7,6 +7,8 @@
 use std::time::{Duration, Instant};
 
 use fleet_protocol::Pose;
+use fleet_tests::orchestrator::in_state;
+use fleet_tests::robot_io::is_still;
 use fleet_tests::webdriver::Browser;
 use fleet_tests::{SimRobot, TestApp, robot_id, spawn_sim_robot_on, wait_until};
 use orchestrator::api::Access;
@@ -34,15 +36,10 @@ async fn fleet(n: usize) -> (TestApp, Vec<SimRobot>) {
         robots.push(robot);
     }
     app.wait_for_robots(PAGE_TIMEOUT, "every robot online", |list| {
-        list.iter().filter(|r| r["state"] == "online").count() == n
+        in_state(list, "online").len() == n
     })
     .await;
     (app, robots)
-}
-
-fn moving(robot: &SimRobot) -> bool {
-    let m = robot.sim.motors();
-    m.left != 0.0 || m.right != 0.0
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -146,7 +143,7 @@ async fn pressing_stop_all_on_the_dashboard_stops_every_robot() {
         assert_eq!(reply.status, 200, "{reply:?}");
     }
     wait_until(PAGE_TIMEOUT, "every robot to move", || {
-        robots.iter().all(moving)
+        robots.iter().all(|r| !is_still(r))
     })
     .await;
 
@@ -164,7 +161,7 @@ async fn pressing_stop_all_on_the_dashboard_stops_every_robot() {
     wait_until(
         Duration::from_secs(3),
         "every simulated robot to stop",
-        || !robots.iter().any(moving),
+        || robots.iter().all(is_still),
     )
     .await;
     // Stopped for good: once they have coasted to rest, the line followers do not start
@@ -173,7 +170,7 @@ async fn pressing_stop_all_on_the_dashboard_stops_every_robot() {
     let travelled: Vec<f64> = robots.iter().map(|r| r.sim.distance_travelled()).collect();
     tokio::time::sleep(Duration::from_millis(600)).await;
     for (r, before) in robots.iter().zip(travelled) {
-        assert!(!moving(r), "{} moves again", r.id);
+        assert!(is_still(r), "{} moves again", r.id);
         assert!(
             r.sim.distance_travelled() - before < 0.005,
             "{} kept going",
@@ -211,7 +208,7 @@ async fn the_web_remote_drives_a_simulated_robot_while_a_key_is_held() {
     while held.elapsed() < Duration::from_millis(1500) {
         tokio::time::sleep(Duration::from_millis(50)).await;
         if held.elapsed() > Duration::from_millis(300) {
-            assert!(moving(robot), "stalled while the key is held");
+            assert!(!is_still(robot), "stalled while the key is held");
         }
     }
     browser.key_up(ARROW_UP);
@@ -219,7 +216,7 @@ async fn the_web_remote_drives_a_simulated_robot_while_a_key_is_held() {
     wait_until(
         Duration::from_secs(1),
         "the robot to stop on key release",
-        || !moving(robot),
+        || is_still(robot),
     )
     .await;
     // The release sent a stop: faster than waiting out the 500 ms dead-man.
@@ -297,7 +294,7 @@ async fn the_web_remote_shows_clearly_that_its_robot_is_estopped() {
          return t.includes('estopped') ? t : { pending: t };",
     );
     browser.key_up("w");
-    assert!(!moving(&robots[0]), "an estopped robot moved");
+    assert!(is_still(&robots[0]), "an estopped robot moved");
     drop(browser);
     app.stop().await;
 }

@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use fleet_protocol::{CommandKind, topic};
-use fleet_tests::latency::{bare_mqtt, report, report_header, samples_from_env};
+use fleet_tests::latency::{bare_mqtt, count_from_env, report, report_header};
 use fleet_tests::{Broker, Observer, command, spawn_fake_robot};
 
 const DEFAULT_SAMPLES: usize = 1000;
@@ -16,10 +16,10 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let samples = samples_from_env(DEFAULT_SAMPLES);
+    let samples = count_from_env("SAMPLES", DEFAULT_SAMPLES);
     let broker = Broker::start().await;
 
-    let baseline = bare_mqtt(&broker, samples, WARMUP).await;
+    let baseline = bare_mqtt(&broker.address(), samples, WARMUP).await;
     let agent = command_to_motors(&broker, samples).await;
 
     println!("command latency through mosquitto (loopback, QoS 1, TCP_NODELAY), {samples} samples");

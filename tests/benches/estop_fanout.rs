@@ -9,18 +9,18 @@
 
 use std::time::{Duration, Instant};
 
-use fleet_protocol::BrokerAddress;
+use fleet_tests::latency::{bare_mqtt, count_from_env, header, row};
+use fleet_tests::orchestrator::in_state;
 use fleet_tests::{TestApp, robot_id};
 use robot_agent::runtime::fake::fake_hardware;
 use robot_agent::runtime::{Agent, AgentConfig, AgentHandle};
-use rumqttc::{AsyncClient, Event, MqttOptions, NetworkOptions, Packet, QoS};
 use serde_json::json;
-use tokio::sync::mpsc;
 
 const SIZES: [usize; 3] = [10, 100, 1000];
 const DEFAULT_ROUNDS: usize = 40;
 const WARMUP: usize = 3;
 const ECHO_SAMPLES: usize = 500;
+const ECHO_WARMUP: usize = 50;
 
 struct Row {
     what: String,
@@ -31,17 +31,14 @@ struct Row {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let rounds = std::env::var("ROUNDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(DEFAULT_ROUNDS);
+    let rounds = count_from_env("ROUNDS", DEFAULT_ROUNDS);
     let mut rows = Vec::new();
     for n in SIZES {
         let app = TestApp::spawn(|_| {}).await;
         if n == SIZES[0] {
             rows.push(Row {
                 what: "bare MQTT publish -> receive".into(),
-                samples: echo(&app.broker).await,
+                samples: bare_mqtt(&app.broker, ECHO_SAMPLES, ECHO_WARMUP).await,
                 incomplete: 0,
             });
         }
@@ -67,12 +64,9 @@ async fn main() {
     println!(
         "estop fan-out through the embedded broker (loopback, QoS 1, TCP_NODELAY), {rounds} rounds per size"
     );
-    println!(
-        "{:<40} {:>10} {:>10} {:>10} {:>10} {:>11}",
-        "", "min", "median", "p99", "max", "incomplete"
-    );
-    for row in rows {
-        report(row);
+    println!("{} {:>11}", header(), "incomplete");
+    for r in rows {
+        println!("{} {:>11}", row(&r.what, r.samples), r.incomplete);
     }
 }
 
@@ -90,7 +84,7 @@ async fn spawn_agents(app: &TestApp, n: usize) -> Vec<AgentHandle> {
     }
     let deadline = Duration::from_secs(120);
     app.wait_for_robots(deadline, "every robot online", |robots| {
-        robots.iter().filter(|r| r["state"] == "online").count() == n
+        in_state(robots, "online").len() == n
     })
     .await;
     agents
@@ -119,80 +113,4 @@ async fn fan_out(app: &TestApp, n: usize, rounds: usize) -> (Vec<Duration>, Vec<
         wall.push(took);
     }
     (server, wall, incomplete)
-}
-
-/// One client publishes, another receives, through the orchestrator's broker.
-async fn echo(broker: &BrokerAddress) -> Vec<Duration> {
-    let (arrived_tx, mut arrived) = mpsc::unbounded_channel();
-    let (subscriber, mut sub_loop) = client(broker, "bench-echo-sub");
-    subscriber
-        .subscribe("bench/echo", QoS::AtLeastOnce)
-        .await
-        .expect("subscribe");
-    let (subscribed_tx, mut subscribed) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        loop {
-            match sub_loop.poll().await {
-                Ok(Event::Incoming(Packet::Publish(_))) => {
-                    let _ = arrived_tx.send(Instant::now());
-                }
-                Ok(Event::Incoming(Packet::SubAck(_))) => {
-                    let _ = subscribed_tx.send(());
-                }
-                Ok(_) => {}
-                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-            }
-        }
-    });
-    subscribed.recv().await.expect("suback");
-    let (publisher, mut pub_loop) = client(broker, "bench-echo-pub");
-    tokio::spawn(async move {
-        loop {
-            if pub_loop.poll().await.is_err() {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        }
-    });
-    let mut samples = Vec::with_capacity(ECHO_SAMPLES);
-    for i in 0..ECHO_SAMPLES + 50 {
-        let sent = Instant::now();
-        publisher
-            .publish("bench/echo", QoS::AtLeastOnce, false, i.to_string())
-            .await
-            .expect("queue a publish");
-        let at = tokio::time::timeout(Duration::from_secs(5), arrived.recv())
-            .await
-            .expect("echo within 5 s")
-            .expect("subscriber running");
-        if i >= 50 {
-            samples.push(at - sent);
-        }
-    }
-    samples
-}
-
-fn client(broker: &BrokerAddress, id: &str) -> (AsyncClient, rumqttc::EventLoop) {
-    let mut options = MqttOptions::new(id, broker.host.clone(), broker.port);
-    options.set_keep_alive(Duration::from_secs(5));
-    let (client, mut eventloop) = AsyncClient::new(options, 100);
-    let mut network = NetworkOptions::new();
-    network.set_tcp_nodelay(true);
-    eventloop.set_network_options(network);
-    (client, eventloop)
-}
-
-fn report(row: Row) {
-    let mut s = row.samples;
-    s.sort();
-    let at = |q: f64| s[((s.len() - 1) as f64 * q).round() as usize];
-    let ms = |d: Duration| format!("{:.3} ms", d.as_secs_f64() * 1e3);
-    println!(
-        "{:<40} {:>10} {:>10} {:>10} {:>10} {:>11}",
-        row.what,
-        ms(s[0]),
-        ms(at(0.5)),
-        ms(at(0.99)),
-        ms(s[s.len() - 1]),
-        row.incomplete
-    );
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
-use fleet_protocol::{Backend, RobotId, Status, Telemetry, encode, topic};
+use fleet_protocol::{RobotId, Telemetry, encode, topic};
 use fleet_tests::TestApp;
 use fleet_tests::raw_mqtt::RawClient;
 use orchestrator::recorder::RecorderStats;
@@ -137,15 +137,7 @@ async fn scenario(robots: usize, rate: Rate) -> Outcome {
     // Retained, as robots do: the app may still be subscribing when the births go out.
     let rss_before = rss_bytes();
     for i in 0..robots {
-        let status = Status::online(id(i), "0.1.0", Backend::Sim, vec![], 1);
-        publishers[i % PUBLISHERS]
-            .publish(
-                &topic::status(&id(i)),
-                encode(&status),
-                QoS::AtLeastOnce,
-                true,
-            )
-            .await;
+        publishers[i % PUBLISHERS].announce(&id(i)).await;
     }
     app.wait_for_robots(DRAIN_WITHIN, "every robot listed", |r| r.len() == robots)
         .await;

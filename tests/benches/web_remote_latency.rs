@@ -13,9 +13,9 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use fleet_tests::latency::{bare_mqtt, report, report_header, samples_from_env};
+use fleet_tests::latency::{bare_mqtt, count_from_env, report, report_header};
 use fleet_tests::webdriver::Browser;
-use fleet_tests::{Broker, FakeRobot, TestApp, spawn_fake_robot};
+use fleet_tests::{Broker, FakeRobot, TestApp, spawn_fake_robot, wait_until};
 use orchestrator::broker::BrokerEndpoint;
 use orchestrator::configuration::TEST_TEACHER_TOKEN;
 use robot_agent::runtime::fake::MotorCall;
@@ -28,14 +28,14 @@ const ARROW_UP: &str = "\u{E013}";
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 4)]
 async fn main() {
-    let samples = samples_from_env(DEFAULT_SAMPLES);
+    let samples = count_from_env("SAMPLES", DEFAULT_SAMPLES);
     let broker = Broker::start().await;
     let app = TestApp::spawn(|s| s.broker = BrokerEndpoint::External(broker.address())).await;
     let mut robot = spawn_fake_robot(&broker, "bench-01", |_| {}).await;
     app.wait_for_robot_state("bench-01", "online", TIMEOUT)
         .await;
 
-    let baseline = bare_mqtt(&broker, samples, WARMUP).await;
+    let baseline = bare_mqtt(&broker.address(), samples, WARMUP).await;
     let http = http_to_motors(&app, &mut robot, samples).await;
     let web = key_to_motors(&app, &mut robot, samples).await;
 
@@ -71,11 +71,8 @@ async fn next_drive(robot: &mut FakeRobot) -> MotorCall {
 }
 
 async fn wait_stopped(robot: &mut FakeRobot) {
-    let deadline = Instant::now() + TIMEOUT;
-    while robot.probe.motors().left != 0.0 {
-        assert!(Instant::now() < deadline, "the robot did not stop");
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
+    let probe = &robot.probe;
+    wait_until(TIMEOUT, "the robot to stop", || probe.motors().left == 0.0).await;
     while robot.probe.motor_calls.try_recv().is_ok() {}
 }
 

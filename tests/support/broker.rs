@@ -97,7 +97,7 @@ impl Drop for Broker {
 }
 
 /// A port nobody listens on right now (the OS picks it; the tiny race is acceptable in tests).
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())

@@ -1,15 +1,13 @@
 //! Helpers for the group, estop and mission tests: several simulated robots on the app's
-//! broker, DELETE requests, and polling a mission until it ends.
+//! broker, polling a mission until it ends, and reading a fan-out report.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use robot_agent::hal::sim::SimConfig;
 use robot_agent::runtime::AgentConfig;
 use serde_json::Value;
 
 use crate::{Reply, SimRobot, TestApp, spawn_sim_robot_on};
-
-const POLL_EVERY: Duration = Duration::from_millis(25);
 
 /// Starts `ids.len()` simulated robots on the app's broker and waits until the app lists every
 /// one of them online.
@@ -29,29 +27,6 @@ pub async fn spawn_robots(
     robots
 }
 
-/// `DELETE path` with the teacher's token.
-pub async fn delete(app: &TestApp, path: &str) -> Reply {
-    let url = format!("{}{path}", app.base_url);
-    let token = app.teacher_token.clone();
-    tokio::task::spawn_blocking(move || {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into();
-        let mut request = agent.delete(&url);
-        if let Some(t) = token {
-            request = request.header("authorization", format!("Bearer {t}"));
-        }
-        let mut response = request.call().expect("DELETE request");
-        let status = response.status().as_u16();
-        let text = response.body_mut().read_to_string().expect("DELETE body");
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply { status, body, text }
-    })
-    .await
-    .expect("DELETE task")
-}
-
 /// Polls `GET /api/missions/{id}` until `pred` holds; returns the mission.
 pub async fn wait_for_mission(
     app: &TestApp,
@@ -61,20 +36,16 @@ pub async fn wait_for_mission(
     pred: impl Fn(&Value) -> bool,
 ) -> Value {
     let path = format!("/api/missions/{id}");
-    let deadline = Instant::now() + timeout;
-    loop {
-        let reply = app.get(&path).await;
+    let done = |reply: &Reply| {
         assert_eq!(reply.status, 200, "GET {path}: {reply:?}");
-        if pred(&reply.body) {
-            return reply.body;
-        }
-        if Instant::now() >= deadline {
-            panic!(
-                "mission {id}: {what} not seen within {timeout:?}; last: {}",
-                reply.text
-            );
-        }
-        tokio::time::sleep(POLL_EVERY).await;
+        pred(&reply.body)
+    };
+    match app.poll_get(&path, timeout, done).await {
+        Ok(reply) => reply.body,
+        Err(last) => panic!(
+            "mission {id}: {what} not seen within {timeout:?}; last: {}",
+            last.text
+        ),
     }
 }
 

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use fleet_protocol::{Versioned, decode};
+use fleet_protocol::{BrokerAddress, Versioned, decode};
 use rumqttc::{AsyncClient, Event, MqttOptions, NetworkOptions, Packet, QoS};
 use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
@@ -35,20 +35,21 @@ static NEXT: AtomicUsize = AtomicUsize::new(0);
 impl Observer {
     /// Connects, subscribes to `filters` at QoS 1 and waits for the broker to confirm.
     pub async fn connect(broker: &Broker, filters: &[&str]) -> Observer {
-        Self::connect_with_feed(broker, filters, None).await
+        Self::connect_with_feed(&broker.address(), filters, None).await
     }
 
-    /// As [`connect`](Self::connect), also sending each message to `feed` as it arrives.
+    /// As [`connect`](Self::connect), to any broker (the orchestrator's embedded one), also
+    /// sending each message to `feed` as it arrives.
     pub async fn connect_with_feed(
-        broker: &Broker,
+        broker: &BrokerAddress,
         filters: &[&str],
         feed: Option<mpsc::UnboundedSender<Received>>,
     ) -> Observer {
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let mut options = MqttOptions::new(
             format!("observer-{}-{n}", std::process::id()),
-            "127.0.0.1",
-            broker.port(),
+            broker.host.clone(),
+            broker.port,
         );
         options.set_max_packet_size(1 << 20, 1 << 20);
         options.set_keep_alive(Duration::from_secs(5));

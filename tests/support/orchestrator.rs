@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::init_tracing;
 
-/// How often the `wait_for_*` helpers poll the API.
+/// How often [`TestApp::poll_get`] asks again.
 const POLL_EVERY: Duration = Duration::from_millis(25);
 /// A request that takes longer than this is a failure, even on a loaded 2-core machine.
 const HTTP_TIMEOUT: Duration = Duration::from_secs(20);
@@ -31,7 +31,7 @@ pub struct TestApp {
     /// The SQLite file the recording goes to.
     pub db_path: PathBuf,
     /// The teacher's token the app accepts (`Settings::for_test` sets `TEST_TEACHER_TOKEN`);
-    /// `post` and `post_raw` send it, `post_with_token` sends another or none.
+    /// `post`, `post_raw` and `delete` send it, `*_with_token` send another or none.
     pub teacher_token: Option<String>,
     recorder: RecorderHandle,
     http: ureq::Agent,
@@ -160,15 +160,25 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> Reply {
-        let (agent, url) = (self.http.clone(), self.url(path));
-        blocking(move || agent.get(&url).call()).await
+        self.request("GET", path, None, None).await
+    }
+
+    /// `GET path` with `token` as the bearer token, or with none.
+    pub async fn get_with_token(&self, path: &str, token: Option<&str>) -> Reply {
+        self.request("GET", path, token, None).await
+    }
+
+    /// `DELETE path` with the teacher's token.
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.request("DELETE", path, self.teacher_token.as_deref(), None)
+            .await
     }
 
     /// POSTs `body` as it is (it may be broken JSON on purpose) with a JSON content type and
     /// the teacher's token.
     pub async fn post_raw(&self, path: &str, body: impl Into<String>) -> Reply {
-        let token = self.teacher_token.clone();
-        self.post_raw_with_token(path, body, token.as_deref()).await
+        let token = self.teacher_token.as_deref();
+        self.request("POST", path, token, Some(body.into())).await
     }
 
     /// POSTs `body` as JSON with `token` as the bearer token, or with none.
@@ -179,46 +189,46 @@ impl TestApp {
         token: Option<&str>,
     ) -> Reply {
         let text = serde_json::to_string(body).expect("serializable body");
-        self.post_raw_with_token(path, text, token).await
-    }
-
-    async fn post_raw_with_token(
-        &self,
-        path: &str,
-        body: impl Into<String>,
-        token: Option<&str>,
-    ) -> Reply {
-        let (agent, url, body) = (self.http.clone(), self.url(path), body.into());
-        let authorization = token.map(|t| format!("Bearer {t}"));
-        blocking(move || {
-            let mut request = agent.post(&url).header("content-type", "application/json");
-            if let Some(value) = authorization {
-                request = request.header("authorization", value);
-            }
-            request.send(body)
-        })
-        .await
+        self.request("POST", path, token, Some(text)).await
     }
 
     pub async fn post(&self, path: &str, body: &impl Serialize) -> Reply {
-        let text = serde_json::to_string(body).expect("serializable body");
-        self.post_raw(path, text).await
+        self.post_with_token(path, body, self.teacher_token.as_deref())
+            .await
+    }
+
+    /// Polls `GET path` until `done` holds for the answer; returns it, or the last answer once
+    /// `timeout` has passed (for the caller's failure message).
+    pub async fn poll_get(
+        &self,
+        path: &str,
+        timeout: Duration,
+        done: impl Fn(&Reply) -> bool,
+    ) -> Result<Reply, Reply> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let reply = self.get(path).await;
+            if done(&reply) {
+                return Ok(reply);
+            }
+            if Instant::now() >= deadline {
+                return Err(reply);
+            }
+            tokio::time::sleep(POLL_EVERY).await;
+        }
     }
 
     /// Polls `GET /api/robots/{id}` until the robot is in `state`; returns the robot.
     pub async fn wait_for_robot_state(&self, id: &str, state: &str, timeout: Duration) -> Value {
         let path = format!("/api/robots/{id}");
-        let deadline = Instant::now() + timeout;
-        loop {
-            let reply = self.get(&path).await;
-            if reply.status == 200 && reply.body["state"] == state {
-                return reply.body;
-            }
-            if Instant::now() >= deadline {
-                panic!("robot {id} not {state} within {timeout:?}; last answer: {reply:?}");
-            }
-            tokio::time::sleep(POLL_EVERY).await;
-        }
+        self.poll_get(&path, timeout, |r| {
+            r.status == 200 && r.body["state"] == state
+        })
+        .await
+        .unwrap_or_else(|last| {
+            panic!("robot {id} not {state} within {timeout:?}; last answer: {last:?}")
+        })
+        .body
     }
 
     /// Polls `GET /api/robots` until `pred` holds for the list; returns the list.
@@ -228,21 +238,19 @@ impl TestApp {
         what: &str,
         pred: impl Fn(&[Value]) -> bool,
     ) -> Vec<Value> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let reply = self.get("/api/robots").await;
+        let robots = |reply: &Reply| {
             assert_eq!(reply.status, 200, "GET /api/robots: {reply:?}");
-            let robots = reply.body.as_array().cloned().unwrap_or_default();
-            if pred(&robots) {
-                return robots;
-            }
-            if Instant::now() >= deadline {
-                panic!(
-                    "timed out after {timeout:?} waiting for {what}; {} robots listed",
-                    robots.len()
-                );
-            }
-            tokio::time::sleep(POLL_EVERY).await;
+            reply.body.as_array().cloned().unwrap_or_default()
+        };
+        match self
+            .poll_get("/api/robots", timeout, |r| pred(&robots(r)))
+            .await
+        {
+            Ok(reply) => robots(&reply),
+            Err(last) => panic!(
+                "timed out after {timeout:?} waiting for {what}; {} robots listed",
+                robots(&last).len()
+            ),
         }
     }
 
@@ -253,8 +261,43 @@ impl TestApp {
         reply.body
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base_url)
+    /// One request with `token` as the bearer token (or none) and `body` as JSON (or none),
+    /// run on a blocking thread so the test's runtime keeps driving robots.
+    async fn request(
+        &self,
+        method: &'static str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<String>,
+    ) -> Reply {
+        let mut request = ureq::http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base_url));
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        let agent = self.http.clone();
+        tokio::task::spawn_blocking(move || {
+            let sent = match body {
+                Some(body) => request
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .map(|r| agent.run(r)),
+                None => request.body(()).map(|r| agent.run(r)),
+            };
+            let mut response = sent
+                .unwrap_or_else(|e| panic!("building {method} request: {e}"))
+                .unwrap_or_else(|e| panic!("HTTP request failed: {e}"));
+            let status = response.status().as_u16();
+            let text = response
+                .body_mut()
+                .read_to_string()
+                .unwrap_or_else(|e| panic!("reading an HTTP {status} body: {e}"));
+            let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+            Reply { status, body, text }
+        })
+        .await
+        .expect("HTTP task")
     }
 }
 
@@ -266,24 +309,6 @@ impl Drop for TestApp {
             let _ = thread.join();
         }
     }
-}
-
-/// Runs one request on a blocking thread, so the test's runtime keeps driving robots.
-async fn blocking(
-    request: impl FnOnce() -> Result<ureq::http::Response<ureq::Body>, ureq::Error> + Send + 'static,
-) -> Reply {
-    tokio::task::spawn_blocking(move || {
-        let mut response = request().unwrap_or_else(|e| panic!("HTTP request failed: {e}"));
-        let status = response.status().as_u16();
-        let text = response
-            .body_mut()
-            .read_to_string()
-            .unwrap_or_else(|e| panic!("reading an HTTP {status} body: {e}"));
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply { status, body, text }
-    })
-    .await
-    .expect("HTTP task")
 }
 
 /// Every robot in `robots` whose `state` is `state`.

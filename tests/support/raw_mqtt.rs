@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
-use fleet_protocol::BrokerAddress;
+use fleet_protocol::{Backend, BrokerAddress, RobotId, Status, encode, topic};
 use rumqttc::{AsyncClient, Event, MqttOptions, NetworkOptions, Outgoing, Packet, QoS};
 use tokio::task::JoinHandle;
 
@@ -16,6 +16,17 @@ use crate::wait_until;
 const MAX_PACKET: usize = 4 * 1024 * 1024;
 
 static NEXT: AtomicU64 = AtomicU64::new(0);
+
+/// A plain online status (a birth) of `id`, as a simulated robot announces itself.
+pub fn birth(id: &RobotId) -> Vec<u8> {
+    encode(&Status::online(
+        id.clone(),
+        "0.1.0",
+        Backend::Sim,
+        vec![],
+        1,
+    ))
+}
 
 /// What a client's event loop saw, readable from the test.
 #[derive(Debug, Default)]
@@ -112,6 +123,12 @@ impl RawClient {
             .publish(topic, qos, retain, payload.into())
             .await
             .unwrap_or_else(|e| panic!("queue a publish on {topic}: {e}"));
+    }
+
+    /// Announces robot `id` as a robot does: its [`birth`], retained, at QoS 1.
+    pub async fn announce(&self, id: &RobotId) {
+        self.publish(&topic::status(id), birth(id), QoS::AtLeastOnce, true)
+            .await;
     }
 
     /// Queues a publish the client itself may refuse (a topic with `+` or `#`).

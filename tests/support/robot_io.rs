@@ -1,9 +1,9 @@
 //! Protocol-level helpers over an [`Observer`]: watch a robot's topics, send it a command and
-//! wait for the ack, wait for one of its events.
+//! wait for the ack, wait for one of its events or statuses.
 
 use std::time::Duration;
 
-use fleet_protocol::{Ack, CommandKind, Event, EventKind, topic};
+use fleet_protocol::{Ack, CommandKind, Event, EventKind, RobotId, RobotState, Status, topic};
 
 use crate::{Broker, Observer, SimRobot, command};
 
@@ -38,6 +38,12 @@ pub async fn wait_event(
     pred: impl Fn(&EventKind) -> bool,
 ) -> Event {
     obs.wait_for(&topic::events(&robot.id), WAIT, |e: &Event| pred(&e.kind))
+        .await
+}
+
+/// Waits for a status of robot `id` in `state` (for a late observer, the retained one).
+pub async fn wait_status(obs: &Observer, id: &RobotId, state: RobotState) -> Status {
+    obs.wait_for(&topic::status(id), WAIT, |s: &Status| s.state == state)
         .await
 }
 

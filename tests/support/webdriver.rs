@@ -4,13 +4,13 @@
 //!
 //! Calls block: use it from a multi-threaded tokio test so the robots keep running.
 
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::broker::free_port;
 use crate::child_output;
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -35,10 +35,7 @@ impl Browser {
                 "{binary} is missing: install Debian's chromium and chromium-driver (.ci/run does)"
             );
         }
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        let port = free_port();
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdout(child_output())
