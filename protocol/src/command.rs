@@ -58,6 +58,17 @@ impl Joint {
         Joint::Wrist,
         Joint::Claw,
     ];
+
+    /// The wire name (`camera_tilt`, `arm`, ...), the same as serde's.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Joint::CameraTilt => "camera_tilt",
+            Joint::Arm => "arm",
+            Joint::Forearm => "forearm",
+            Joint::Wrist => "wrist",
+            Joint::Claw => "claw",
+        }
+    }
 }
 
 /// Angles outside this are rejected by the protocol; each robot may narrow it per joint.
@@ -126,6 +137,19 @@ impl Command {
 }
 
 impl CommandKind {
+    /// The wire name of the command (its `kind` tag), for logs and views.
+    pub fn name(&self) -> &'static str {
+        match self {
+            CommandKind::Drive { .. } => "drive",
+            CommandKind::Stop => "stop",
+            CommandKind::Servo { .. } => "servo",
+            CommandKind::Led { .. } => "led",
+            CommandKind::LineFollow { .. } => "line_follow",
+            CommandKind::Estop => "estop",
+            CommandKind::Release => "release",
+        }
+    }
+
     /// Checks ranges the protocol fixes; per-robot limits (servo travel) are the agent's job.
     pub fn validate(&self) -> Result<(), ProtocolError> {
         match *self {
@@ -179,6 +203,37 @@ mod tests {
 
     fn id(s: &str) -> CommandId {
         CommandId::parse(s).unwrap()
+    }
+
+    #[test]
+    fn joint_names_are_the_serde_names() {
+        for joint in Joint::ALL {
+            let json = serde_json::to_string(&joint).unwrap();
+            assert_eq!(json, format!("\"{}\"", joint.as_str()));
+        }
+    }
+
+    #[test]
+    fn command_names_are_the_serde_kind_tags() {
+        let kinds = [
+            CommandKind::Drive {
+                speed: 0.1,
+                turn: 0.0,
+            },
+            CommandKind::Stop,
+            CommandKind::Servo {
+                joint: Joint::Arm,
+                angle: 90.0,
+            },
+            CommandKind::Led { r: 1, g: 2, b: 3 },
+            CommandKind::LineFollow { speed: 0.5 },
+            CommandKind::Estop,
+            CommandKind::Release,
+        ];
+        for kind in kinds {
+            let value = serde_json::to_value(&kind).unwrap();
+            assert_eq!(value["kind"], kind.name());
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod event;
 pub mod robot_id;
 pub mod status;
 pub mod telemetry;
+pub mod timing;
 pub mod topic;
 
 pub use ack::{Ack, AckResult, ErrorCode};
@@ -25,6 +26,7 @@ pub use event::{Event, EventKind, LineSensor};
 pub use robot_id::RobotId;
 pub use status::{Backend, Capability, RobotState, Status};
 pub use telemetry::{LineReading, MotorOutput, Pose, RobotMode, ServoAngles, Telemetry};
+pub use timing::{DEADMAN_DEFAULT, DRIVE_REPEAT};
 pub use topic::{Topic, TopicKind};
 
 /// Version carried in every payload's `v` field. Bumped on any incompatible change.
