@@ -153,19 +153,35 @@ impl Browser {
         }
     }
 
-    /// Clicks the first element matching `css`, as a user would (WebDriver scrolls it into view
-    /// and refuses if something covers it).
-    pub fn click(&self, css: &str) {
+    /// The WebDriver reference of the first element matching `css`; panics when there is none.
+    fn find(&self, css: &str) -> String {
         let found = self.call(
             "POST",
             "/element",
             Some(json!({ "using": "css selector", "value": css })),
         );
-        let id = found[ELEMENT]
+        found[ELEMENT]
             .as_str()
             .unwrap_or_else(|| panic!("no element {css}: {found}"))
-            .to_owned();
+            .to_owned()
+    }
+
+    /// Clicks the first element matching `css`, as a user would (WebDriver scrolls it into view
+    /// and refuses if something covers it). Clicking an `<option>` selects it.
+    pub fn click(&self, css: &str) {
+        let id = self.find(css);
         self.call("POST", &format!("/element/{id}/click"), Some(json!({})));
+    }
+
+    /// Empties the input matching `css` and types `text` into it, key by key.
+    pub fn fill(&self, css: &str, text: &str) {
+        let id = self.find(css);
+        self.call("POST", &format!("/element/{id}/clear"), Some(json!({})));
+        self.call(
+            "POST",
+            &format!("/element/{id}/value"),
+            Some(json!({ "text": text })),
+        );
     }
 
     /// Presses a key (a character, or a WebDriver key code such as "\u{E013}" for ArrowUp) and
