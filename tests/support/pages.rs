@@ -49,13 +49,38 @@ pub struct Marker {
     pub seq: u64,
 }
 
-/// Every marker on the map, read from its data attributes.
+/// Every marker on the map, read from its data attributes; panics if a marker is not drawn
+/// where its attributes say (the drawing flips y: SVG's goes down).
 pub fn markers(browser: &Browser) -> Vec<Marker> {
     let found = browser.execute(
-        "return [...document.querySelectorAll('#map g.robot')].map(g => ({
-           robot: g.dataset.robot, x: Number(g.dataset.x), y: Number(g.dataset.y),
-           seq: Number(g.dataset.seq) }))",
+        "const h = document.getElementById('map').viewBox.baseVal.height;
+         return [...document.querySelectorAll('#map g.robot')].map(g => {
+           const drawn = g.transform.baseVal.consolidate().matrix;
+           return { robot: g.dataset.robot, x: Number(g.dataset.x), y: Number(g.dataset.y),
+             seq: Number(g.dataset.seq), drawn_x: drawn.e, drawn_y: h - drawn.f };
+         })",
         serde_json::json!([]),
     );
-    serde_json::from_value(found.clone()).unwrap_or_else(|e| panic!("markers {found}: {e}"))
+    let drawn: Vec<Drawn> =
+        serde_json::from_value(found.clone()).unwrap_or_else(|e| panic!("markers {found}: {e}"));
+    drawn
+        .into_iter()
+        .map(|d| {
+            let gap = (d.drawn_x - d.marker.x).hypot(d.drawn_y - d.marker.y);
+            assert!(
+                gap < 0.001,
+                "{} drawn {gap} m from its data attributes: {found}",
+                d.marker.robot
+            );
+            d.marker
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct Drawn {
+    #[serde(flatten)]
+    marker: Marker,
+    drawn_x: f64,
+    drawn_y: f64,
 }
