@@ -31,7 +31,7 @@ export function groupsPanel(ctx) {
       el("td", { class: "actions" },
         el("button", { class: "danger", onclick: () => fanOut(api, show, "estop", g.name) }, "stop"), " ",
         el("button", { onclick: () => fanOut(api, show, "release", g.name) }, "release"),
-        teacher ? el("span", { class: "edit" }, " ", pick,
+        teacher ? el("div", { class: "edit" }, pick,
           el("button", { class: "add-member", onclick: add }, "add"),
           el("button", { class: "remove-member", onclick: remove }, "remove"),
           el("button", { class: "delete-group", title: `delete group ${g.name}`, onclick: () => edit(`group ${g.name} deleted`, api.delete(path(g.name))) }, "delete")) : null));
