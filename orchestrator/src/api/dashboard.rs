@@ -78,3 +78,57 @@ fn serve(req: &HttpRequest, file: &Asset) -> HttpResponse {
             .body(file.body)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use actix_web::http::StatusCode;
+    use actix_web::{App, test};
+
+    use super::*;
+
+    #[actix_web::test]
+    async fn an_asset_is_sent_with_its_type_and_etag_and_then_not_again_while_unchanged() {
+        let app = test::init_service(App::new().service(asset)).await;
+        let first = test::call_service(
+            &app,
+            test::TestRequest::get().uri("/assets/map.js").to_request(),
+        )
+        .await;
+        assert_eq!(first.status(), StatusCode::OK);
+        let headers = first.headers();
+        assert_eq!(
+            headers.get(header::CONTENT_TYPE).unwrap(),
+            "text/javascript; charset=utf-8"
+        );
+        assert_eq!(headers.get(header::CACHE_CONTROL).unwrap(), "no-cache");
+        let etag = headers.get(header::ETAG).unwrap().clone();
+        let again = test::TestRequest::get()
+            .uri("/assets/map.js")
+            .insert_header((header::IF_NONE_MATCH, etag))
+            .to_request();
+        let again = test::call_service(&app, again).await;
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+        assert!(test::read_body(again).await.is_empty());
+    }
+
+    #[actix_web::test]
+    async fn protocol_js_is_generated_and_unknown_or_escaping_names_are_not_found() {
+        let app = test::init_service(App::new().service(asset)).await;
+        let module = test::TestRequest::get()
+            .uri("/assets/protocol.js")
+            .to_request();
+        let module = test::call_service(&app, module).await;
+        assert_eq!(module.status(), StatusCode::OK);
+        let body = test::read_body(module).await;
+        assert_eq!(body, protocol_js::module().as_bytes());
+        for uri in [
+            "/assets/nope.js",
+            "/assets/../Cargo.toml",
+            "/assets/%2e%2e/build.rs",
+        ] {
+            let missing =
+                test::call_service(&app, test::TestRequest::get().uri(uri).to_request()).await;
+            assert_eq!(missing.status(), StatusCode::NOT_FOUND, "{uri}");
+        }
+    }
+}
