@@ -19,14 +19,17 @@ export class CourseMap {
     const c = this.course;
     const h = c.height;
     this.root.setAttribute("viewBox", `0 0 ${c.width} ${h}`);
+    // `role` (finish, capture, base, white) and `team` (a base's) are drawn when the map has them.
+    const token = (v) => (typeof v === "string" ? v.replace(/[^a-z0-9_-]/gi, "") : "");
     for (const z of c.zones || []) {
-      const role = typeof z.role === "string" ? z.role : "";
+      const role = token(z.role);
+      const team = token(z.team);
       const rect = svg("rect", {
-        class: `zone${role ? " role-" + role.replace(/[^a-z0-9_-]/gi, "") : ""}`,
+        class: ["zone", role && `role-${role}`, team && `team-${team}`].filter(Boolean).join(" "),
         x: z.x, y: h - z.y - z.h, width: z.w, height: z.h, "data-zone": z.name,
       });
       const title = svg("title", {});
-      title.textContent = role ? `${z.name} (${role.replace(/_/g, " ")})` : z.name;
+      title.textContent = [z.name, role && role !== "white" ? role : "", team ? `team ${team}` : ""].filter(Boolean).join(" · ");
       rect.append(title);
       this.root.append(rect);
     }
