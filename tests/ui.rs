@@ -331,3 +331,44 @@ async fn the_web_remote_shows_clearly_that_its_robot_is_estopped() {
     drop(browser);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_pages_view_model_replays_recorded_changes_without_a_page_or_a_stream() {
+    let (app, _robots) = fleet(1).await;
+    let browser = Browser::start();
+    browser.goto(&format!("{}/remote/sim-01", app.base_url));
+    // The module on its own, fed changes as a replay would: no DOM, no EventSource.
+    let state = browser.execute_async(
+        "const done = arguments[arguments.length - 1];
+         import('/assets/fleet_model.js').then(({ FleetModel }) => {
+           const m = new FleetModel();
+           m.load([{ id: 'a1', state: 'online', telemetry: null, mission: null }]);
+           const touched = [
+             { change: 'robot_added', robot: 'b2' },
+             { change: 'state_changed', robot: 'b2', from: 'offline', to: 'online', at_ms: 5 },
+             { change: 'telemetry_updated', robot: 'a1', telemetry: { seq: 7, mode: 'estopped',
+               pose: { x: 1, y: 2, heading: 0 }, leds: { r: 1, g: 2, b: 3 } } },
+             { change: 'mission_changed', mission: { id: 4, robot: 'b2', kind: 'line_follow',
+               state: 'succeeded', progress: 'lap 1/1' } },
+             { change: 'something_new', robot: 'a1' },
+             { change: 'lagged' },
+           ].map((c, i) => m.apply(c, 1000 + i));
+           const a1 = m.robots.get('a1');
+           const b2 = m.robots.get('b2');
+           done({ touched, ids: m.ids(), a1: [a1.telemetry.seq, a1.last_seen_ms, a1.telemetry.leds.b],
+                  b2: [b2.state, b2.mission, b2.mission_state] });
+         }).catch(e => done({ error: String(e) }));",
+        json!([]),
+    );
+    assert_eq!(
+        state,
+        json!({
+            "touched": ["b2", "b2", "a1", "b2", "a1", null],
+            "ids": ["a1", "b2"],
+            "a1": [7, 1002, 3],
+            "b2": ["online", "#4 line_follow succeeded · lap 1/1", "succeeded"],
+        })
+    );
+    drop(browser);
+    app.stop().await;
+}

@@ -132,6 +132,16 @@ impl Browser {
         )
     }
 
+    /// Runs `script` asynchronously: it gets a callback as its last argument and the call
+    /// returns what the script passes to it (for scripts that await, such as a dynamic import).
+    pub fn execute_async(&self, script: &str, args: Value) -> Value {
+        self.call(
+            "POST",
+            "/execute/async",
+            Some(json!({ "script": script, "args": args })),
+        )
+    }
+
     /// Polls `script` until it returns something truthy; returns that value. A script may
     /// return `{"pending": detail}` to say "not yet" with what it saw, for the failure message.
     pub fn wait_for(&self, timeout: Duration, what: &str, script: &str) -> Value {
