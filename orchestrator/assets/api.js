@@ -26,6 +26,8 @@ export function adoptToken(page) {
   const given = takeTokenFromAddress();
   if (given !== null && page === "dashboard") localStorage.setItem(TEACHER_KEY, given);
   if (given !== null && page !== "dashboard") sessionStorage.setItem(TAB_KEY, given);
+  // The dashboard is the teacher's page: a student token tried in this tab does not apply.
+  if (page === "dashboard") return localStorage.getItem(TEACHER_KEY) || "";
   return sessionStorage.getItem(TAB_KEY) || localStorage.getItem(TEACHER_KEY) || "";
 }
 
