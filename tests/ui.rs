@@ -233,6 +233,17 @@ async fn the_web_remote_drives_a_simulated_robot_while_a_key_is_held() {
         "return document.getElementById('role').textContent === 'student'
             && document.getElementById('r-mode').textContent === 'idle'",
     );
+    // The page's timing comes from the protocol crate, through the generated protocol.js.
+    assert_eq!(
+        browser.execute(
+            "return document.getElementById('deadman').textContent",
+            json!([])
+        ),
+        json!(format!(
+            "{} ms",
+            fleet_protocol::DEADMAN_DEFAULT.as_millis()
+        ))
+    );
     let start = robot.sim.pose();
 
     browser.key_down(ARROW_UP);

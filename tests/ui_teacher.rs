@@ -1,6 +1,7 @@
 //! What the teacher does on the dashboard, in a real headless Chromium: create a group, add a
 //! robot to it, start line-follow missions on the group and on one robot, abort one; and the
-//! teacher's token never ends up in a link. What the robots did is read from the simulators.
+//! teacher's token never ends up in a link, until the browser is told to forget it. What the
+//! robots did is read from the simulators.
 
 use std::time::{Duration, Instant};
 
@@ -88,6 +89,14 @@ async fn no_link_on_any_page_carries_the_teachers_token() {
     assert!(
         !again.iter().any(|a| a.contains(TEST_TEACHER_TOKEN)),
         "{again:?}"
+    );
+    // On a shared computer the teacher makes the browser forget the token.
+    browser.click("#forget");
+    browser.wait_for(
+        PAGE_TIMEOUT,
+        "the dashboard as view only",
+        "return document.getElementById('role').textContent.startsWith('view only')
+            && localStorage.length === 0",
     );
     drop(browser);
     app.stop().await;

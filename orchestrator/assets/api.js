@@ -31,6 +31,12 @@ export function adoptToken(page) {
   return sessionStorage.getItem(TAB_KEY) || localStorage.getItem(TEACHER_KEY) || "";
 }
 
+/// Forgets the teacher's token in this browser (a shared computer at the end of a lesson).
+export function forgetToken() {
+  localStorage.removeItem(TEACHER_KEY);
+  sessionStorage.removeItem(TAB_KEY);
+}
+
 export class Api {
   constructor(token) { this.token = token; }
 

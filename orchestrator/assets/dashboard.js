@@ -1,7 +1,7 @@
 // The fleet dashboard page: a card per robot and the course map, live from the event stream;
 // the stop-all button; groups, missions, sessions and student links from the API.
 
-import { Api, adoptToken, errorText } from "./api.js";
+import { Api, adoptToken, errorText, forgetToken } from "./api.js";
 import { buildCard, updateCard } from "./card.js";
 import { $, showResult } from "./dom.js";
 import { fanOut } from "./fanout.js";
@@ -39,6 +39,7 @@ async function refreshLists() {
   await missions.refresh(model.ids(), names);
 }
 
+$("forget").addEventListener("click", () => { forgetToken(); location.reload(); });
 $("stop-all").addEventListener("click", () => fanOut(api, show, "estop", null));
 $("release-all").addEventListener("click", () => fanOut(api, show, "release", null));
 
@@ -46,7 +47,7 @@ async function checkRole() {
   const answer = await api.whoami();
   teacher = answer.ok && answer.body.role === "teacher";
   $("role").textContent = teacher ? "teacher" : "view only (open the address with the teacher's token to act)";
-  for (const id of ["session-form", "group-form", "mission-form", "students-panel"]) $(id).hidden = !teacher;
+  for (const id of ["session-form", "group-form", "mission-form", "students-panel", "forget"]) $(id).hidden = !teacher;
   if (teacher) refreshStudents(api);
   refreshLists();
 }

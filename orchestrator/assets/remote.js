@@ -6,7 +6,7 @@ import { $, showResult } from "./dom.js";
 import { driveControls } from "./drive_controls.js";
 import { FleetModel, isEstopped } from "./fleet_model.js";
 import { connect } from "./live.js";
-import { COMMANDS, JOINTS } from "./protocol.js";
+import { COMMANDS, DEADMAN_MS, JOINTS } from "./protocol.js";
 import { batteryText, fmt, motorsText, showLeds, showLine, showState } from "./readout.js";
 import { servoSliders } from "./servo_sliders.js";
 
@@ -19,6 +19,7 @@ let lastAnswer = null;
 
 document.title = `Remote: ${ROBOT}`;
 $("robot-id").textContent = ROBOT;
+$("deadman").textContent = `${DEADMAN_MS} ms`;
 
 async function send(kind) {
   const answer = await api.command(ROBOT, kind);
