@@ -20,6 +20,8 @@ pub struct GameView {
     pub flag: FlagView,
     pub scores: Scores,
     pub ignored: BTreeMap<Ignored, u64>,
+    /// Messages that did not parse, by reason (counted by the caller with `count_refused`).
+    pub refused: BTreeMap<&'static str, u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -121,6 +123,7 @@ impl Game {
             flag,
             scores: self.scores().clone(),
             ignored: self.ignored().clone(),
+            refused: self.refused().clone(),
         }
     }
 }

@@ -288,6 +288,17 @@ fn play_before_start_from_strangers_or_after_the_end_is_ignored_with_a_reason() 
         assert!(t.send(2.0, topic, payload).is_empty(), "{topic} {payload}");
         assert_eq!(t.game.last_ignored(), Some(*reason));
     }
+    // What does not parse is counted by the caller against the game, shown in its view.
+    for (topic, payload) in [("init", "INIT"), ("init", "\u{0}garbage"), ("init", "INIT")] {
+        let error = fleet_game::Inbound::parse(topic, payload.as_bytes()).unwrap_err();
+        t.game.count_refused(&error);
+    }
+    let view = serde_json::to_value(t.game.view(t.at(2.0))).unwrap();
+    assert_eq!(
+        view["refused"],
+        serde_json::json!({"missing_argument": 2, "unknown_verb": 1})
+    );
+    assert_eq!(view["ignored"]["self_shot"], 1);
     t.game.end(t.at(3.0)).unwrap();
     assert!(t.send(4.0, &flag(R1), "ENTER_FLAG_AREA").is_empty());
     assert!(t.send(4.0, "init", &format!("INIT {R1}")).is_empty());

@@ -20,7 +20,7 @@ pub use config::{
 pub use phase::{Ignored, Phase};
 pub use player::Player;
 
-use crate::{Inbound, Outbound, Scores, TankId, Team};
+use crate::{Inbound, Outbound, ParseError, Scores, TankId, Team};
 
 pub struct Game {
     config: GameConfig,
@@ -31,6 +31,7 @@ pub struct Game {
     paused_at: Option<Instant>,
     ignored: BTreeMap<Ignored, u64>,
     last_ignored: Option<Ignored>,
+    refused: BTreeMap<&'static str, u64>,
 }
 
 impl Game {
@@ -46,6 +47,7 @@ impl Game {
             paused_at: None,
             ignored: BTreeMap::new(),
             last_ignored: None,
+            refused: BTreeMap::new(),
         })
     }
 
@@ -159,6 +161,16 @@ impl Game {
     /// Messages ignored so far, by reason.
     pub fn ignored(&self) -> &BTreeMap<Ignored, u64> {
         &self.ignored
+    }
+
+    /// Counts a message that did not even parse, so the game's view shows the garbage it got.
+    pub fn count_refused(&mut self, error: &ParseError) {
+        *self.refused.entry(error.reason()).or_default() += 1;
+    }
+
+    /// Messages refused by the parser so far, by [`ParseError::reason`].
+    pub fn refused(&self) -> &BTreeMap<&'static str, u64> {
+        &self.refused
     }
 
     /// Why the last [`Game::handle`] call answered nothing, if it ignored its message.
