@@ -4,16 +4,7 @@
 mod support;
 
 use fleet_game::{Game, GameConfig, Phase, Team};
-use support::{Table, id, msgs};
-
-const R1: &str = "0xaa0000000001";
-const B1: &str = "0xbb0000000001";
-const R2: &str = "0xaa0000000002";
-const B2: &str = "0xbb0000000002";
-
-fn flag(raw: &str) -> String {
-    format!("tanks/{raw}/flag")
-}
+use support::{B1, B2, R1, R2, Table, flag, id, msgs};
 
 /// `robot` enters at `s`, waits the capture time out, leaves and scans its base 2 s later.
 fn capture_and_deposit(t: &mut Table, s: f64, robot: &str, code: &str) -> Vec<(String, String)> {

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use fleet_game::{Game, Inbound, TankId};
+use fleet_game::{Game, GameConfig, Inbound, TankId};
 
 pub fn id(raw: &str) -> TankId {
     TankId::parse(raw).unwrap()
@@ -68,4 +68,27 @@ pub fn msgs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
         .iter()
         .map(|(t, p)| ((*t).to_owned(), (*p).to_owned()))
         .collect()
+}
+
+pub const R1: &str = "0xaa0000000001";
+pub const B1: &str = "0xbb0000000001";
+pub const R2: &str = "0xaa0000000002";
+pub const B2: &str = "0xbb0000000002";
+
+pub fn flag(raw: &str) -> String {
+    format!("tanks/{raw}/flag")
+}
+pub fn shots(raw: &str) -> String {
+    format!("tanks/{raw}/shots")
+}
+pub fn qr(raw: &str) -> String {
+    format!("tanks/{raw}/qr_code")
+}
+
+/// Four robots registered (R1, B1, R2, B2 alternate teams) and the game started at 0 s.
+pub fn running() -> Table {
+    let mut table = Table::new(Game::new(GameConfig::named("test")).unwrap());
+    table.register(&[R1, B1, R2, B2]);
+    table.start(0.0);
+    table
 }
