@@ -41,6 +41,15 @@ fn is_message_position(position: usize) -> bool {
     position >= 3 && !position.is_power_of_two()
 }
 
+/// The MAC in a course-style id (`0xdca632bf91cc`, Python's `hex(uuid.getnode())`), for the gun.
+pub fn mac_from_id(id: &str) -> Option<u64> {
+    let hex = id.strip_prefix("0x")?;
+    if hex.is_empty() || hex.len() > 12 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u64::from_str_radix(hex, 16).ok()
+}
+
 /// The bits to send for a shot by `mac` (masked to 48 bits), the trailing `0` included.
 pub fn encode(weapon: u8, mac: u64) -> [bool; FRAME_BITS + 1] {
     let message = (u64::from(weapon) << 48) | (mac & MAC_MAX);
@@ -141,6 +150,15 @@ mod tests {
         let hit = decode(&encode(LASER, 0x28cd_c100_0001)[..FRAME_BITS]).unwrap();
         assert_eq!(hit.shot_by(), "SHOT_BY 0xf128cdc1000001");
         assert_eq!(hit.shooter_id(), "0x28cdc1000001");
+    }
+
+    #[test]
+    fn the_gun_reads_its_mac_from_a_course_style_id_and_refuses_anything_else() {
+        assert_eq!(mac_from_id("0xdca632bf91cc"), Some(MAC));
+        assert_eq!(mac_from_id("0x28cdc1000001"), Some(0x28cd_c100_0001));
+        for bad in ["dca632bf91cc", "0x", "0xdca632bf91cc0", "0x+1", "sim-1"] {
+            assert_eq!(mac_from_id(bad), None, "{bad}");
+        }
     }
 
     #[test]
