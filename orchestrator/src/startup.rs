@@ -11,8 +11,8 @@ use actix::{Actor, Addr};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
+use fleet_course::Course;
 use fleet_protocol::BrokerAddress;
-use robot_agent::hal::sim::FloorMap;
 use tracing::{info, warn};
 
 use crate::actors::mission::MissionControl;
@@ -63,8 +63,8 @@ impl Application {
     /// the recorder closes a session and missions are failed that an unclean stop left open.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let map = match &settings.sim_map {
-            Some(path) => FloorMap::load(path)?,
-            None => FloorMap::oval(),
+            Some(path) => Course::load(path)?,
+            None => Course::oval(),
         };
         let files = InstanceFiles::beside(&settings.db);
         files.check_folder()?;
