@@ -10,5 +10,6 @@ export async function refreshStudents(api) {
     el("thead", {}, el("tr", {}, el("th", {}, "Robot"), el("th", {}, "Student's remote link"))),
     el("tbody", {}, ...answer.body.map((s) => el("tr", { "data-robot": s.robot },
       el("td", {}, s.robot),
-      el("td", {}, el("a", { href: s.remote, target: "_blank", rel: "noopener" }, location.origin + s.remote)))))));
+      // `url` uses an address the students' machines can reach (not 127.0.0.1 or 0.0.0.0).
+      el("td", {}, el("a", { href: s.url || s.remote, target: "_blank", rel: "noopener" }, s.url || location.origin + s.remote)))))));
 }
