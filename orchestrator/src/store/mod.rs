@@ -4,7 +4,10 @@
 
 mod error;
 mod groups;
+mod import;
 mod missions;
+mod read_only;
+mod record_stream;
 mod records;
 mod robots;
 mod sessions;
@@ -21,7 +24,9 @@ use sqlx::{Sqlite, Transaction};
 
 pub use error::StoreError;
 pub use groups::{Group, GroupError, GroupName};
+pub use import::ImportedSession;
 pub use missions::{MissionId, MissionRecord, NewMission, Transition};
+pub use record_stream::{RecordPages, RecordQuery};
 pub use records::{RecordFilter, ReplayCursor, StoredRecord};
 pub use robots::RobotRow;
 pub use sessions::{Session, SessionId};
