@@ -12,6 +12,7 @@ pub mod instance;
 pub mod logging;
 pub mod mqtt;
 pub mod recorder;
+pub mod replay;
 pub mod sim;
 pub mod startup;
 pub mod store;

@@ -62,6 +62,7 @@ pub struct Pose {
 
 /// The colour the robot last set all its LEDs to (the last `led` command it executed).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LedColour {
     pub r: u8,
     pub g: u8,

@@ -70,6 +70,30 @@ pub fn ack(id: &RobotId) -> String {
     TopicKind::Ack.for_robot(id)
 }
 
+/// The root a session replay publishes under (`replay/robots/{id}/telemetry`): no agent and no
+/// orchestrator subscribes there, so a replay never drives a robot or feeds the live fleet.
+pub const REPLAY_ROOT: &str = "replay";
+
+/// Where a replay re-publishes a recorded `topic`.
+pub fn replayed(topic: &str) -> String {
+    format!("{REPLAY_ROOT}/{topic}")
+}
+
+/// Whether `topic` matches the MQTT subscription `filter` (`+` one level, `#` every level
+/// below), as a broker would decide it.
+pub fn matches_filter(filter: &str, topic: &str) -> bool {
+    let mut levels = topic.split('/');
+    for part in filter.split('/') {
+        match (part, levels.next()) {
+            ("#", _) => return true,
+            ("+", Some(_)) => {}
+            (want, Some(got)) if want == got => {}
+            _ => return false,
+        }
+    }
+    levels.next().is_none()
+}
+
 /// A parsed per-robot topic.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Topic {
@@ -95,6 +119,18 @@ impl Topic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn filters_match_as_a_broker_matches_them() {
+        assert!(matches_filter("robots/+/telemetry", "robots/t1/telemetry"));
+        assert!(!matches_filter("robots/+/telemetry", "robots/t1/status"));
+        assert!(matches_filter("robots/#", "robots/t1/events"));
+        assert!(matches_filter("#", "fleet/cmd"));
+        assert!(!matches_filter("robots/+", "robots/t1/events"));
+        assert!(!matches_filter("robots/t1/events/x", "robots/t1/events"));
+        assert!(matches_filter("fleet/cmd", "fleet/cmd"));
+        assert_eq!(replayed("fleet/cmd"), "replay/fleet/cmd");
+    }
 
     #[test]
     fn topics_round_trip_through_parse() {

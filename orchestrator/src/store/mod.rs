@@ -8,8 +8,11 @@ mod import;
 mod missions;
 mod read_only;
 mod record_stream;
+mod record_window;
 mod records;
+mod retention;
 mod robots;
+mod session_summary;
 mod sessions;
 mod state_saver;
 
@@ -18,7 +21,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteAutoVacuum, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{Sqlite, Transaction};
 
@@ -27,7 +30,10 @@ pub use groups::{Group, GroupError, GroupName};
 pub use import::ImportedSession;
 pub use missions::{MissionId, MissionRecord, NewMission, Transition};
 pub use record_stream::{RecordPages, RecordQuery};
+pub use record_window::{MAX_WINDOW_ROWS, WindowQuery};
 pub use records::{RecordFilter, ReplayCursor, StoredRecord};
+pub use retention::{Deleted, RetentionError, SessionSize};
+pub use session_summary::{Mark, SessionSummary};
 pub use robots::RobotRow;
 pub use sessions::{Session, SessionId};
 pub use state_saver::RobotStateSaver;
@@ -80,6 +86,9 @@ impl Store {
             .connect_with(
                 base.clone()
                     .create_if_missing(true)
+                    // Only takes effect on a new file: deleted sessions' pages can then be
+                    // given back with a cheap `incremental_vacuum` (see retention.rs).
+                    .auto_vacuum(SqliteAutoVacuum::Incremental)
                     .journal_mode(SqliteJournalMode::Wal),
             )
             .await

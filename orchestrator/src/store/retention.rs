@@ -1,0 +1,249 @@
+//! Retention: how much each session takes, deleting a session (never the running one) or every
+//! session older than a cutoff, and giving the freed pages back to the file system so the
+//! database does not grow without bound.
+//!
+//! Deletes go in batches of [`DELETE_BATCH`] rows, one short write transaction each, so the
+//! recorder of a running server waits milliseconds, not the length of a whole session.
+
+use thiserror::Error;
+
+use super::{Session, SessionId, Store, StoreError};
+
+/// Rows deleted per write transaction.
+pub const DELETE_BATCH: i64 = 20_000;
+/// Bytes a record row takes beyond its topic and payload (row header, ids, times, kind, and its
+/// entries in the indexes), measured on this schema: an estimate, so sizes add up to roughly
+/// the file size.
+pub const ROW_OVERHEAD_BYTES: u64 = 64;
+
+/// How much one session holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SessionSize {
+    pub records: u64,
+    /// Topic and payload bytes plus [`ROW_OVERHEAD_BYTES`] per record.
+    pub bytes: u64,
+}
+
+#[derive(Debug, Error)]
+pub enum RetentionError {
+    #[error("there is no session {0}")]
+    NoSession(SessionId),
+    #[error("session {0} is recording; stop it first (`orchestrator sessions stop`)")]
+    Running(SessionId),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a delete freed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Deleted {
+    pub sessions: Vec<Session>,
+    pub records: u64,
+}
+
+impl Store {
+    /// The size of every session that has records, in one pass over the table.
+    pub async fn session_sizes(&self) -> Result<Vec<(SessionId, SessionSize)>, StoreError> {
+        let rows: Vec<(SessionId, i64, i64)> = sqlx::query_as(
+            "SELECT session_id, COUNT(*), SUM(length(payload) + length(topic)) FROM records \
+             GROUP BY session_id",
+        )
+        .fetch_all(&self.reader)
+        .await
+        .map_err(StoreError::query("measuring the sessions"))?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, records, bytes)| {
+                let records = u64::try_from(records).unwrap_or(0);
+                let bytes = u64::try_from(bytes).unwrap_or(0) + records * ROW_OVERHEAD_BYTES;
+                (id, SessionSize { records, bytes })
+            })
+            .collect())
+    }
+
+    /// Deletes a stopped session and its records. The running session is refused.
+    pub async fn delete_session(&self, id: SessionId) -> Result<Deleted, RetentionError> {
+        let session = self
+            .get_session(id)
+            .await?
+            .ok_or(RetentionError::NoSession(id))?;
+        if session.is_running() {
+            return Err(RetentionError::Running(id));
+        }
+        let records = self.delete_stopped(id).await?;
+        Ok(Deleted {
+            sessions: vec![session],
+            records,
+        })
+    }
+
+    /// The stopped sessions that stopped before `cutoff_ms`, oldest first (what a prune deletes).
+    pub async fn sessions_stopped_before(&self, cutoff_ms: i64) -> Result<Vec<Session>, StoreError> {
+        sqlx::query_as::<_, Session>(
+            "SELECT id, name, started_at_ms, stopped_at_ms, dropped FROM sessions \
+             WHERE stopped_at_ms IS NOT NULL AND stopped_at_ms < ? ORDER BY started_at_ms, id",
+        )
+        .bind(cutoff_ms)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(StoreError::query("listing old sessions"))
+    }
+
+    /// Deletes every session [`Store::sessions_stopped_before`] lists.
+    pub async fn prune_sessions(&self, cutoff_ms: i64) -> Result<Deleted, StoreError> {
+        let mut deleted = Deleted::default();
+        for session in self.sessions_stopped_before(cutoff_ms).await? {
+            deleted.records += self.delete_stopped(session.id).await?;
+            deleted.sessions.push(session);
+        }
+        Ok(deleted)
+    }
+
+    /// Deletes the records in batches, then the row; the `stopped_at_ms IS NOT NULL` guards
+    /// make sure a session that was somehow restarted meanwhile is left alone.
+    async fn delete_stopped(&self, id: SessionId) -> Result<u64, StoreError> {
+        let mut records = 0;
+        loop {
+            let gone = sqlx::query(
+                "DELETE FROM records WHERE id IN (SELECT id FROM records WHERE session_id = ? \
+                 LIMIT ?) AND EXISTS (SELECT 1 FROM sessions WHERE id = ? \
+                 AND stopped_at_ms IS NOT NULL)",
+            )
+            .bind(id)
+            .bind(DELETE_BATCH)
+            .bind(id)
+            .execute(&self.writer)
+            .await
+            .map_err(StoreError::query("deleting a session's records"))?
+            .rows_affected();
+            records += gone;
+            if gone < DELETE_BATCH as u64 {
+                break;
+            }
+        }
+        sqlx::query("DELETE FROM sessions WHERE id = ? AND stopped_at_ms IS NOT NULL")
+            .bind(id)
+            .execute(&self.writer)
+            .await
+            .map_err(StoreError::query("deleting a session"))?;
+        Ok(records)
+    }
+
+    /// Gives free pages back to the file system: `PRAGMA incremental_vacuum` on a file created
+    /// with `auto_vacuum = INCREMENTAL` (every file this version creates), a full `VACUUM` on an
+    /// older one (which also switches it to incremental, so the next time is cheap). Returns the
+    /// file's page count before and after.
+    pub async fn reclaim_space(&self) -> Result<(u64, u64), StoreError> {
+        let before = self.page_count().await?;
+        let mode: i64 = sqlx::query_scalar("PRAGMA auto_vacuum")
+            .fetch_one(&self.writer)
+            .await
+            .map_err(StoreError::query("reading the auto-vacuum mode"))?;
+        if mode == 2 {
+            sqlx::query("PRAGMA incremental_vacuum")
+                .execute(&self.writer)
+                .await
+                .map_err(StoreError::query("freeing pages"))?;
+        } else {
+            // Takes effect with the VACUUM that follows (SQLite needs one to change the mode).
+            sqlx::query("PRAGMA auto_vacuum = INCREMENTAL")
+                .execute(&self.writer)
+                .await
+                .map_err(StoreError::query("setting the auto-vacuum mode"))?;
+            sqlx::query("VACUUM")
+                .execute(&self.writer)
+                .await
+                .map_err(StoreError::query("vacuuming the database"))?;
+        }
+        Ok((before, self.page_count().await?))
+    }
+
+    async fn page_count(&self) -> Result<u64, StoreError> {
+        let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+            .fetch_one(&self.writer)
+            .await
+            .map_err(StoreError::query("reading the page count"))?;
+        Ok(u64::try_from(pages).unwrap_or(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use fleet_protocol::RobotId;
+
+    use super::*;
+    use crate::recorder::{Record, RecordKind};
+
+    fn rows(session: SessionId, n: usize) -> Vec<(SessionId, Record)> {
+        let robot = RobotId::parse("t1").unwrap();
+        (0..n)
+            .map(|i| {
+                let record = Record {
+                    topic: fleet_protocol::topic::telemetry(&robot),
+                    robot: Some(robot.clone()),
+                    kind: RecordKind::Telemetry,
+                    at_ms: i as i64,
+                    payload: vec![b'x'; 300],
+                };
+                (session, record)
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn sizes_count_each_session_and_the_running_one_cannot_be_deleted() {
+        let store = Store::open_in_memory().await.unwrap();
+        let old = store.start_session("old", 0).await.unwrap().id;
+        store.insert_records(&rows(old, 10)).await.unwrap();
+        let running = store.start_session("now", 100).await.unwrap().id;
+        store.insert_records(&rows(running, 3)).await.unwrap();
+        let sizes = store.session_sizes().await.unwrap();
+        let topic = "robots/t1/telemetry".len() as u64;
+        assert!(sizes.contains(&(
+            old,
+            SessionSize {
+                records: 10,
+                bytes: 10 * (300 + topic + ROW_OVERHEAD_BYTES)
+            }
+        )));
+        let refused = store.delete_session(running).await.unwrap_err();
+        assert!(matches!(refused, RetentionError::Running(id) if id == running), "{refused}");
+        assert!(matches!(
+            store.delete_session(SessionId(77)).await,
+            Err(RetentionError::NoSession(_))
+        ));
+        let deleted = store.delete_session(old).await.unwrap();
+        assert_eq!(deleted.records, 10);
+        assert_eq!(store.get_session(old).await.unwrap(), None);
+        let left = store.session_sizes().await.unwrap();
+        assert_eq!(left, [(running, SessionSize { records: 3, bytes: 3 * (300 + topic + ROW_OVERHEAD_BYTES) })]);
+    }
+
+    #[tokio::test]
+    async fn a_prune_deletes_only_sessions_stopped_before_the_cutoff_and_the_file_shrinks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fleet.db");
+        let store = Store::open(&path).await.unwrap();
+        let ancient = store.start_session("ancient", 0).await.unwrap().id;
+        store.insert_records(&rows(ancient, 30_000)).await.unwrap();
+        let recent = store.start_session("recent", 5_000).await.unwrap().id;
+        store.insert_records(&rows(recent, 10)).await.unwrap();
+        let running = store.start_session("running", 9_000).await.unwrap().id;
+
+        let listed: Vec<SessionId> = store
+            .sessions_stopped_before(6_000)
+            .await
+            .unwrap()
+            .iter()
+            .map(|s| s.id)
+            .collect();
+        assert_eq!(listed, [ancient], "recent stopped at 9000, running never");
+        let pruned = store.prune_sessions(6_000).await.unwrap();
+        assert_eq!(pruned.records, 30_000);
+        assert!(store.get_session(recent).await.unwrap().is_some());
+        assert!(store.get_session(running).await.unwrap().is_some());
+
+        let (before, after) = store.reclaim_space().await.unwrap();
+        assert!(after * 4 < before, "pages {before} -> {after}");
+    }
+}
