@@ -9,6 +9,7 @@ mod observer;
 pub mod orchestrator;
 pub mod pages;
 pub mod raw_mqtt;
+pub mod recorded;
 pub mod robot_io;
 pub mod webdriver;
 

@@ -159,6 +159,11 @@ impl TestApp {
         self.recorder.stats()
     }
 
+    /// Returns once every record accepted so far is committed to the file.
+    pub async fn recorder_flush(&self) {
+        self.recorder.flush().await.expect("the recorder flushes");
+    }
+
     pub async fn get(&self, path: &str) -> Reply {
         self.request("GET", path, None, None).await
     }

@@ -3,10 +3,13 @@
 
 mod client;
 mod estop;
+mod export;
 mod groups;
+mod import;
 mod missions;
 mod remote;
 pub mod remote_keys;
+mod replay;
 mod robots;
 mod send;
 mod sessions;
@@ -21,9 +24,12 @@ use tracing::warn;
 use crate::instance::{InstanceFiles, read_token_file};
 
 pub use client::ApiClient;
+pub use export::{ExportArgs, ExportFormat};
 pub use groups::GroupAction;
 pub use missions::MissionAction;
+pub use import::ImportArgs;
 pub use remote::RemoteArgs;
+pub use replay::ReplayArgs;
 pub use send::CommandArgs;
 
 #[derive(Debug, Parser)]
@@ -175,6 +181,12 @@ pub enum CliCommand {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// Export a session (CSV, JSON Lines, MCAP) straight from the database file.
+    Export(ExportArgs),
+    /// Turn an MCAP file exported by this program back into a session.
+    Import(ImportArgs),
+    /// Re-publish a recorded session to MQTT with its original timing (under replay/).
+    Replay(ReplayArgs),
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -242,6 +254,9 @@ pub fn run_client(command: CliCommand) -> anyhow::Result<()> {
         CliCommand::SendAll { command, client } => estop::send_all(&client.client(), command),
         CliCommand::Groups { action, client } => groups::run(&client.client(), action),
         CliCommand::Missions { action, client } => missions::run(&client.client(), action),
+        CliCommand::Export(args) => export::run(args),
+        CliCommand::Import(args) => import::run(args),
+        CliCommand::Replay(args) => replay::run(args),
     }
 }
 
