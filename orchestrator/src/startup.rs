@@ -19,8 +19,9 @@ use crate::actors::{FleetActor, FleetWiring, ListRobots, RobotView};
 use crate::api::{self, Access, AppState, CourseMap};
 use crate::broker::{BrokerEndpoint, EmbeddedBroker};
 use crate::configuration::Settings;
+use crate::domain::now_ms;
 use crate::mqtt::MqttLink;
-use crate::recorder::{Recorder, RecorderConfig, RecorderHandle, now_ms};
+use crate::recorder::{Recorder, RecorderConfig, RecorderHandle};
 use crate::sim::SimFleet;
 use crate::store::{RobotStateSaver, Store};
 

@@ -153,7 +153,7 @@ async fn scenario(robots: usize, rate: Rate) -> Outcome {
     let sent_before: u64 = publishers.iter().map(RawClient::sent).sum();
 
     let started = Instant::now();
-    let started_ms = orchestrator::recorder::now_ms();
+    let started_ms = orchestrator::domain::now_ms();
     let running = Arc::new(AtomicBool::new(true));
     let mut tasks = Vec::new();
     let publishers = Arc::new(publishers);

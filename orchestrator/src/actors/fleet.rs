@@ -15,7 +15,7 @@ use super::messages::{
 };
 use super::robot::{Dispatch, ExpectAck, GetView, RobotActor, RobotExited};
 use super::seams::FleetWiring;
-use crate::recorder::now_ms;
+use crate::domain::now_ms;
 
 /// Every robot, sorted by id.
 #[derive(Debug, Message)]

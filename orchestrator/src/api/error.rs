@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
 
+use crate::domain::BadGroupName;
 use crate::store::{GroupError, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +47,12 @@ impl From<actix::MailboxError> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         ApiError::Internal(e.to_string())
+    }
+}
+
+impl From<BadGroupName> for ApiError {
+    fn from(e: BadGroupName) -> Self {
+        ApiError::BadRequest(e.to_string())
     }
 }
 

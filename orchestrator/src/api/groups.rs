@@ -11,7 +11,7 @@ use serde_json::json;
 use super::many::{group_name, to_all, to_group};
 use super::robots::{robot_id, seen};
 use super::{ApiError, AppState, Teacher};
-use crate::recorder::now_ms;
+use crate::domain::now_ms;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

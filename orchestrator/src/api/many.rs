@@ -11,7 +11,7 @@ use super::fanout::FanoutReport;
 use super::{ApiError, AppState};
 use crate::actors::mission::command_name;
 use crate::actors::{BroadcastCommand, CommandOutcome, SendCommand};
-use crate::store::GroupName;
+use crate::domain::GroupName;
 
 pub(super) fn check(kind: &CommandKind) -> Result<(), ApiError> {
     kind.validate()

@@ -13,7 +13,8 @@ use super::{ApiError, AppState, Teacher};
 use crate::actors::mission::{
     AbortById, AbortError, AssignError, AssignMission, Assignment, MissionSpec, timeout_for,
 };
-use crate::store::{MissionId, MissionRecord};
+use crate::domain::MissionId;
+use crate::store::MissionRecord;
 
 /// Most missions one list answer holds.
 const MAX_LIST: u32 = 1000;

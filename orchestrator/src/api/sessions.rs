@@ -5,7 +5,8 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 
 use super::{ApiError, AppState, Teacher};
-use crate::store::{RecordFilter, Session, SessionId};
+use crate::domain::SessionId;
+use crate::store::{RecordFilter, Session};
 
 /// Longest accepted session name, in characters.
 const MAX_NAME_CHARS: usize = 200;

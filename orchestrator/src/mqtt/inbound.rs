@@ -5,7 +5,7 @@ use fleet_protocol::{ProtocolError, Topic, TopicKind, decode};
 use serde::Serialize;
 
 use crate::actors::{Incoming, Payload};
-use crate::recorder::RecordKind;
+use crate::domain::RecordKind;
 
 /// Why a message was dropped; each reason has its own counter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

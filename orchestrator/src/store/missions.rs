@@ -6,18 +6,7 @@ use serde::Serialize;
 use sqlx::FromRow;
 
 use super::{Store, StoreError};
-use crate::actors::mission::MissionState;
-
-/// Primary key of a mission row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
-pub struct MissionId(pub i64);
-
-impl std::fmt::Display for MissionId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
+use crate::domain::{MissionId, MissionState};
 
 /// A mission as stored, with its history.
 #[derive(Debug, Clone, PartialEq, Serialize)]

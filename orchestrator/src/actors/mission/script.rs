@@ -11,7 +11,7 @@ use fleet_protocol::CommandKind;
 use super::actor::MissionActor;
 use super::spec::{MissionSpec, Step};
 use super::state::MissionState;
-use crate::recorder::now_ms;
+use crate::domain::now_ms;
 
 /// How often a drive step repeats its command; the agent stops by itself after 500 ms without.
 pub const DRIVE_REPEAT: Duration = Duration::from_millis(200);
