@@ -6,6 +6,7 @@ pub mod api;
 pub mod broker;
 pub mod cli;
 pub mod configuration;
+pub mod contract;
 pub mod domain;
 pub mod mqtt;
 pub mod recorder;

@@ -57,7 +57,7 @@ pub struct SubscribeChanges;
 pub(crate) struct PanicRobot(pub RobotId);
 
 /// Fleet-wide counters.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct FleetStats {
     pub robots: usize,
     pub online: usize,

@@ -3,6 +3,7 @@
 
 mod client;
 mod estop;
+mod format;
 mod groups;
 mod missions;
 mod remote;
@@ -92,10 +93,10 @@ pub enum CliCommand {
         #[command(subcommand)]
         command: CommandArgs,
     },
-    /// Manage groups of robots (teams, tables) and send commands to them.
+    /// Manage groups of robots (teams, tables) and send commands to them (default: list).
     Groups {
         #[command(subcommand)]
-        action: GroupAction,
+        action: Option<GroupAction>,
     },
     /// Assign, list, show and abort missions.
     Missions {
@@ -137,8 +138,12 @@ pub struct ServeArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum SessionAction {
-    /// List the recorded sessions.
-    List,
+    /// List the recorded sessions (stopped ones that recorded nothing are hidden).
+    List {
+        /// Also list the stopped sessions that recorded nothing.
+        #[arg(long)]
+        all: bool,
+    },
     /// Start a new session (stops the running one).
     Start { name: String },
     /// Stop the running session.

@@ -2,13 +2,13 @@
 //! go to all of them. A robot may be in several groups.
 
 use fleet_protocol::RobotId;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
 
 use super::{Store, StoreError};
 use crate::domain::{BadGroupName, GroupName};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Group {
     pub name: GroupName,
     pub created_at_ms: i64,

@@ -92,7 +92,7 @@ impl MissionActor {
         ctx: &mut Context<Self>,
         on_ack: impl FnOnce(&mut Self, &mut Context<Self>) + 'static,
     ) {
-        let name = command_name(&kind);
+        let name = kind.name();
         let send = self.start.fleet.send(SendCommand {
             robot: self.start.robot.clone(),
             kind,
@@ -271,19 +271,6 @@ impl MissionActor {
             // An offline robot refuses; its mission already heard it go offline.
             addr.do_send(attach);
         }));
-    }
-}
-
-/// A command's kind as the wire names it (`drive`, `estop`...), for reasons and reports.
-pub fn command_name(kind: &CommandKind) -> &'static str {
-    match kind {
-        CommandKind::Drive { .. } => "drive",
-        CommandKind::Stop => "stop",
-        CommandKind::Servo { .. } => "servo",
-        CommandKind::Led { .. } => "led",
-        CommandKind::LineFollow { .. } => "line_follow",
-        CommandKind::Estop => "estop",
-        CommandKind::Release => "release",
     }
 }
 

@@ -21,6 +21,7 @@ use crate::actors::fleet::FleetActor;
 use crate::actors::messages::{FleetChange, Liveness};
 use crate::actors::seams::MissionLog;
 use crate::domain::{GroupName, MissionId, now_ms};
+use crate::store::StoreError;
 
 /// Assigns `spec` to each robot; one answer per robot, in the order given.
 #[derive(Debug, Message)]
@@ -33,13 +34,13 @@ pub struct AssignMission {
     pub timeout: Duration,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Assignment {
     pub robot: RobotId,
     pub result: Result<MissionId, AssignError>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum AssignError {
     #[error("no robot {0} has been seen")]
     UnknownRobot(RobotId),
@@ -50,8 +51,8 @@ pub enum AssignError {
         robot: RobotId,
         mission: Option<MissionId>,
     },
-    #[error("could not record the mission: {0}")]
-    Store(String),
+    #[error("could not record the mission")]
+    Store(#[source] Arc<StoreError>),
 }
 
 /// Aborts a running mission; answers once the abort is recorded.
@@ -177,7 +178,7 @@ impl Handler<AssignMission> for MissionControl {
                         Err(e) => {
                             warn!(%robot, "could not record a mission: {e}");
                             act.busy.remove(&robot);
-                            Err(AssignError::Store(e.to_string()))
+                            Err(AssignError::Store(Arc::new(e)))
                         }
                     };
                     answers.push(Assignment { robot, result });

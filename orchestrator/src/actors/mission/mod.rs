@@ -19,9 +19,8 @@ use serde::Serialize;
 pub use crate::domain::{
     LineFollowSpec, MissionSpec, MissionState, ScriptSpec, SpecError, Step, timeout_for,
 };
-pub use actor::{AbortMission, MissionActor, command_name};
+pub use actor::{AbortMission, MissionActor};
 pub use control::{AbortById, AbortError, AssignError, AssignMission, Assignment, MissionControl};
-pub use script::DRIVE_REPEAT;
 
 use crate::domain::MissionId;
 
