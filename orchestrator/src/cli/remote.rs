@@ -228,6 +228,20 @@ impl Ui {
         }
     }
 
+    /// An API error as the status line shows it: without the robot's id (the line is about
+    /// that robot) and the HTTP status, so the reason fits.
+    fn short<'a>(&self, error: &'a str) -> &'a str {
+        let error = error
+            .rsplit_once(" (HTTP ")
+            .map_or(error, |(message, _)| message);
+        match &self.robot {
+            Some(r) => error
+                .strip_prefix(&format!("robot {} ", r.id))
+                .unwrap_or(error),
+            None => error,
+        }
+    }
+
     fn angle(&self) -> f32 {
         self.angles.map_or(90.0, |mut a| *a.joint_mut(self.joint))
     }
@@ -253,7 +267,9 @@ impl Ui {
     fn apply(&mut self, report: Report) {
         match report {
             Report::Answer(what, Ok(outcome)) => self.last_answer = format!("{what}: {outcome}"),
-            Report::Answer(what, Err(e)) => self.last_answer = format!("{what}: {e}"),
+            Report::Answer(what, Err(e)) => {
+                self.last_answer = format!("{what}: {}", self.short(&e));
+            }
             Report::Unreachable(e) => self.last_answer = e,
             Report::Robot(view) => {
                 if self.angles.is_none() {
@@ -275,12 +291,11 @@ impl Ui {
             Some(r) => {
                 let t = r.telemetry.as_ref();
                 let mode = t.map_or("-".to_owned(), |t| wire_name(&t.mode));
-                let alert = match (r.state, t.map(|t| t.mode)) {
-                    (Liveness::Offline, _) => " OFFLINE",
-                    (_, Some(RobotMode::Estopped)) => " ESTOPPED (r releases)",
-                    _ => "",
-                };
-                parts.push(format!("{} {mode}{alert}", r.state.as_str()));
+                parts.push(match (r.state, t.map(|t| t.mode)) {
+                    (Liveness::Offline, _) => "OFFLINE".to_owned(),
+                    (_, Some(RobotMode::Estopped)) => "ESTOPPED (r releases)".to_owned(),
+                    (state, _) => format!("{} {mode}", state.as_str()),
+                });
                 readouts.push(format!("line {}", line_sensors(t)));
                 readouts.push(format!("motors {}", motor_outputs(t, " ")));
             }
@@ -377,11 +392,11 @@ mod tests {
         telemetry.mode = RobotMode::Estopped;
         view.telemetry = Some(telemetry);
         ui.apply(Report::Robot(Box::new(view)));
-        let reason = "drive: robot sim-01 refused: estopped (HTTP 422)";
-        ui.apply(Report::Answer("drive", Err(reason[7..].to_owned())));
+        let error = "robot sim-01 refused: estopped (HTTP 422)";
+        ui.apply(Report::Answer("drive", Err(error.to_owned())));
         let line = ui.line();
         assert!(line.chars().count() <= 79, "{} columns: {line}", line.len());
-        assert!(line.contains(reason), "{line}");
+        assert!(line.contains("drive: refused: estopped"), "{line}");
         assert!(
             line.contains("ESTOPPED") && line.contains("speed 0.5"),
             "{line}"
