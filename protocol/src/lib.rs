@@ -6,6 +6,7 @@
 //! `docs/protocol.md` describes the same protocol for humans.
 
 pub mod ack;
+pub mod backoff;
 pub mod broker_url;
 pub mod codec;
 pub mod command;
@@ -18,6 +19,7 @@ pub mod timing;
 pub mod topic;
 
 pub use ack::{Ack, AckResult, ErrorCode};
+pub use backoff::Backoff;
 pub use broker_url::{BrokerAddress, BrokerUrlError, Credentials, DEFAULT_MQTT_PORT};
 pub use codec::{MAX_PAYLOAD_BYTES, decode, encode};
 pub use command::{Command, CommandId, CommandKind, Joint};

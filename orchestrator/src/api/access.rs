@@ -44,9 +44,11 @@ pub(super) async fn students(
         .iter()
         .map(|r| {
             let token = state.access.student_token(&r.id);
+            let remote = format!("/remote/{}?token={token}", r.id);
             StudentAccess {
                 robot: r.id.clone(),
-                remote: format!("/remote/{}?token={token}", r.id),
+                url: format!("{}{remote}", state.base_url),
+                remote,
                 token,
             }
         })

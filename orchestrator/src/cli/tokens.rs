@@ -10,11 +10,11 @@ pub fn list(client: &ApiClient) -> anyhow::Result<()> {
     println!("{:<20} {:<26} REMOTE", "ROBOT", "STUDENT TOKEN");
     for s in &students {
         println!(
-            "{:<20} {:<26} {}{}",
+            "{:<20} {:<26} {}",
             s.robot.as_str(),
             s.token,
-            client.base(),
-            s.remote
+            // The server's own address for students, not this client's `--api` (loopback).
+            s.url
         );
     }
     println!("{}", plural(students.len(), "robot"));

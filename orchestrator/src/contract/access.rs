@@ -24,4 +24,6 @@ pub struct StudentAccess {
     pub token: String,
     /// Path of the robot's remote page with the token in it (prefix with the server's URL).
     pub remote: String,
+    /// The same at the address students open (another machine's, when the server has one).
+    pub url: String,
 }
