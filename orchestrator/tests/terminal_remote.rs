@@ -300,7 +300,7 @@ fn a_panic_in_the_remote_still_restores_the_terminal() {
 fn a_remote_for_a_robot_never_seen_says_so_and_exits_with_a_failure() {
     let server = Server::start();
     let mut child = Command::new(BIN)
-        .args(["--api", &server.api, "--token", TOKEN, "remote", "ghost-9"])
+        .args(["remote", "--api", &server.api, "--token", TOKEN, "ghost-9"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
