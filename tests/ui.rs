@@ -25,7 +25,7 @@ async fn fleet(n: usize) -> (TestApp, Vec<SimRobot>) {
     let mut robots = Vec::new();
     for i in 0..n {
         let id = format!("sim-{:02}", i + 1);
-        let robot = spawn_sim_robot_on(app.broker.clone(), &id, |_, sim| {
+        let robot = spawn_sim_robot_on(app.robot_broker(&id), &id, |_, sim| {
             sim.start = Some(Pose {
                 x: 0.5 + 0.35 * i as f64,
                 y: 0.2,

@@ -26,8 +26,13 @@ pub struct SimFleet {
 }
 
 impl SimFleet {
-    /// Starts `count` simulated robots named `sim-01`, `sim-02`, ... on `map`.
-    pub fn start(count: usize, broker: &BrokerAddress, map: FloorMap) -> anyhow::Result<Self> {
+    /// Starts `count` simulated robots named `sim-01`, `sim-02`, ... on `map`; `login` gives
+    /// each robot its broker address with its own credential.
+    pub fn start(
+        count: usize,
+        login: impl Fn(&RobotId) -> anyhow::Result<BrokerAddress>,
+        map: FloorMap,
+    ) -> anyhow::Result<Self> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("sim-robots")
@@ -43,7 +48,8 @@ impl SimFleet {
             let mut config = SimConfig::new(map.clone());
             config.start = Some(start_pose(&map, i));
             let (hardware, handle) = sim::spawn(config);
-            let agent = Agent::build(AgentConfig::new(id, broker.clone()), hardware)?;
+            let broker = login(&id)?;
+            let agent = Agent::build(AgentConfig::new(id, broker), hardware)?;
             agents.push(agent.spawn());
             sims.push(handle);
         }

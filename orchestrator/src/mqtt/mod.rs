@@ -2,6 +2,7 @@
 //! commands. [`inbound`] is the edge where bytes become typed messages.
 
 mod counters;
+mod heartbeat;
 pub mod inbound;
 mod link;
 mod publisher;
@@ -9,6 +10,7 @@ mod publisher;
 #[cfg(test)]
 mod link_tests;
 
+pub use heartbeat::HeartbeatTask;
 pub use counters::{DROP_LOG_EVERY, LinkCounters, LinkStats};
 pub use inbound::{DropReason, Dropped};
 pub use link::{MqttLink, SUBSCRIBED};
