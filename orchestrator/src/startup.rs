@@ -219,7 +219,9 @@ fn broker_access(settings: &Settings) -> BrokerAccess {
         return BrokerAccess::Open;
     }
     if settings.open {
-        warn!("ACCESS CONTROL IS OFF (--open): anyone on this network can connect to the MQTT broker, drive every robot and lift an emergency stop");
+        warn!(
+            "ACCESS CONTROL IS OFF (--open): anyone on this network can connect to the MQTT broker, drive every robot and lift an emergency stop"
+        );
         return BrokerAccess::Open;
     }
     BrokerAccess::enforced()

@@ -274,7 +274,11 @@ mod tests {
         assert_eq!(s.agent.id.as_str(), "0xdca632bf91cc");
         assert_eq!(s.agent.telemetry_hz, 10.0);
         assert_eq!(s.agent.deadman, Duration::from_millis(500));
-        assert_eq!(s.agent.lease, Some(Duration::from_millis(500)), "safe by default");
+        assert_eq!(
+            s.agent.lease,
+            Some(Duration::from_millis(500)),
+            "safe by default"
+        );
         assert_eq!(s.agent.broker, BrokerAddress::new("localhost", 1883));
         assert_eq!(
             s.sim,

@@ -1,6 +1,8 @@
 //! Emergency-stop fan-out: from `POST /api/estop` issuing one `fleet/cmd` broadcast to the last
-//! robot's acknowledgement, for 10, 100 and 1000 robots, beside a bare MQTT publish -> receive
-//! round trip through the same embedded broker in the same run.
+//! robot's acknowledgement, for 10, 100 and 1000 robots, with the embedded broker's access
+//! control on (the default) and off (`--open`). Beside each: a bare MQTT fan-out of the same
+//! size through the same broker (one publish, N plain clients each answering on its own topic,
+//! time to the last answer), and once a bare publish -> receive round trip.
 //!
 //! `cargo bench -p fleet-tests --bench estop_fanout` (ROUNDS=n to change the samples per size).
 //! The robots run the real agent runtime on fake hardware (`fake_hardware()`), telemetry at
@@ -9,7 +11,8 @@
 
 use std::time::{Duration, Instant};
 
-use fleet_tests::latency::{bare_mqtt, count_from_env, header, row};
+use fleet_tests::fanout::BareFanout;
+use fleet_tests::latency::{bare_mqtt_with, count_from_env, header, row};
 use fleet_tests::orchestrator::in_state;
 use fleet_tests::{TestApp, robot_id};
 use robot_agent::runtime::fake::fake_hardware;
@@ -33,33 +36,38 @@ struct Row {
 async fn main() {
     let rounds = count_from_env("ROUNDS", DEFAULT_ROUNDS);
     let mut rows = Vec::new();
-    for n in SIZES {
-        let app = TestApp::spawn(|_| {}).await;
-        if n == SIZES[0] {
+    for open in [false, true] {
+        let access = if open { "acl off" } else { "acl on" };
+        for n in SIZES {
+            let app = TestApp::spawn(|s| s.open = open).await;
+            if n == SIZES[0] {
+                let (sub, publ) = (app.client_broker("echo-sub"), app.client_broker("echo-pub"));
+                rows.push(Row {
+                    what: format!("{access}: bare MQTT publish -> receive"),
+                    samples: bare_mqtt_with(&sub, &publ, ECHO_SAMPLES, ECHO_WARMUP).await,
+                    incomplete: 0,
+                });
+            }
+            rows.push(bare_fanout(&app, n, rounds, access).await);
+            let agents = spawn_agents(&app, n).await;
+            let (server, wall, incomplete) = fan_out(&app, n, rounds).await;
             rows.push(Row {
-                what: "bare MQTT publish -> receive".into(),
-                samples: bare_mqtt(&app.broker, ECHO_SAMPLES, ECHO_WARMUP).await,
-                incomplete: 0,
+                what: format!("{access}: estop {n:>4}: issue -> last ack"),
+                samples: server,
+                incomplete,
             });
+            rows.push(Row {
+                what: format!("{access}: estop {n:>4}: HTTP call"),
+                samples: wall,
+                incomplete,
+            });
+            // Releasing the agents first keeps the shutdown from being counted as link losses.
+            let stopping = agents.into_iter().map(|a| tokio::spawn(a.shutdown()));
+            for s in stopping {
+                let _ = s.await;
+            }
+            app.stop().await;
         }
-        let agents = spawn_agents(&app, n).await;
-        let (server, wall, incomplete) = fan_out(&app, n, rounds).await;
-        rows.push(Row {
-            what: format!("estop {n:>4} robots: issue -> last ack"),
-            samples: server,
-            incomplete,
-        });
-        rows.push(Row {
-            what: format!("estop {n:>4} robots: HTTP call"),
-            samples: wall,
-            incomplete,
-        });
-        // Releasing the agents first keeps the shutdown from being counted as link losses.
-        let stopping = agents.into_iter().map(|a| tokio::spawn(a.shutdown()));
-        for s in stopping {
-            let _ = s.await;
-        }
-        app.stop().await;
     }
     println!(
         "estop fan-out through the embedded broker (loopback, QoS 1, TCP_NODELAY), {rounds} rounds per size"
@@ -70,10 +78,29 @@ async fn main() {
     }
 }
 
+/// The bare fan-out of `n` plain clients through `app`'s broker, `rounds` times.
+async fn bare_fanout(app: &TestApp, n: usize, rounds: usize, access: &str) -> Row {
+    let mut fanout = BareFanout::connect(n, |name| app.client_broker(name)).await;
+    let (mut samples, mut incomplete) = (Vec::new(), 0);
+    for round in 0..rounds + WARMUP {
+        match fanout.round(round).await {
+            Some(took) if round >= WARMUP => samples.push(took),
+            Some(_) => {}
+            None => incomplete += 1,
+        }
+    }
+    Row {
+        what: format!("{access}: bare fan-out {n:>4} -> last answer"),
+        samples,
+        incomplete,
+    }
+}
+
 async fn spawn_agents(app: &TestApp, n: usize) -> Vec<AgentHandle> {
     let mut agents = Vec::with_capacity(n);
     for i in 0..n {
-        let mut config = AgentConfig::new(robot_id(&format!("bench-{i:04}")), app.broker.clone());
+        let id = format!("bench-{i:04}");
+        let mut config = AgentConfig::new(robot_id(&id), app.robot_broker(&id));
         config.telemetry_hz = 1.0;
         let (hardware, _probe) = fake_hardware();
         agents.push(

@@ -3,6 +3,7 @@
 
 mod broker;
 pub mod db;
+pub mod fanout;
 pub mod fleet_ops;
 pub mod latency;
 mod observer;

@@ -10,8 +10,8 @@ mod publisher;
 #[cfg(test)]
 mod link_tests;
 
-pub use heartbeat::HeartbeatTask;
 pub use counters::{DROP_LOG_EVERY, LinkCounters, LinkStats};
+pub use heartbeat::HeartbeatTask;
 pub use inbound::{DropReason, Dropped};
 pub use link::{MqttLink, SUBSCRIBED};
 pub use publisher::Publisher;

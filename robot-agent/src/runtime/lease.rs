@@ -88,7 +88,10 @@ impl Controller {
         }
         if let Some(silence) = self.lease.heard(Instant::now()) {
             let silent_ms = silence.as_millis() as u64;
-            info!(silent_ms, "orchestrator heartbeat is back; motion needs a new command");
+            info!(
+                silent_ms,
+                "orchestrator heartbeat is back; motion needs a new command"
+            );
             self.out.event(EventKind::LeaseExpired {
                 lease_ms: self.lease.length_ms(),
                 silent_ms,

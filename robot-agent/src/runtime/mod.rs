@@ -21,9 +21,7 @@ mod stats;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use fleet_protocol::{
-    BrokerAddress, Capability, DEADMAN_DEFAULT, LEASE_DEFAULT, RobotId, Status,
-};
+use fleet_protocol::{BrokerAddress, Capability, DEADMAN_DEFAULT, LEASE_DEFAULT, RobotId, Status};
 use thiserror::Error;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;

@@ -148,7 +148,10 @@ async fn kick_revoked(scx: ServerContext, registry: Arc<CredentialRegistry>) {
         let username = match revoked.recv().await {
             Ok(username) => username,
             Err(RecvError::Lagged(n)) => {
-                warn!(missed = n, "revocations lagged; the ACL checks still refuse them");
+                warn!(
+                    missed = n,
+                    "revocations lagged; the ACL checks still refuse them"
+                );
                 continue;
             }
             Err(RecvError::Closed) => return,

@@ -94,7 +94,9 @@ impl Principal {
     pub fn may_subscribe(&self, filter: &str) -> bool {
         match self {
             Principal::Orchestrator => true,
-            Principal::Robot(id) => filter == topic::cmd(id) || topic::FLEET_TOPICS.contains(&filter),
+            Principal::Robot(id) => {
+                filter == topic::cmd(id) || topic::FLEET_TOPICS.contains(&filter)
+            }
             Principal::Student { robot, .. } => reads_only_robot(filter, robot),
             Principal::Legacy(_) => false,
         }

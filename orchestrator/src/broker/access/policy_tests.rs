@@ -107,7 +107,11 @@ fn a_client_id_other_than_the_username_or_a_foreign_will_refuses_the_connection(
         r1.may_connect("r1", "r1", Some("fleet/cmd")),
         Err(ConnectRefusal::Will("fleet/cmd".into()))
     );
-    assert!(student("r1").may_connect("s-17", "s-17", Some("robots/r1/status")).is_err());
+    assert!(
+        student("r1")
+            .may_connect("s-17", "s-17", Some("robots/r1/status"))
+            .is_err()
+    );
     assert!(
         Principal::Orchestrator
             .may_connect("orchestrator-1", "orchestrator-2", None)

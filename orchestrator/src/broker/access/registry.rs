@@ -187,7 +187,10 @@ impl CredentialRegistry {
     pub fn verify(&self, username: &str, password: &[u8]) -> Option<Principal> {
         let entries = self.entries.read().unwrap_or_else(PoisonError::into_inner);
         let entry = entries.get(username)?;
-        entry.hash.matches(password).then(|| entry.principal.clone())
+        entry
+            .hash
+            .matches(password)
+            .then(|| entry.principal.clone())
     }
 
     /// The principal `username` is registered for (an ACL check of a connected client).
@@ -232,7 +235,10 @@ mod tests {
         let registry = CredentialRegistry::new();
         let password = registry.issue("r1", robot("r1")).unwrap();
         assert_eq!(password.len(), 32);
-        assert_eq!(registry.verify("r1", password.as_bytes()), Some(robot("r1")));
+        assert_eq!(
+            registry.verify("r1", password.as_bytes()),
+            Some(robot("r1"))
+        );
         assert_eq!(registry.verify("r1", b"wrong"), None);
         assert_eq!(registry.verify("r1", b""), None);
         assert_eq!(registry.verify("r2", password.as_bytes()), None);
@@ -262,7 +268,10 @@ mod tests {
 
     #[test]
     fn two_hashes_of_one_password_differ_by_their_salt() {
-        let (a, b) = (PasswordHash::new("p").unwrap(), PasswordHash::new("p").unwrap());
+        let (a, b) = (
+            PasswordHash::new("p").unwrap(),
+            PasswordHash::new("p").unwrap(),
+        );
         assert_ne!(a.to_string(), b.to_string());
         assert!(a.matches(b"p") && b.matches(b"p"));
     }
