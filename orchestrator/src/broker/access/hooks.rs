@@ -18,7 +18,6 @@ use rmqtt::types::{
 use tokio::sync::broadcast::error::RecvError;
 use tracing::{info, warn};
 
-use super::policy::Principal;
 use super::registry::CredentialRegistry;
 
 /// Above the retainer's hooks, so a refusal is decided before anything else runs.
@@ -64,8 +63,8 @@ impl Handler for AccessHooks {
             Parameter::ClientSubscribeCheckAcl(session, subscribe) => {
                 let filter: &str = &subscribe.topic_filter;
                 let allowed = self
-                    .principal(session.id.username_ref())
-                    .is_some_and(|p| p.may_subscribe(filter));
+                    .registry
+                    .allows(session.id.username_ref(), |p| p.may_subscribe(filter));
                 let result = if allowed {
                     SubscribeAclResult::new_success(subscribe.opts.qos(), None)
                 } else {
@@ -77,8 +76,8 @@ impl Handler for AccessHooks {
             Parameter::MessagePublishCheckAcl(session, publish) => {
                 let topic: &str = &publish.topic;
                 let allowed = self
-                    .principal(session.id.username_ref())
-                    .is_some_and(|p| p.may_publish(topic));
+                    .registry
+                    .allows(session.id.username_ref(), |p| p.may_publish(topic));
                 let result = if allowed {
                     PublishAclResult::allow()
                 } else {
@@ -118,10 +117,6 @@ impl AccessHooks {
                 AuthResult::NotAuthorized
             }
         }
-    }
-
-    fn principal(&self, username: &str) -> Option<Principal> {
-        self.registry.principal(username)
     }
 
     fn log_refusal(&self, what: &str, username: &str, topic: &str) {
