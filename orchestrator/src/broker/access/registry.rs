@@ -251,7 +251,10 @@ mod tests {
         assert_eq!(registry.verify("r2", password.as_bytes()), None);
         assert!(registry.allows("r1", |p| p.may_publish("robots/r1/telemetry")));
         assert!(!registry.allows("r1", |p| p.may_publish("fleet/cmd")));
-        assert!(!registry.allows("r2", |_| true), "an unknown user is allowed nothing");
+        assert!(
+            !registry.allows("r2", |_| true),
+            "an unknown user is allowed nothing"
+        );
         let mut revoked = registry.revocations();
         assert!(registry.revoke("r1"));
         assert!(!registry.revoke("r1"), "revoking twice is a no-op");
