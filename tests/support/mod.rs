@@ -2,6 +2,7 @@
 //! [`Observer`], and robots (simulated or fake) running the real agent in this process.
 
 mod broker;
+pub mod cli;
 pub mod db;
 pub mod fanout;
 pub mod fleet_ops;
