@@ -8,7 +8,6 @@
 use std::time::Duration;
 
 use fleet_tests::cli::run_cli;
-use fleet_tests::db::Recording;
 use fleet_tests::recorded::{ROBOTS, record_class};
 use fleet_tests::{Broker, Observer, Received, TestApp};
 use sqlx::Row;
@@ -23,7 +22,6 @@ struct Expected {
 
 /// The session's MQTT messages (derived states were never messages) in replay order.
 async fn expected(db: &std::path::Path, session: i64, extra: &str) -> Vec<Expected> {
-    let recording = Recording::open(db).await;
     let pool = sqlx::sqlite::SqlitePoolOptions::new()
         .max_connections(1)
         .connect_with(
@@ -33,15 +31,14 @@ async fn expected(db: &std::path::Path, session: i64, extra: &str) -> Vec<Expect
         )
         .await
         .expect("open the recording");
-    let rows = sqlx::query(&format!(
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT topic, payload, at_ms FROM records WHERE session_id = {session} \
          AND kind != 'state' {extra} ORDER BY at_ms, id"
-    ))
+    )))
     .fetch_all(&pool)
     .await
     .expect("read the records");
     pool.close().await;
-    recording.close().await;
     rows.iter()
         .map(|r| Expected {
             topic: r.get("topic"),

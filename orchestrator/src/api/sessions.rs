@@ -1,40 +1,50 @@
 //! `GET /api/sessions`, `POST /api/sessions` (start, stopping the running one),
 //! `POST /api/sessions/stop`. Starting and stopping need the teacher's token.
 
+use std::collections::HashMap;
+
 use actix_web::{HttpResponse, get, post, web};
 
 use super::{ApiError, AppState, Teacher};
 use crate::contract::{SessionView, StartSession};
 use crate::domain::SessionId;
-use crate::store::{RecordFilter, Session};
+use crate::store::{Session, SessionSize};
 
 /// Longest accepted session name, in characters.
 const MAX_NAME_CHARS: usize = 200;
 
-async fn view(state: &AppState, s: Session) -> Result<SessionView, ApiError> {
-    let filter = RecordFilter {
-        session: Some(s.id),
-        ..RecordFilter::default()
-    };
-    let records = state.store.count_records(&filter).await?;
-    Ok(SessionView {
+/// The API's view of `s`, with its size.
+pub(super) async fn view(state: &AppState, s: Session) -> Result<SessionView, ApiError> {
+    let size = state.store.session_size(s.id).await?;
+    Ok(view_sized(s, size))
+}
+
+pub(super) fn view_sized(s: Session, size: SessionSize) -> SessionView {
+    SessionView {
         id: s.id,
         running: s.is_running(),
         name: s.name,
         started_at_ms: s.started_at_ms,
         stopped_at_ms: s.stopped_at_ms,
-        records,
+        records: size.records,
         dropped: s.dropped,
-    })
+        bytes: size.bytes,
+    }
 }
 
 #[get("/sessions")]
 pub(super) async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let sessions = state.store.list_sessions().await?;
-    let mut views = Vec::with_capacity(sessions.len());
-    for s in sessions {
-        views.push(view(&state, s).await?);
-    }
+    // One pass over the records for every session's size, not one query per session.
+    let sizes: HashMap<SessionId, SessionSize> =
+        state.store.session_sizes().await?.into_iter().collect();
+    let views: Vec<SessionView> = sessions
+        .into_iter()
+        .map(|s| {
+            let size = sizes.get(&s.id).copied().unwrap_or_default();
+            view_sized(s, size)
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(views))
 }
 

@@ -75,6 +75,7 @@ mod tests {
             running: stopped.is_none(),
             records,
             dropped: 0,
+            bytes: 0,
         }
     }
 

@@ -8,6 +8,7 @@ pub mod error;
 pub mod fanout;
 pub mod groups;
 pub mod missions;
+pub mod replay;
 pub mod robots;
 pub mod sessions;
 pub mod stats;
@@ -19,6 +20,10 @@ pub use groups::{Deleted, Group, Members, NewGroup};
 pub use missions::{
     AbortRequest, AssignAnswer, AssignRequest, GroupAssignment, MissionRecord, RefusedRobot,
     Transition,
+};
+pub use replay::{
+    Mark, MissionMark, PageCursor, PruneRequest, RecordPage, RecordView, RecordWindow,
+    SessionSummary, SessionsDeleted,
 };
 pub use robots::{CommandAnswer, RobotView};
 pub use sessions::{SessionView, StartSession};

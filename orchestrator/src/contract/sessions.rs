@@ -17,6 +17,10 @@ pub struct SessionView {
     pub records: u64,
     /// Records the recorder had to drop during it (non-zero: the recording has gaps).
     pub dropped: i64,
+    /// About how much of the database file the session takes (its records' topics and
+    /// payloads plus a fixed cost per row).
+    #[serde(default)]
+    pub bytes: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -35,7 +35,7 @@ pub use record_stream::{RecordPages, RecordQuery};
 pub use record_window::{MAX_WINDOW_ROWS, WindowQuery};
 pub use records::{RecordFilter, ReplayCursor, StoredRecord};
 pub use retention::{Deleted, RetentionError, SessionSize};
-pub use session_summary::{Mark, SessionSummary};
+pub use session_summary::{Mark, MissionMark, SessionSummary};
 pub use robots::RobotRow;
 pub use sessions::Session;
 pub use state_saver::RobotStateSaver;

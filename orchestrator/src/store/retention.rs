@@ -61,6 +61,21 @@ impl Store {
             .collect())
     }
 
+    /// The size of one session (a walk over its records: for one session, not a list).
+    pub async fn session_size(&self, id: SessionId) -> Result<SessionSize, StoreError> {
+        let (records, bytes): (i64, Option<i64>) = sqlx::query_as(
+            "SELECT COUNT(*), SUM(length(payload) + length(topic)) FROM records \
+             WHERE session_id = ?",
+        )
+        .bind(id)
+        .fetch_one(&self.reader)
+        .await
+        .map_err(StoreError::query("measuring a session"))?;
+        let records = u64::try_from(records).unwrap_or(0);
+        let bytes = u64::try_from(bytes.unwrap_or(0)).unwrap_or(0) + records * ROW_OVERHEAD_BYTES;
+        Ok(SessionSize { records, bytes })
+    }
+
     /// Deletes a stopped session and its records. The running session is refused.
     pub async fn delete_session(&self, id: SessionId) -> Result<Deleted, RetentionError> {
         let session = self

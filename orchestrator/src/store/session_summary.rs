@@ -28,8 +28,19 @@ pub struct Mark {
     /// `estopped`, `line_lost`, ... for events; `estop`, `release` for commands;
     /// `mission_started`, `mission_ended` for missions.
     pub what: String,
-    /// A mission's id and outcome, a command's target; empty otherwise.
+    /// A command's target (`every robot` or the robot), a mission's `#id kind`; else empty.
     pub detail: String,
+    /// For `mission_started` / `mission_ended`: the mission and its state at that moment.
+    pub mission: Option<MissionMark>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissionMark {
+    pub id: i64,
+    pub kind: String,
+    /// `running` at the start; how it ended (`succeeded`, `timed_out`, ...) at the end.
+    pub state: String,
+    pub reason: Option<String>,
 }
 
 /// A session as a replay opens it.
@@ -60,6 +71,7 @@ struct MissionRow {
     robot_id: String,
     kind: String,
     state: String,
+    reason: Option<String>,
     created_at_ms: i64,
     ended_at_ms: Option<i64>,
 }
@@ -166,6 +178,7 @@ impl Store {
                     robot,
                     what,
                     detail,
+                    mission: None,
                 })
             })
             .collect())
@@ -176,7 +189,7 @@ impl Store {
     async fn mission_marks(&self, session: &Session, last_ms: i64) -> Result<Vec<Mark>, StoreError> {
         let until = session.stopped_at_ms.unwrap_or(i64::MAX).max(last_ms);
         let rows: Vec<MissionRow> = sqlx::query_as(
-            "SELECT id, robot_id, kind, state, created_at_ms, ended_at_ms FROM missions \
+            "SELECT id, robot_id, kind, state, reason, created_at_ms, ended_at_ms FROM missions \
              WHERE created_at_ms BETWEEN ? AND ? ORDER BY id",
         )
         .bind(session.started_at_ms)
@@ -187,18 +200,26 @@ impl Store {
         let mut marks = Vec::new();
         for m in rows {
             let robot = RobotId::parse(&m.robot_id).ok();
+            let mission = |state: &str, reason: Option<String>| MissionMark {
+                id: m.id,
+                kind: m.kind.clone(),
+                state: state.to_owned(),
+                reason,
+            };
             marks.push(Mark {
                 at_ms: m.created_at_ms,
                 robot: robot.clone(),
                 what: "mission_started".into(),
                 detail: format!("#{} {}", m.id, m.kind),
+                mission: Some(mission("running", None)),
             });
             if let Some(ended) = m.ended_at_ms.filter(|&t| t <= until) {
                 marks.push(Mark {
                     at_ms: ended,
                     robot,
                     what: "mission_ended".into(),
-                    detail: format!("#{} {} {}", m.id, m.kind, m.state),
+                    detail: format!("#{} {}", m.id, m.kind),
+                    mission: Some(mission(&m.state, m.reason.clone())),
                 });
             }
         }
