@@ -1,14 +1,16 @@
 //! A recorded class for the export and replay tests: three simulated robots on the app's
-//! broker, a named session in which one runs a line-follow mission, one drives off the line
-//! (line lost), and the teacher presses STOP ALL (estop) and releases; then the session stops.
-//! Everything is read back from the recording file, not from the API.
+//! broker, a named session in which one runs a short line-follow mission, one is lifted off
+//! the line while following it (line lost), and the teacher presses STOP ALL (estop) and
+//! releases; then the session stops. What happened is read back from the recording file.
 
 use std::time::Duration;
 
 use serde_json::json;
 
 use crate::db::Recording;
-use crate::fleet_ops::{spawn_robots, wait_for_end};
+use fleet_protocol::Pose;
+
+use crate::fleet_ops::{spawn_robots, wait_for_end, wait_for_mission};
 use crate::{SimRobot, TestApp};
 
 pub const ROBOTS: [&str; 3] = ["rec-01", "rec-02", "rec-03"];
@@ -42,21 +44,30 @@ pub async fn record_class(app: &TestApp) -> RecordedClass {
     assert_eq!(mission.status, 201, "{mission:?}");
     let mission = mission.body["id"].as_i64().expect("mission id");
 
-    // Driving hard to the side takes rec-02 off the tape: the agent reports the line lost.
-    let off_line = json!({ "kind": "drive", "speed": 0.6, "turn": 0.9 });
+    // rec-02 follows the line too, and is picked up and set down in the middle of the oval,
+    // off the tape: its follower reports the line lost.
+    let follow = app
+        .post(
+            "/api/missions",
+            &json!({ "robot": ROBOTS[1], "timeout_ms": 20_000,
+                "mission": { "kind": "line_follow", "speed": 0.4, "laps": 3 } }),
+        )
+        .await;
+    assert_eq!(follow.status, 201, "{follow:?}");
+    let follow = follow.body["id"].as_i64().expect("mission id");
+    wait_for_mission(app, follow, WAIT, "running", |m| m["state"] == "running").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (width, height) = robots[1].sim.map().size();
+    robots[1].sim.set_pose(Pose {
+        x: width / 2.0,
+        y: height / 2.0,
+        heading: 0.0,
+    });
     let lost = in_session(&format!(
         "robot_id = '{}' AND kind = 'event' AND CAST(payload AS TEXT) LIKE '%\"line_lost\"%'",
         ROBOTS[1]
     ));
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while db.count_records(&lost).await == 0 {
-        assert!(tokio::time::Instant::now() < deadline, "rec-02 never lost the line");
-        let reply = app
-            .post(&format!("/api/robots/{}/commands", ROBOTS[1]), &off_line)
-            .await;
-        assert_eq!(reply.status, 200, "{reply:?}");
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
+    db.wait_for_rows(&lost, 1, WAIT).await;
 
     let done = wait_for_end(app, mission, WAIT).await;
     assert_ne!(done["state"], "running", "{done}");

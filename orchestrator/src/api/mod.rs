@@ -6,11 +6,14 @@ pub mod auth;
 mod dashboard;
 mod error;
 mod estop;
+mod export;
 mod groups;
 mod many;
 pub mod map;
 mod missions;
+mod replay;
 mod request_log;
+mod retention;
 mod robots;
 mod sessions;
 mod stats;
@@ -66,6 +69,11 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
                     .service(sessions::list)
                     .service(sessions::start)
                     .service(sessions::stop)
+                    .service(retention::prune)
+                    .service(retention::remove)
+                    .service(replay::summary)
+                    .service(replay::records)
+                    .service(export::download)
                     .service(stream::stream)
                     .service(stats::stats)
                     .service(stats::health)

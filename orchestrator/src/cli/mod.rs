@@ -11,6 +11,7 @@ mod missions;
 mod remote;
 pub mod remote_keys;
 mod replay;
+mod retention;
 mod robots;
 mod send;
 mod sessions;
@@ -237,6 +238,17 @@ pub enum SessionAction {
     Start { name: String },
     /// Stop the running session.
     Stop,
+    /// Delete a stopped session and its records (never the running one); the file shrinks.
+    Delete { id: i64 },
+    /// Delete every stopped session older than an age (`30d`, `12h`, `2w`). Lists them
+    /// only (a dry run) unless `--yes` is given.
+    Prune {
+        #[arg(long, value_parser = retention::parse_age)]
+        older_than: i64,
+        /// Really delete them.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 /// Runs a client subcommand against the API its [`ClientArgs`] name. `serve` is handled by

@@ -1,8 +1,9 @@
-//! `orchestrator sessions list|start|stop`. The list hides stopped sessions that recorded
-//! nothing (every stop opens an idle "serve" session, most of which stay empty) unless `--all`.
+//! `orchestrator sessions list|start|stop|delete|prune` (delete and prune in retention.rs). The
+//! list hides stopped sessions that recorded nothing (every stop opens an idle "serve" session,
+//! most of which stay empty) unless `--all`, and shows how much each takes.
 
 use super::format::{duration, plural, utc_time};
-use super::{ApiClient, SessionAction};
+use super::{ApiClient, SessionAction, retention};
 use crate::contract::{SessionView, StartSession};
 use crate::domain::now_ms;
 
@@ -28,6 +29,8 @@ pub fn run(client: &ApiClient, action: SessionAction) -> anyhow::Result<()> {
             let s: SessionView = client.post("/api/sessions/stop", &serde_json::json!({}))?;
             println!("session {} {:?} stopped", s.id, s.name);
         }
+        SessionAction::Delete { id } => retention::delete(client, id)?,
+        SessionAction::Prune { older_than, yes } => retention::prune(client, older_than, yes)?,
     }
     Ok(())
 }
@@ -40,8 +43,8 @@ fn worth_listing(s: &SessionView) -> bool {
 /// The sessions as an aligned table: start time (UTC), how long it ran (or runs), records.
 fn table(sessions: &[&SessionView], now: i64) -> String {
     let mut out = format!(
-        "{:>5}  {:<24}  {:<19}  {:<16}  {:>9}\n",
-        "ID", "NAME", "STARTED (UTC)", "DURATION", "RECORDS"
+        "{:>5}  {:<24}  {:<19}  {:<16}  {:>9}  {:>9}\n",
+        "ID", "NAME", "STARTED (UTC)", "DURATION", "RECORDS", "SIZE"
     );
     for s in sessions {
         let length = match s.stopped_at_ms {
@@ -50,12 +53,13 @@ fn table(sessions: &[&SessionView], now: i64) -> String {
         };
         let name: String = s.name.chars().take(24).collect();
         out.push_str(&format!(
-            "{:>5}  {:<24}  {:<19}  {:<16}  {:>9}\n",
+            "{:>5}  {:<24}  {:<19}  {:<16}  {:>9}  {:>9}\n",
             s.id,
             name,
             utc_time(s.started_at_ms),
             length,
-            s.records
+            s.records,
+            retention::size(s.bytes)
         ));
     }
     out
