@@ -32,7 +32,7 @@ async function command(id, kind) {
 const ctx = { api, model, show, teacher: () => teacher, changed: () => refreshLists() };
 const groups = groupsPanel(ctx);
 const missions = missionsPanel(ctx);
-const sessions = sessionsPanel(api, show);
+const sessions = sessionsPanel(api, show, () => teacher);
 
 async function refreshLists() {
   const names = await groups.refresh();

@@ -1,5 +1,6 @@
 //! The web pages, embedded in the binary (no separate server, no build step): the fleet
-//! dashboard at `/`, one robot's remote at `/remote/{id}`, their modules, styles and icon under
+//! dashboard at `/`, one robot's remote at `/remote/{id}`, a session's replay at
+//! `/replay/{id}`, their modules, styles and icon under
 //! `/assets/`, and `/assets/protocol.js`, generated from the protocol crate. Pages are open;
 //! what they may change depends on the token they hold.
 
@@ -26,6 +27,18 @@ pub(super) async fn remote(
     // The page reads its robot from the address; refuse ids that could not be a robot's.
     robot_id(&id)?;
     page(&req, "remote.html")
+}
+
+/// A recorded session's replay, in a tab of its own (it reads the recording only).
+#[get("/replay/{id}")]
+pub(super) async fn replay(
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    // The page reads its session from the address: a session id is a number.
+    id.parse::<i64>()
+        .map_err(|_| ApiError::NotFound(format!("no session {:?}", id.as_str())))?;
+    page(&req, "replay.html")
 }
 
 #[get("/assets/{name:.*}")]

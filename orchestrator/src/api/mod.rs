@@ -59,6 +59,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .app_data(error::path_config())
             .service(dashboard::index)
             .service(dashboard::remote)
+            .service(dashboard::replay)
             .service(dashboard::asset)
             .service(
                 web::scope("/api")

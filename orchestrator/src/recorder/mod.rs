@@ -15,6 +15,7 @@
 
 mod config;
 mod handle;
+mod snapshot;
 mod stats;
 mod writer;
 

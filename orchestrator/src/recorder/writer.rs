@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 use tracing::{error, info, warn};
 
+use super::snapshot::LastKnown;
 use super::handle::{Msg, RecorderError, Reply};
 use super::stats::Counters;
 use super::{RecorderConfig, RecorderHandle};
@@ -36,6 +37,8 @@ pub struct Recorder {
     waiters: Vec<Reply<()>>,
     /// `dropped + lost` already added to a session's `dropped` column.
     drops_booked: u64,
+    /// Each robot's last status, state and telemetry: a new session's first records.
+    last_known: LastKnown,
 }
 
 impl Recorder {
@@ -70,6 +73,7 @@ impl Recorder {
             session: session.id,
             idle: true,
             pending: Vec::with_capacity(config.batch_rows),
+            last_known: LastKnown::default(),
             flush_at: None,
             retry_at: None,
             failures: 0,
@@ -125,6 +129,7 @@ impl Recorder {
     async fn handle(&mut self, msg: Msg) -> Option<Reply<()>> {
         match msg {
             Msg::Record(record) => {
+                self.last_known.note(&record);
                 self.push(record);
                 if self.pending.len() >= self.config.batch_rows && self.retry_at.is_none() {
                     self.write_pending().await;
@@ -187,6 +192,12 @@ impl Recorder {
         self.idle = idle;
         self.counters.session.store(session.id.0, Relaxed);
         info!(session = %session.id, name, "recording session started");
+        // The session's first records: the fleet as it is now (counted as received, so the
+        // recorder's books still balance).
+        for record in self.last_known.snapshot(session.started_at_ms) {
+            self.counters.received.fetch_add(1, Relaxed);
+            self.push(record);
+        }
         Ok(session.id)
     }
 
