@@ -79,11 +79,16 @@ async fn records_belong_to_the_session_running_when_they_were_sent() {
     recorder.flush().await.unwrap();
 
     assert_eq!(stored_payloads(&store, serve).await, [record(1).payload]);
+    // Each new session opens with the robot's last telemetry (the fleet as it was), then
+    // holds what was sent while it ran.
     assert_eq!(
         stored_payloads(&store, race).await,
-        [record(2).payload, record(3).payload]
+        [record(1).payload, record(2).payload, record(3).payload]
     );
-    assert_eq!(stored_payloads(&store, after).await, [record(4).payload]);
+    assert_eq!(
+        stored_payloads(&store, after).await,
+        [record(3).payload, record(4).payload]
+    );
     let race = store.get_session(race).await.unwrap().unwrap();
     assert_eq!(race.name, "race 1");
     assert!(!race.is_running());

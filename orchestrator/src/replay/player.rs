@@ -113,8 +113,6 @@ pub async fn play(
     loop {
         state.summary.passes += 1;
         let published_before = state.summary.published;
-        let paused = state.clock.is_paused();
-        state.clock = PlayClock::new(state.clock.rate(), from, Instant::now(), paused);
         if !state.pass(store, &window, options, publisher).await? {
             state.summary.quit = true;
             break;
@@ -154,7 +152,14 @@ impl Playing<'_> {
         let (pages_tx, mut pages) = mpsc::channel(PAGES_AHEAD);
         let reader = tokio::spawn(read_ahead(store.clone(), window.clone(), pages_tx));
         let outcome = async {
+            let mut first_page = true;
             while let Some(page) = pages.recv().await {
+                if std::mem::take(&mut first_page) {
+                    // The clock starts once there is something to play: the first read must
+                    // not make the first records late and the rest look early.
+                    let paused = self.clock.is_paused();
+                    self.clock = PlayClock::new(self.clock.rate(), window.from_ms, Instant::now(), paused);
+                }
                 for stored in page? {
                     let Some(topic) = options.publish_topic(&stored.record) else {
                         continue;
