@@ -128,7 +128,7 @@ async fn the_replay_page_plays_seeks_and_shows_each_robot_where_the_recording_ha
             target.at_ms + 1_000
         ),
     );
-    assert!(head.as_i64().unwrap() <= target.at_ms + 60_000);
+    assert!(head.as_f64().unwrap() <= (target.at_ms + 60_000) as f64);
     let seq = browser.execute(
         &format!(
             "return Number(document.querySelector('#map g.robot[data-robot=\"{}\"]').dataset.seq)",
