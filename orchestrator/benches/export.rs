@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use fleet_protocol::{Pose, RobotId, RobotMode, Telemetry, encode, topic};
 use futures_util::TryStreamExt;
+use orchestrator::domain::{Record, RecordKind};
 use orchestrator::export::{ExportSummary, Format, decode_record, export_to_path};
-use orchestrator::recorder::{Record, RecordKind};
 use orchestrator::store::{RecordQuery, SessionId, Store};
 
 /// Rows per generating transaction (the store writes them as 500-row INSERTs).

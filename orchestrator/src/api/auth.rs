@@ -13,10 +13,10 @@ use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, dev::Payload, web};
 use fleet_protocol::RobotId;
 use serde::Serialize;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::AppState;
+use crate::contract::ErrorBody;
 
 /// Hex digits kept of a student token's HMAC.
 const STUDENT_TOKEN_HEX: usize = 24;
@@ -102,7 +102,7 @@ pub fn bearer(req: &HttpRequest) -> Option<&str> {
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     #[error(
-        "this action needs a token: send `Authorization: Bearer <token>` (the teacher's token is in the server log; the CLI takes --token or ORCHESTRATOR_TOKEN)"
+        "this action needs a token: send `Authorization: Bearer <token>` (the teacher's token is in the file <db>.teacher-token beside the server's database, which the CLI reads; or give the CLI --token / ORCHESTRATOR_TOKEN)"
     )]
     Missing,
     #[error("this token does not allow {0}")]
@@ -125,7 +125,9 @@ impl ResponseError for AuthError {
         if matches!(self, AuthError::Missing) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
-        response.json(json!({ "error": self.to_string() }))
+        response.json(ErrorBody {
+            error: self.to_string(),
+        })
     }
 }
 

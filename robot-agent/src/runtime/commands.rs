@@ -3,7 +3,8 @@
 
 use fleet_protocol::command::RejectedCommand;
 use fleet_protocol::{
-    Ack, Capability, Command, CommandKind, ErrorCode, EventKind, ProtocolError, RobotMode,
+    Ack, Capability, Command, CommandKind, ErrorCode, EventKind, LedColour, ProtocolError,
+    RobotMode,
 };
 use tokio::time::Instant;
 use tracing::{info, warn};
@@ -44,6 +45,14 @@ fn protocol_code(e: &ProtocolError) -> ErrorCode {
 
 /// Longest reason copied into a CommandDropped event (serde errors can quote the input).
 const MAX_REASON: usize = 200;
+
+/// Whether `kind` would set the robot moving (a drive at zero is a stop, never refused).
+fn moves(kind: &CommandKind) -> bool {
+    match *kind {
+        CommandKind::Drive { speed, turn } => !is_still(mix(speed, turn)),
+        _ => kind.is_motion(),
+    }
+}
 
 impl Controller {
     /// Reads one payload from a command topic and answers it; never fails.
@@ -88,6 +97,16 @@ impl Controller {
                 message: "emergency stop is latched: send release first".into(),
             });
         }
+        if !self.lease.enabled(Instant::now()) && moves(kind) {
+            return Err(Refusal {
+                code: ErrorCode::NotEnabled,
+                message: format!(
+                    "no orchestrator heartbeat within the {} ms enable lease: motion waits for \
+                     it (ROBOT_AGENT_LEASE_MS=0 runs without an orchestrator)",
+                    self.lease.length_ms()
+                ),
+            });
+        }
         match *kind {
             CommandKind::Drive { speed, turn } => {
                 self.end_follow("drive command");
@@ -110,7 +129,10 @@ impl Controller {
                 self.hw.motors.stop()?;
             }
             CommandKind::Servo { joint, angle } => self.hw.servos.set_angle(joint, angle)?,
-            CommandKind::Led { r, g, b } => self.hw.leds.set_all(Rgb { r, g, b })?,
+            CommandKind::Led { r, g, b } => {
+                self.hw.leds.set_all(Rgb { r, g, b })?;
+                self.leds = Some(LedColour { r, g, b });
+            }
             CommandKind::LineFollow { speed } => {
                 if !self.hw.info.capabilities.contains(&Capability::LineSensors) {
                     return Err(Refusal {
