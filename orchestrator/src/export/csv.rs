@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::message::{Decoded, to_hex};
 use super::{ExportError, RecordSink, schema};
-use crate::recorder::{Record, RecordKind};
+use crate::domain::{Record, RecordKind};
 
 /// The columns every row has before the message's own.
 pub const LEADING_COLUMNS: [&str; 5] = ["at_ms", "robot", "family", "topic", "problem"];

@@ -8,7 +8,7 @@ use fleet_protocol::RobotId;
 
 use super::message::{Decoded, Unreadable};
 use super::{ExportError, RecordSink};
-use crate::recorder::Record;
+use crate::domain::Record;
 
 pub struct JsonLinesSink<W: Write> {
     out: BufWriter<W>,

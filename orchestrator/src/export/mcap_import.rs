@@ -13,7 +13,7 @@ use mcap::sans_io::{LinearReadEvent, LinearReader, LinearReaderOptions};
 use super::ExportError;
 use super::mcap_writer::{META_FAMILY, META_ROBOT, META_TOPIC, META_UNREADABLE, SESSION_METADATA};
 use super::message::Unreadable;
-use crate::recorder::{Record, RecordKind};
+use crate::domain::{Record, RecordKind};
 use crate::store::{ImportedSession, Session, Store};
 
 /// Rows per store transaction, as the recorder commits them.

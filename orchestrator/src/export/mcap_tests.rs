@@ -8,7 +8,7 @@ use fleet_protocol::RobotId;
 
 use super::tests::{CLOCK_SKEW_MS, Recorded, export_file, record_session};
 use super::*;
-use crate::recorder::{Record, RecordKind};
+use crate::domain::{Record, RecordKind};
 use crate::store::Store;
 
 /// A message as read back: (channel topic, channel metadata, log time, publish time, data).

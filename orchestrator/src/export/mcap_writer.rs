@@ -20,7 +20,7 @@ use mcap::{Compression, WriteOptions, Writer};
 
 use super::message::{Decoded, Unreadable};
 use super::{ExportError, RecordSink, schema};
-use crate::recorder::{Record, RecordKind};
+use crate::domain::{Record, RecordKind};
 use crate::store::Session;
 
 /// Name of the metadata record that describes the exported session.

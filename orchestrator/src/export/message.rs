@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::schema::StateChange;
-use crate::recorder::{Record, RecordKind};
+use crate::domain::{Record, RecordKind};
 
 /// The outcome of reading one record's payload.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -39,7 +39,7 @@ pub use self::mcap_writer::{
 };
 pub use self::message::{Decoded, Unreadable, decode_record};
 pub use self::schema::{StateChange, columns, family_schema, schema_name};
-use crate::recorder::Record;
+use crate::domain::Record;
 use crate::store::{RecordPages, RecordQuery, Session, SessionId, Store, StoreError};
 
 /// The export formats.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::message::Unreadable;
-use crate::recorder::RecordKind;
+use crate::domain::RecordKind;
 
 /// The payload of a `state` record: a change of the robot's state the orchestrator derived
 /// (online, stale, offline), as the robot actor records it.

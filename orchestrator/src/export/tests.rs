@@ -12,7 +12,8 @@ use fleet_protocol::{
 use serde_json::Value;
 
 use super::*;
-use crate::recorder::{Record, RecordKind, Recorder, RecorderConfig};
+use crate::domain::{Record, RecordKind};
+use crate::recorder::{Recorder, RecorderConfig};
 use crate::store::{RecordQuery, Store};
 
 /// Each robot's clock runs this far behind the orchestrator's.

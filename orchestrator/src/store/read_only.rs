@@ -36,7 +36,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recorder::{Record, RecordKind};
+    use crate::domain::{Record, RecordKind};
     use crate::store::RecordQuery;
     use fleet_protocol::RobotId;
 

@@ -7,7 +7,7 @@ use sqlx::{QueryBuilder, Sqlite};
 
 use super::records::RecordRow;
 use super::{ReplayCursor, SessionId, Store, StoreError, StoredRecord};
-use crate::recorder::RecordKind;
+use crate::domain::RecordKind;
 
 /// Rows per page: large enough that the per-query cost vanishes, small enough to stay a few MB.
 pub const PAGE_ROWS: u32 = 4_096;
@@ -148,7 +148,7 @@ impl RecordPages {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recorder::Record;
+    use crate::domain::Record;
 
     fn record(robot: Option<&str>, kind: RecordKind, at_ms: i64) -> Record {
         let robot = robot.map(|r| RobotId::parse(r).unwrap());
