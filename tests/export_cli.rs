@@ -48,23 +48,35 @@ async fn a_recorded_class_exports_through_the_cli_in_every_format_and_round_trip
     let by_family = families(&app.db_path, class.session).await;
     let total: i64 = by_family.iter().map(|(_, n)| n).sum();
     for family in ["telemetry", "event", "command", "ack", "state"] {
-        let n = by_family.iter().find(|(f, _)| f == family).map_or(0, |(_, n)| *n);
+        let n = by_family
+            .iter()
+            .find(|(f, _)| f == family)
+            .map_or(0, |(_, n)| *n);
         assert!(n > 0, "the class recorded no {family}: {by_family:?}");
     }
 
     // JSON Lines: every record, in time order, with the moments the class is about.
     let lines_file = out.path().join("class.jsonl");
-    run_cli(&["export", &session, "--format", "jsonl", "-o", path(&lines_file), "--db", &db])
-        .await
-        .expect("export jsonl");
+    run_cli(&[
+        "export",
+        &session,
+        "--format",
+        "jsonl",
+        "-o",
+        path(&lines_file),
+        "--db",
+        &db,
+    ])
+    .await
+    .expect("export jsonl");
     let lines = jsonl(&lines_file);
     assert_eq!(lines.len() as i64, total);
     let times: Vec<i64> = lines.iter().map(|l| l["at_ms"].as_i64().unwrap()).collect();
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "not in time order");
     let event = |kind: &str, robot: &str| {
-        lines.iter().any(|l| {
-            l["family"] == "event" && l["message"]["kind"] == kind && l["robot"] == robot
-        })
+        lines
+            .iter()
+            .any(|l| l["family"] == "event" && l["message"]["kind"] == kind && l["robot"] == robot)
     };
     assert!(event("line_lost", ROBOTS[1]), "no line_lost of rec-02");
     for robot in ROBOTS {
@@ -73,38 +85,67 @@ async fn a_recorded_class_exports_through_the_cli_in_every_format_and_round_trip
 
     // CSV into a directory: one file per family, a header and one row per record each.
     let csv_dir = out.path().join("csv/");
-    run_cli(&["export", &session, "--format", "csv", "-o", path(&csv_dir), "--db", &db])
-        .await
-        .expect("export csv");
+    run_cli(&[
+        "export",
+        &session,
+        "--format",
+        "csv",
+        "-o",
+        path(&csv_dir),
+        "--db",
+        &db,
+    ])
+    .await
+    .expect("export csv");
     for (family, n) in &by_family {
         let file = csv_dir.join(format!("{family}.csv"));
         if *n == 0 {
             continue;
         }
-        let text = std::fs::read_to_string(&file)
-            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let text =
+            std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         assert_eq!(text.lines().count() as i64, n + 1, "{family}.csv");
     }
     let telemetry = std::fs::read_to_string(csv_dir.join("telemetry.csv")).unwrap();
     let header = telemetry.lines().next().unwrap();
-    assert!(header.contains("line.left") && header.contains("motors.left"), "{header}");
+    assert!(
+        header.contains("line.left") && header.contains("motors.left"),
+        "{header}"
+    );
 
     // A robot filter: that robot's records and the fleet-wide ones (the broadcast estop).
     let one_file = out.path().join("one.jsonl");
-    let args = ["export", &session, "--format", "jsonl", "--robots", ROBOTS[2]];
+    let args = [
+        "export", &session, "--format", "jsonl", "--robots", ROBOTS[2],
+    ];
     let mut args = args.to_vec();
     args.extend(["-o", path(&one_file), "--db", &db]);
     run_cli(&args).await.expect("export one robot");
     let one = jsonl(&one_file);
-    assert!(one.iter().all(|l| l["robot"] == ROBOTS[2] || l["robot"].is_null()));
-    assert!(one.iter().any(|l| l["robot"].is_null()), "the broadcast estop is missing");
+    assert!(
+        one.iter()
+            .all(|l| l["robot"] == ROBOTS[2] || l["robot"].is_null())
+    );
+    assert!(
+        one.iter().any(|l| l["robot"].is_null()),
+        "the broadcast estop is missing"
+    );
     assert!(one.len() < lines.len());
 
     // MCAP -> import into another database -> JSON Lines: the same messages, byte for byte.
     let mcap_file = out.path().join("class.mcap");
-    run_cli(&["export", &session, "--format", "mcap", "-o", path(&mcap_file), "--db", &db])
-        .await
-        .expect("export mcap");
+    run_cli(&[
+        "export",
+        &session,
+        "--format",
+        "mcap",
+        "-o",
+        path(&mcap_file),
+        "--db",
+        &db,
+    ])
+    .await
+    .expect("export mcap");
     let second_db = out.path().join("second.db");
     run_cli(&["import", path(&mcap_file), "--db", path(&second_db)])
         .await
@@ -112,9 +153,18 @@ async fn a_recorded_class_exports_through_the_cli_in_every_format_and_round_trip
     let imported = last_session(&second_db).await;
     let again = out.path().join("again.jsonl");
     let imported_id = imported.to_string();
-    run_cli(&["export", &imported_id, "--format", "jsonl", "-o", path(&again), "--db", path(&second_db)])
-        .await
-        .expect("export the imported session");
+    run_cli(&[
+        "export",
+        &imported_id,
+        "--format",
+        "jsonl",
+        "-o",
+        path(&again),
+        "--db",
+        path(&second_db),
+    ])
+    .await
+    .expect("export the imported session");
     assert_eq!(
         std::fs::read(&again).unwrap(),
         std::fs::read(&lines_file).unwrap(),
@@ -122,24 +172,54 @@ async fn a_recorded_class_exports_through_the_cli_in_every_format_and_round_trip
     );
     // ... and once more from the imported session's own MCAP.
     let mcap_again = out.path().join("again.mcap");
-    run_cli(&["export", &imported_id, "--format", "mcap", "-o", path(&mcap_again), "--db", path(&second_db)])
-        .await
-        .expect("export the imported session as MCAP");
+    run_cli(&[
+        "export",
+        &imported_id,
+        "--format",
+        "mcap",
+        "-o",
+        path(&mcap_again),
+        "--db",
+        path(&second_db),
+    ])
+    .await
+    .expect("export the imported session as MCAP");
     let third_db = out.path().join("third.db");
     run_cli(&["import", path(&mcap_again), "--db", path(&third_db)])
         .await
         .expect("import again");
     let third = last_session(&third_db).await.to_string();
     let thrice = out.path().join("thrice.jsonl");
-    run_cli(&["export", &third, "--format", "jsonl", "-o", path(&thrice), "--db", path(&third_db)])
-        .await
-        .expect("export the second import");
-    assert_eq!(std::fs::read(&thrice).unwrap(), std::fs::read(&lines_file).unwrap());
+    run_cli(&[
+        "export",
+        &third,
+        "--format",
+        "jsonl",
+        "-o",
+        path(&thrice),
+        "--db",
+        path(&third_db),
+    ])
+    .await
+    .expect("export the second import");
+    assert_eq!(
+        std::fs::read(&thrice).unwrap(),
+        std::fs::read(&lines_file).unwrap()
+    );
 
     // Bad input is refused with the reason, and leaves no session behind.
-    let err = run_cli(&["export", "999999", "--format", "csv", "-o", path(&out.path().join("x.csv")), "--db", &db])
-        .await
-        .expect_err("exported a session that does not exist");
+    let err = run_cli(&[
+        "export",
+        "999999",
+        "--format",
+        "csv",
+        "-o",
+        path(&out.path().join("x.csv")),
+        "--db",
+        &db,
+    ])
+    .await
+    .expect_err("exported a session that does not exist");
     assert!(format!("{err:#}").contains("no session 999999"), "{err:#}");
     let junk = out.path().join("junk.mcap");
     std::fs::write(&junk, b"not an mcap file").unwrap();

@@ -82,9 +82,11 @@ async fn a_replay_at_ten_times_republishes_the_class_under_replay_in_order_and_o
     let url = format!("mqtt://127.0.0.1:{}", broker.port());
     let db = stopped.db_path.to_str().unwrap().to_owned();
     let session = class.session.to_string();
-    run_cli(&["replay", &session, "--rate", "10", "--db", &db, "--broker", &url])
-        .await
-        .expect("replay");
+    run_cli(&[
+        "replay", &session, "--rate", "10", "--db", &db, "--broker", &url,
+    ])
+    .await
+    .expect("replay");
     let got = collect(&mut feed, want.len()).await;
     // Anything more than the session (a live topic, a second copy) would show up here.
     let extra = collect(&mut feed, 1).await;
@@ -108,7 +110,11 @@ async fn a_replay_at_ten_times_republishes_the_class_under_replay_in_order_and_o
         })
         .collect();
     drift.sort_by(f64::total_cmp);
-    let (p50, p99, max) = (percentile(&drift, 0.5), percentile(&drift, 0.99), drift[drift.len() - 1]);
+    let (p50, p99, max) = (
+        percentile(&drift, 0.5),
+        percentile(&drift, 0.99),
+        drift[drift.len() - 1],
+    );
     let span = (want[want.len() - 1].at_ms - want[0].at_ms) as f64 / 10.0;
     eprintln!(
         "{} messages over {span:.0} ms at 10x: drift p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms",
@@ -145,29 +151,68 @@ async fn offsets_and_filters_pick_what_is_replayed_and_live_needs_the_teachers_t
     .await;
     assert!(!want.is_empty());
     let args = [
-        "replay", &session, "--rate", "50", "--start", "1s", "--end", "3s", "--robots", robot,
-        "--topics", "robots/+/telemetry", "--db", &db, "--broker", &url,
+        "replay",
+        &session,
+        "--rate",
+        "50",
+        "--start",
+        "1s",
+        "--end",
+        "3s",
+        "--robots",
+        robot,
+        "--topics",
+        "robots/+/telemetry",
+        "--db",
+        &db,
+        "--broker",
+        &url,
     ];
     run_cli(&args).await.expect("filtered replay");
     let got = collect(&mut feed, want.len()).await;
     let topics: Vec<&str> = got.iter().map(|m| m.topic.as_str()).collect();
-    assert!(topics.iter().all(|t| *t == format!("replay/robots/{robot}/telemetry")), "{topics:?}");
+    assert!(
+        topics
+            .iter()
+            .all(|t| *t == format!("replay/robots/{robot}/telemetry")),
+        "{topics:?}"
+    );
     let payloads: Vec<&[u8]> = got.iter().map(|m| m.payload.as_slice()).collect();
     let wanted: Vec<&[u8]> = want.iter().map(|w| w.payload.as_slice()).collect();
     assert_eq!(payloads, wanted);
     assert!(collect(&mut feed, 1).await.is_empty());
 
     // The live topics: refused with another token, published with the teacher's.
-    let live = ["replay", &session, "--rate", "100", "--live", "--robots", robot, "--topics",
-        "robots/+/status", "--db", &db, "--broker", &url];
+    let live = [
+        "replay",
+        &session,
+        "--rate",
+        "100",
+        "--live",
+        "--robots",
+        robot,
+        "--topics",
+        "robots/+/status",
+        "--db",
+        &db,
+        "--broker",
+        &url,
+    ];
     let mut wrong = live.to_vec();
     wrong.extend(["--token", "a-student-guess"]);
-    let err = run_cli(&wrong).await.expect_err("--live with a wrong token");
+    let err = run_cli(&wrong)
+        .await
+        .expect_err("--live with a wrong token");
     assert!(format!("{err:#}").contains("not the teacher's"), "{err:#}");
-    let token = app.teacher_token.clone().expect("the test app's teacher token");
+    let token = app
+        .teacher_token
+        .clone()
+        .expect("the test app's teacher token");
     let mut right = live.to_vec();
     right.extend(["--token", &token]);
-    run_cli(&right).await.expect("--live with the teacher's token");
+    run_cli(&right)
+        .await
+        .expect("--live with the teacher's token");
     let status = format!("robots/{robot}/status");
     let got = collect(&mut feed, 1).await;
     assert_eq!(got.first().map(|m| m.topic.as_str()), Some(status.as_str()));

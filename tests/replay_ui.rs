@@ -79,7 +79,13 @@ async fn the_replay_page_plays_seeks_and_shows_each_robot_where_the_recording_ha
         "return [...document.querySelectorAll('#marks li')].map(li => li.dataset.what)",
         json!([]),
     );
-    for what in ["mission_started", "mission_ended", "line_lost", "estop", "estopped"] {
+    for what in [
+        "mission_started",
+        "mission_ended",
+        "line_lost",
+        "estop",
+        "estopped",
+    ] {
         assert!(
             marks.as_array().unwrap().contains(&json!(what)),
             "no {what} in {marks}"
@@ -99,11 +105,28 @@ async fn the_replay_page_plays_seeks_and_shows_each_robot_where_the_recording_ha
          return g && Number(g.dataset.seq) === {} ? true : {{ pending: g && g.dataset.seq }}",
         ROBOTS[0], target.seq
     );
-    browser.wait_for(PAGE_TIMEOUT, "rec-01's marker at the moment sought", &script);
+    browser.wait_for(
+        PAGE_TIMEOUT,
+        "rec-01's marker at the moment sought",
+        &script,
+    );
     let at = markers(&browser);
-    let marker = at.iter().find(|m| m.robot == ROBOTS[0]).expect("rec-01's marker");
-    assert!((marker.x - target.x).abs() < 1e-6, "x {} vs {}", marker.x, target.x);
-    assert!((marker.y - target.y).abs() < 1e-6, "y {} vs {}", marker.y, target.y);
+    let marker = at
+        .iter()
+        .find(|m| m.robot == ROBOTS[0])
+        .expect("rec-01's marker");
+    assert!(
+        (marker.x - target.x).abs() < 1e-6,
+        "x {} vs {}",
+        marker.x,
+        target.x
+    );
+    assert!(
+        (marker.y - target.y).abs() < 1e-6,
+        "y {} vs {}",
+        marker.y,
+        target.y
+    );
     // Every other robot is where its last sample before that moment had it.
     for robot in &ROBOTS[1..] {
         let theirs = telemetry(&app, class.session, robot).await;
@@ -112,7 +135,10 @@ async fn the_replay_page_plays_seeks_and_shows_each_robot_where_the_recording_ha
         };
         let m = at.iter().find(|m| m.robot == *robot).expect("a marker");
         assert_eq!(m.seq, last.seq, "{robot}");
-        assert!((m.x - last.x).abs() < 1e-6 && (m.y - last.y).abs() < 1e-6, "{robot}");
+        assert!(
+            (m.x - last.x).abs() < 1e-6 && (m.y - last.y).abs() < 1e-6,
+            "{robot}"
+        );
     }
 
     // Play at 10x: the head moves on, and so does rec-01's marker.
@@ -136,7 +162,10 @@ async fn the_replay_page_plays_seeks_and_shows_each_robot_where_the_recording_ha
         ),
         json!([]),
     );
-    assert!(seq.as_u64().unwrap() > target.seq, "rec-01 did not move on: {seq}");
+    assert!(
+        seq.as_u64().unwrap() > target.seq,
+        "rec-01 did not move on: {seq}"
+    );
     browser.click("#play");
     browser.wait_for(
         PAGE_TIMEOUT,

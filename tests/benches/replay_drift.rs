@@ -56,7 +56,9 @@ async fn run() {
         .and_then(|r| r.parse().ok())
         .unwrap_or(50.0);
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(&dir.path().join("bench.db")).await.expect("store");
+    let store = Store::open(&dir.path().join("bench.db"))
+        .await
+        .expect("store");
     let session = store.start_session("bench", 0).await.expect("session").id;
     let ids: Vec<RobotId> = (0..robots)
         .map(|i| RobotId::parse(&format!("bench-{i:03}")).expect("id"))
@@ -79,7 +81,10 @@ async fn run() {
         records.len(),
         SESSION_MS as f64 / rate / 1_000.0
     );
-    println!("{:<36} {:>9} {:>9} {:>9} {:>9}", "path", "p50 ms", "p99 ms", "max ms", "msgs");
+    println!(
+        "{:<36} {:>9} {:>9} {:>9} {:>9}",
+        "path", "p50 ms", "p99 ms", "max ms", "msgs"
+    );
 
     let recorded: Vec<&Record> = records.iter().map(|(_, r)| r).collect();
     let baseline = measure(&broker, &recorded, rate, || {

@@ -107,7 +107,10 @@ fn window_query(session: SessionId, w: &RecordWindow) -> Result<WindowQuery, Api
         from_ms,
         to_ms,
         after,
-        limit: w.limit.unwrap_or(DEFAULT_PAGE_ROWS).clamp(1, MAX_WINDOW_ROWS),
+        limit: w
+            .limit
+            .unwrap_or(DEFAULT_PAGE_ROWS)
+            .clamp(1, MAX_WINDOW_ROWS),
     })
 }
 

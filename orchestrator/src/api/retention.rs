@@ -55,7 +55,9 @@ pub(super) async fn prune(
     body: web::Json<PruneRequest>,
 ) -> Result<HttpResponse, ApiError> {
     if body.older_than_ms < 0 {
-        return Err(ApiError::BadRequest("older_than_ms cannot be negative".into()));
+        return Err(ApiError::BadRequest(
+            "older_than_ms cannot be negative".into(),
+        ));
     }
     let cutoff = now_ms().saturating_sub(body.older_than_ms);
     let old = state.store.sessions_stopped_before(cutoff).await?;

@@ -26,8 +26,8 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
         .build()
         .context("starting the runtime")?;
     runtime.block_on(async {
-        let file = File::open(&args.file)
-            .with_context(|| format!("opening {}", args.file.display()))?;
+        let file =
+            File::open(&args.file).with_context(|| format!("opening {}", args.file.display()))?;
         let store = Store::open(&args.db)
             .await
             .with_context(|| format!("opening {}", args.db.display()))?;

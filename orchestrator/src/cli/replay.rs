@@ -54,7 +54,11 @@ pub struct ReplayArgs {
     #[arg(long)]
     pub live: bool,
     /// The broker to publish to: mqtt://[user:pass@]host:port
-    #[arg(long, env = "ORCHESTRATOR_BROKER", default_value = "mqtt://127.0.0.1:1883")]
+    #[arg(
+        long,
+        env = "ORCHESTRATOR_BROKER",
+        default_value = "mqtt://127.0.0.1:1883"
+    )]
     pub broker: String,
     /// The database file (read only; a server may be writing it).
     #[arg(long, env = "ORCHESTRATOR_DB", default_value = "fleet.db")]
@@ -96,7 +100,9 @@ pub fn parse_offset(raw: &str) -> Result<i64, String> {
         any = true;
     }
     if !any || !number.is_empty() {
-        return Err(format!("{raw:?}: expected a time like 90s, 1m30s or 1500ms"));
+        return Err(format!(
+            "{raw:?}: expected a time like 90s, 1m30s or 1500ms"
+        ));
     }
     seconds_to_ms(total, raw)
 }
@@ -148,7 +154,14 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("opening {}", args.db.display()))?;
         let mut publisher = MqttPublisher::connect(&broker).await?;
-        let played = play(&store, &options, &mut publisher, &mut controls, &progress_tx).await;
+        let played = play(
+            &store,
+            &options,
+            &mut publisher,
+            &mut controls,
+            &progress_tx,
+        )
+        .await;
         publisher.finish().await;
         store.close().await;
         Ok::<_, anyhow::Error>(played?)
@@ -202,7 +215,10 @@ struct KeyReader {
 }
 
 impl KeyReader {
-    fn start(controls: mpsc::UnboundedSender<Control>, progress: watch::Receiver<Progress>) -> Self {
+    fn start(
+        controls: mpsc::UnboundedSender<Control>,
+        progress: watch::Receiver<Progress>,
+    ) -> Self {
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let stopping = stop.clone();
         let thread = std::thread::Builder::new()
@@ -222,7 +238,9 @@ impl KeyReader {
                     if !event::poll(Duration::from_millis(100)).unwrap_or(false) {
                         continue;
                     }
-                    let Ok(Event::Key(key)) = event::read() else { continue };
+                    let Ok(Event::Key(key)) = event::read() else {
+                        continue;
+                    };
                     if key.kind == KeyEventKind::Release {
                         continue;
                     }

@@ -57,10 +57,7 @@ impl LastKnown {
             .into_iter()
             .flat_map(|(_, l)| [&l.status, &l.state, &l.telemetry])
             .flatten()
-            .map(|r| Record {
-                at_ms,
-                ..r.clone()
-            })
+            .map(|r| Record { at_ms, ..r.clone() })
             .collect()
     }
 }
@@ -102,7 +99,12 @@ mod tests {
             .collect();
         assert_eq!(
             got,
-            [("t1-status", 100), ("t1-online", 100), ("t1-tele", 100), ("t2-new", 100)]
+            [
+                ("t1-status", 100),
+                ("t1-online", 100),
+                ("t1-tele", 100),
+                ("t2-new", 100)
+            ]
         );
         assert_eq!(snap[0].kind, RecordKind::Status);
     }

@@ -10,8 +10,8 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 use tracing::{error, info, warn};
 
-use super::snapshot::LastKnown;
 use super::handle::{Msg, RecorderError, Reply};
+use super::snapshot::LastKnown;
 use super::stats::Counters;
 use super::{RecorderConfig, RecorderHandle};
 use crate::domain::{Record, SessionId, now_ms};

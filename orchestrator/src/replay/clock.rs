@@ -52,7 +52,9 @@ impl PlayClock {
         if self.paused {
             return self.anchor_ms;
         }
-        let played = now.saturating_duration_since(self.anchor_wall).as_secs_f64();
+        let played = now
+            .saturating_duration_since(self.anchor_wall)
+            .as_secs_f64();
         self.anchor_ms + (played * 1_000.0 * self.rate) as i64
     }
 
@@ -116,7 +118,11 @@ mod tests {
         let clock = PlayClock::new(10.0, 5_000, t0, false);
         assert_eq!(clock.due(5_000), Some(t0));
         assert_eq!(clock.due(6_000), Some(t0 + ms(100)));
-        assert_eq!(clock.due(4_000), Some(t0), "a record behind the head is due at once");
+        assert_eq!(
+            clock.due(4_000),
+            Some(t0),
+            "a record behind the head is due at once"
+        );
         assert_eq!(clock.position(t0 + ms(50)), 5_500);
     }
 

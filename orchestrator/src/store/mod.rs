@@ -21,7 +21,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{
-    SqliteAutoVacuum, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteAutoVacuum, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
 };
 use sqlx::{Sqlite, Transaction};
 
@@ -35,8 +36,8 @@ pub use record_stream::{RecordPages, RecordQuery};
 pub use record_window::{MAX_WINDOW_ROWS, WindowQuery};
 pub use records::{RecordFilter, ReplayCursor, StoredRecord};
 pub use retention::{Deleted, RetentionError, SessionSize};
-pub use session_summary::{Mark, MissionMark, SessionSummary};
 pub use robots::RobotRow;
+pub use session_summary::{Mark, MissionMark, SessionSummary};
 pub use sessions::Session;
 pub use state_saver::RobotStateSaver;
 

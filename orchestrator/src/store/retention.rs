@@ -93,7 +93,10 @@ impl Store {
     }
 
     /// The stopped sessions that stopped before `cutoff_ms`, oldest first (what a prune deletes).
-    pub async fn sessions_stopped_before(&self, cutoff_ms: i64) -> Result<Vec<Session>, StoreError> {
+    pub async fn sessions_stopped_before(
+        &self,
+        cutoff_ms: i64,
+    ) -> Result<Vec<Session>, StoreError> {
         sqlx::query_as::<_, Session>(
             "SELECT id, name, started_at_ms, stopped_at_ms, dropped FROM sessions \
              WHERE stopped_at_ms IS NOT NULL AND stopped_at_ms < ? ORDER BY started_at_ms, id",
@@ -222,7 +225,10 @@ mod tests {
             }
         )));
         let refused = store.delete_session(running).await.unwrap_err();
-        assert!(matches!(refused, RetentionError::Running(id) if id == running), "{refused}");
+        assert!(
+            matches!(refused, RetentionError::Running(id) if id == running),
+            "{refused}"
+        );
         assert!(matches!(
             store.delete_session(SessionId(77)).await,
             Err(RetentionError::NoSession(_))
@@ -231,7 +237,16 @@ mod tests {
         assert_eq!(deleted.records, 10);
         assert_eq!(store.get_session(old).await.unwrap(), None);
         let left = store.session_sizes().await.unwrap();
-        assert_eq!(left, [(running, SessionSize { records: 3, bytes: 3 * (300 + topic + ROW_OVERHEAD_BYTES) })]);
+        assert_eq!(
+            left,
+            [(
+                running,
+                SessionSize {
+                    records: 3,
+                    bytes: 3 * (300 + topic + ROW_OVERHEAD_BYTES)
+                }
+            )]
+        );
     }
 
     #[tokio::test]

@@ -78,7 +78,10 @@ struct MissionRow {
 
 impl Store {
     /// The summary of `id`, `None` when there is no such session.
-    pub async fn session_summary(&self, id: SessionId) -> Result<Option<SessionSummary>, StoreError> {
+    pub async fn session_summary(
+        &self,
+        id: SessionId,
+    ) -> Result<Option<SessionSummary>, StoreError> {
         let Some(session) = self.get_session(id).await? else {
             return Ok(None);
         };
@@ -112,7 +115,12 @@ impl Store {
     /// session's span; two index seeks per robot ever recorded, never a walk over the
     /// session's records (and imported sessions, whose robots the `robots` table may not know,
     /// are covered too).
-    async fn robots_in(&self, id: SessionId, from: i64, to: i64) -> Result<Vec<RobotId>, StoreError> {
+    async fn robots_in(
+        &self,
+        id: SessionId,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<RobotId>, StoreError> {
         let mut robots = Vec::new();
         let mut after = String::new();
         loop {
@@ -169,7 +177,9 @@ impl Store {
                 // A command to one robot is filed under it; only broadcasts are fleet-wide.
                 let robot = row.robot_id.as_deref().and_then(|r| RobotId::parse(r).ok());
                 let detail = if row.kind == "command" {
-                    robot.as_ref().map_or("every robot".to_owned(), |r| r.to_string())
+                    robot
+                        .as_ref()
+                        .map_or("every robot".to_owned(), |r| r.to_string())
                 } else {
                     String::new()
                 };
@@ -186,7 +196,11 @@ impl Store {
 
     /// Missions created while the session ran: their start, and their end when it came
     /// before the session's last record.
-    async fn mission_marks(&self, session: &Session, last_ms: i64) -> Result<Vec<Mark>, StoreError> {
+    async fn mission_marks(
+        &self,
+        session: &Session,
+        last_ms: i64,
+    ) -> Result<Vec<Mark>, StoreError> {
         let until = session.stopped_at_ms.unwrap_or(i64::MAX).max(last_ms);
         let rows: Vec<MissionRow> = sqlx::query_as(
             "SELECT id, robot_id, kind, state, reason, created_at_ms, ended_at_ms FROM missions \
@@ -248,20 +262,67 @@ mod tests {
         let store = Store::open_in_memory().await.unwrap();
         let session = store.start_session("race", 1_000).await.unwrap().id;
         let rows = vec![
-            (session, record(Some("t1"), RecordKind::Telemetry, 1_100, "{}")),
-            (session, record(Some("t2"), RecordKind::Event, 1_200, r#"{"kind":"line_lost"}"#)),
-            (session, record(Some("t2"), RecordKind::Event, 1_250, r#"{"kind":"line_found"}"#)),
-            (session, record(None, RecordKind::Command, 1_300, r#"{"kind":"estop","id":"c"}"#)),
-            (session, record(Some("t1"), RecordKind::Event, 1_301, r#"{"kind":"estopped"}"#)),
-            (session, record(Some("t1"), RecordKind::Event, 1_302, "not json")),
-            (session, record(Some("t1"), RecordKind::Telemetry, 1_900, "{}")),
+            (
+                session,
+                record(Some("t1"), RecordKind::Telemetry, 1_100, "{}"),
+            ),
+            (
+                session,
+                record(
+                    Some("t2"),
+                    RecordKind::Event,
+                    1_200,
+                    r#"{"kind":"line_lost"}"#,
+                ),
+            ),
+            (
+                session,
+                record(
+                    Some("t2"),
+                    RecordKind::Event,
+                    1_250,
+                    r#"{"kind":"line_found"}"#,
+                ),
+            ),
+            (
+                session,
+                record(
+                    None,
+                    RecordKind::Command,
+                    1_300,
+                    r#"{"kind":"estop","id":"c"}"#,
+                ),
+            ),
+            (
+                session,
+                record(
+                    Some("t1"),
+                    RecordKind::Event,
+                    1_301,
+                    r#"{"kind":"estopped"}"#,
+                ),
+            ),
+            (
+                session,
+                record(Some("t1"), RecordKind::Event, 1_302, "not json"),
+            ),
+            (
+                session,
+                record(Some("t1"), RecordKind::Telemetry, 1_900, "{}"),
+            ),
         ];
         store.insert_records(&rows).await.unwrap();
         let earlier = store.start_session("earlier", 500).await.unwrap().id;
-        let elsewhere = vec![(earlier, record(Some("t3"), RecordKind::Telemetry, 1_500, "{}"))];
+        let elsewhere = vec![(
+            earlier,
+            record(Some("t3"), RecordKind::Telemetry, 1_500, "{}"),
+        )];
         store.insert_records(&elsewhere).await.unwrap();
         let summary = store.session_summary(session).await.unwrap().unwrap();
-        assert_eq!((summary.first_ms, summary.last_ms), (Some(1_100), Some(1_900)));
+        assert_eq!(
+            (summary.first_ms, summary.last_ms),
+            (Some(1_100), Some(1_900))
+        );
         assert_eq!(summary.records, 7);
         let robots: Vec<&str> = summary.robots.iter().map(RobotId::as_str).collect();
         assert_eq!(robots, ["t1", "t2"], "t3 recorded in another session only");
@@ -270,7 +331,10 @@ mod tests {
             .iter()
             .map(|m| (m.at_ms, m.what.as_str()))
             .collect();
-        assert_eq!(marks, [(1_200, "line_lost"), (1_300, "estop"), (1_301, "estopped")]);
+        assert_eq!(
+            marks,
+            [(1_200, "line_lost"), (1_300, "estop"), (1_301, "estopped")]
+        );
         assert_eq!(summary.marks[1].robot, None);
         assert_eq!(store.session_summary(SessionId(99)).await.unwrap(), None);
     }
