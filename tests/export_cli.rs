@@ -47,7 +47,7 @@ async fn a_recorded_class_exports_through_the_cli_in_every_format_and_round_trip
     let session = class.session.to_string();
     let by_family = families(&app.db_path, class.session).await;
     let total: i64 = by_family.iter().map(|(_, n)| n).sum();
-    for family in ["telemetry", "event", "command", "ack", "state"] {
+    for family in ["status", "telemetry", "event", "command", "ack", "state"] {
         let n = by_family
             .iter()
             .find(|(f, _)| f == family)

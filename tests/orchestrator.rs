@@ -227,14 +227,21 @@ async fn a_named_session_records_what_happened_during_it_and_nothing_after() {
     assert_eq!(lesson_view["records"], on_disk, "{lesson_view}");
     assert_eq!(lesson_view["dropped"], 0);
     assert_eq!(lesson_view["running"], false);
-    // The lesson holds only its own period: the robots' births came before it, so it holds
-    // telemetry and nothing else.
+    // The lesson holds only its own period: the robots' births came before it, so besides its
+    // telemetry it holds only the snapshot it opened with (each robot's last status and state,
+    // timed at the lesson's start, so a replay from the start shows the fleet as it was).
+    let started_at = stopped.body["started_at_ms"].as_i64().expect("start time");
     let not_telemetry = db
         .count_records(&format!("session_id = {lesson} AND kind != 'telemetry'"))
         .await;
+    let snapshot = db
+        .count_records(&format!(
+            "session_id = {lesson} AND kind IN ('status', 'state') AND at_ms = {started_at}"
+        ))
+        .await;
     assert_eq!(
-        not_telemetry,
-        0,
+        (not_telemetry, snapshot),
+        (4, 4),
         "{}",
         db.summary(&format!("session_id = {lesson}")).await
     );
