@@ -69,13 +69,18 @@ async fn records_belong_to_the_session_running_when_they_were_sent() {
         .await
         .unwrap();
     let serve = recorder.current_session();
+    // Received now, as the actors stamp them, so they sort after the session starts.
+    let now = |i| Record {
+        at_ms: crate::domain::now_ms(),
+        ..record(i)
+    };
 
-    assert!(recorder.record(record(1)));
+    assert!(recorder.record(now(1)));
     let race = recorder.start_session("race 1").await.unwrap();
-    assert!(recorder.record(record(2)));
-    assert!(recorder.record(record(3)));
+    assert!(recorder.record(now(2)));
+    assert!(recorder.record(now(3)));
     let after = recorder.stop_session().await.unwrap();
-    assert!(recorder.record(record(4)));
+    assert!(recorder.record(now(4)));
     recorder.flush().await.unwrap();
 
     assert_eq!(stored_payloads(&store, serve).await, [record(1).payload]);
