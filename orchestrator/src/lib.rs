@@ -6,6 +6,7 @@ pub mod api;
 pub mod broker;
 pub mod cli;
 pub mod configuration;
+pub mod grading;
 pub mod mqtt;
 pub mod recorder;
 pub mod sim;
