@@ -49,7 +49,8 @@ impl Held {
 pub struct Reliability {
     pub reliable: bool,
     pub gaps: Vec<Gap>,
-    /// Time inside the span described by a sample, and time that is not.
+    /// Time described by a sample, and time inside a telemetry gap (the moments before the
+    /// first sample, shorter than a gap, are neither).
     pub known_ms: i64,
     pub unknown_ms: i64,
     /// Records of this run that could not be read.
@@ -64,15 +65,6 @@ pub struct Reliability {
 pub struct Timeline {
     pub held: Vec<Held>,
     pub reliability: Reliability,
-}
-
-impl Timeline {
-    /// Whether the stretch after `held[i]` continues it without a gap.
-    pub fn continues(&self, i: usize) -> bool {
-        self.held
-            .get(i + 1)
-            .is_some_and(|next| next.from_ms == self.held[i].to_ms)
-    }
 }
 
 pub fn timeline(run: &Run, max_gap_ms: i64) -> Timeline {
@@ -136,11 +128,16 @@ pub fn timeline(run: &Run, max_gap_ms: i64) -> Timeline {
     }
     gaps.sort_by_key(|g| (g.from_ms, g.to_ms));
     let known_ms: i64 = held.iter().map(Held::len_ms).sum();
+    let unknown_ms = gaps
+        .iter()
+        .filter(|g| !matches!(g.kind, GapKind::MissedEvents { .. }))
+        .map(|g| g.to_ms - g.from_ms)
+        .sum();
     let reliability = Reliability {
         reliable: gaps.is_empty() && run.unreadable.is_empty() && run.session_dropped == 0,
         gaps,
         known_ms,
-        unknown_ms: (span.len_ms() - known_ms).max(0),
+        unknown_ms,
         unreadable: run.unreadable.len(),
         session_dropped: run.session_dropped,
     };

@@ -6,11 +6,11 @@
 use fleet_protocol::RobotId;
 use serde::Serialize;
 
+use super::Course;
 use super::criteria::{self, Distance, Exits, Laps, LineMeasure};
 use super::gaps::{Reliability, timeline};
 use super::rubric::{Rubric, Weighted};
 use super::run::{Run, Span};
-use super::Course;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -47,12 +47,28 @@ impl Criterion {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "unit", rename_all = "snake_case")]
 pub enum Raw {
-    Laps { done: u32, required: u32 },
-    Seconds { seconds: Option<f64> },
-    Share { share: Option<f64>, known_s: f64 },
-    Losses { count: u32, longest_s: Option<f64> },
-    Distance { mean_mm: Option<f64>, max_mm: Option<f64> },
-    Count { count: Option<u32> },
+    Laps {
+        done: u32,
+        required: u32,
+    },
+    Seconds {
+        seconds: Option<f64>,
+    },
+    Share {
+        share: Option<f64>,
+        known_s: f64,
+    },
+    Losses {
+        count: u32,
+        longest_s: Option<f64>,
+    },
+    Distance {
+        mean_mm: Option<f64>,
+        max_mm: Option<f64>,
+    },
+    Count {
+        count: Option<u32>,
+    },
 }
 
 impl Raw {
@@ -150,12 +166,18 @@ pub fn grade(run: &Run, course: &Course, rubric: &Rubric) -> Grade {
     }
     if let Some(rule) = c.interventions {
         let n = criteria::interventions(run);
-        let text = format!("driven by hand {} during the run", times(n));
+        let text = match n {
+            0 => "not driven by hand during the run".to_owned(),
+            n => format!("driven by hand {} during the run", times(n)),
+        };
         scored.push(count(Criterion::Interventions, Some(n), rule, text));
     }
     if let Some(rule) = c.estops {
         let n = criteria::estops(run);
-        let text = format!("emergency-stopped {}", times(n));
+        let text = match n {
+            0 => "no emergency stop".to_owned(),
+            n => format!("emergency-stopped {}", times(n)),
+        };
         scored.push(count(Criterion::Estops, Some(n), rule, text));
     }
     if let Some(rule) = c.left_course {
@@ -217,7 +239,6 @@ fn secs(ms: i64) -> f64 {
 
 fn times(n: u32) -> String {
     match n {
-        0 => "no times".into(),
         1 => "once".into(),
         2 => "twice".into(),
         n => format!("{n} times"),
@@ -272,7 +293,8 @@ fn seconds(
 }
 
 fn on_line(line: &LineMeasure, unknown_ms: i64, rule: Weighted) -> Scored {
-    let share = line.share();
+    // To 0.01 %, like the distances.
+    let share = line.share().map(|s| (s * 10_000.0).round() / 10_000.0);
     let known_s = secs(line.known_ms);
     let explanation = match share {
         Some(share) => {
@@ -281,7 +303,7 @@ fn on_line(line: &LineMeasure, unknown_ms: i64, rule: Weighted) -> Scored {
                 share * 100.0
             );
             if unknown_ms > 0 {
-                text += &format!(" ({:.1} s without telemetry not counted)", secs(unknown_ms));
+                text += &format!(" ({:.1} s in telemetry gaps not counted)", secs(unknown_ms));
             }
             text
         }
@@ -299,14 +321,23 @@ fn on_line(line: &LineMeasure, unknown_ms: i64, rule: Weighted) -> Scored {
 fn losses(line: &LineMeasure, rule: Weighted) -> Scored {
     let n = u32::try_from(line.losses.len()).unwrap_or(u32::MAX);
     let longest_s = line.longest_loss_ms().map(secs);
-    let mut explanation = format!("lost the line {}", times(n));
+    let mut explanation = match n {
+        0 => "never lost the line".to_owned(),
+        n => format!("lost the line {}", times(n)),
+    };
     if let Some(s) = longest_s {
         explanation += &format!(", the longest for {s:.1} s");
     }
-    explanation += &format!(" ({} free, no points from {})", rule.band.full_at, rule.band.zero_at);
+    explanation += &format!(
+        " ({} free, no points from {})",
+        rule.band.full_at, rule.band.zero_at
+    );
     Scored {
         criterion: Criterion::LineLosses,
-        raw: Raw::Losses { count: n, longest_s },
+        raw: Raw::Losses {
+            count: n,
+            longest_s,
+        },
         weight: rule.weight,
         fraction: (line.known_ms > 0).then(|| rule.band.fraction(f64::from(n))),
         explanation,
@@ -314,32 +345,24 @@ fn losses(line: &LineMeasure, rule: Weighted) -> Scored {
 }
 
 fn distance(measured: Option<Distance>, rule: Weighted) -> Scored {
-    let (raw, explanation) = match measured {
-        Some(d) => (
-            Raw::Distance {
-                mean_mm: Some(d.mean_m * 1000.0),
-                max_mm: Some(d.max_m * 1000.0),
-            },
-            format!(
-                "on average {:.1} mm from the line, at most {:.1} mm ({})",
-                d.mean_m * 1000.0,
-                d.max_m * 1000.0,
-                band_note(rule, "mm", 1000.0)
-            ),
+    // To 0.01 mm: sums of floats in another order (another sampling of the same run) differ in
+    // the last bits, and a grade should not.
+    let mm = measured.map(|d| (round2(d.mean_m * 1000.0), round2(d.max_m * 1000.0)));
+    let explanation = match mm {
+        Some((mean, max)) => format!(
+            "on average {mean:.1} mm from the line, at most {max:.1} mm ({})",
+            band_note(rule, "mm", 1000.0)
         ),
-        None => (
-            Raw::Distance {
-                mean_mm: None,
-                max_mm: None,
-            },
-            "not measured: the robot reported no position".to_owned(),
-        ),
+        None => "not measured: the robot reported no position".to_owned(),
     };
     Scored {
         criterion: Criterion::LineDistance,
-        raw,
+        raw: Raw::Distance {
+            mean_mm: mm.map(|m| m.0),
+            max_mm: mm.map(|m| m.1),
+        },
         weight: rule.weight,
-        fraction: measured.map(|d| rule.band.fraction(d.mean_m)),
+        fraction: mm.map(|(mean, _)| rule.band.fraction(mean / 1000.0)),
         explanation,
     }
 }

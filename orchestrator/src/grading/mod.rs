@@ -18,7 +18,13 @@ pub mod rubric;
 pub mod run;
 
 #[cfg(test)]
+mod grade_tests;
+#[cfg(test)]
 mod rubric_tests;
+#[cfg(test)]
+mod sim_tests;
+#[cfg(test)]
+mod test_records;
 
 pub use gaps::{Gap, GapKind, Reliability};
 pub use grade::{Criterion, CriterionGrade, Grade, Raw, RubricRef, grade};

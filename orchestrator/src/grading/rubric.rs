@@ -29,7 +29,9 @@ pub enum RubricError {
 }
 
 fn key_label(key: &Option<String>) -> String {
-    key.as_ref().map(|k| format!(", key `{k}`")).unwrap_or_default()
+    key.as_ref()
+        .map(|k| format!(", key `{k}`"))
+        .unwrap_or_default()
 }
 
 /// Full marks at `full_at`, none at `zero_at`, a straight line between; lower is better when
@@ -126,7 +128,12 @@ impl Rubric {
                 .completed
                 .map(|r| {
                     check.weight("completed", r.weight)?;
-                    check.require(r.laps >= 1, "criteria.completed", "laps", "must be 1 or more")?;
+                    check.require(
+                        r.laps >= 1,
+                        "criteria.completed",
+                        "laps",
+                        "must be 1 or more",
+                    )?;
                     Ok(CompletedRule {
                         weight: r.weight,
                         laps: r.laps,
@@ -137,7 +144,10 @@ impl Rubric {
                 .total_time
                 .map(|r| check.seconds("total_time", r))
                 .transpose()?,
-            best_lap: c.best_lap.map(|r| check.seconds("best_lap", r)).transpose()?,
+            best_lap: c
+                .best_lap
+                .map(|r| check.seconds("best_lap", r))
+                .transpose()?,
             on_line: c.on_line.map(|r| check.share("on_line", r)).transpose()?,
             line_losses: c
                 .line_losses
@@ -370,9 +380,13 @@ fn syntax_error(text: &str, origin: &str, e: &toml::de::Error) -> RubricError {
         Some(header.to_owned())
     } else {
         let table = table_before(text, offset);
-        named
-            .or_else(|| key_on_line(this_line))
-            .map(|k| if table.is_empty() { k.to_owned() } else { format!("{table}.{k}") })
+        named.or_else(|| key_on_line(this_line)).map(|k| {
+            if table.is_empty() {
+                k.to_owned()
+            } else {
+                format!("{table}.{k}")
+            }
+        })
     };
     RubricError::Invalid {
         origin: origin.to_owned(),
@@ -408,8 +422,8 @@ fn key_on_line(line: &str) -> Option<&str> {
 fn table_before(text: &str, offset: usize) -> String {
     text[..offset]
         .lines()
-        .filter_map(header_name)
-        .last()
+        .rev()
+        .find_map(header_name)
         .unwrap_or("")
         .to_owned()
 }

@@ -136,9 +136,7 @@ impl Run {
                     motors: t.motors,
                     pose: t.pose,
                 }),
-                Err(e) => self
-                    .unreadable
-                    .push(unreadable("telemetry", e.to_string())),
+                Err(e) => self.unreadable.push(unreadable("telemetry", e.to_string())),
             },
             RecordKind::Event => match decode::<Event>(&record.payload) {
                 Ok(e) => {
