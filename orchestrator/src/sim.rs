@@ -7,8 +7,9 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use fleet_course::Course;
 use fleet_protocol::{BrokerAddress, Pose, RobotId};
-use robot_agent::hal::sim::{self, FloorMap, SimConfig, SimHandle};
+use robot_agent::hal::sim::{self, SimConfig, SimHandle};
 use robot_agent::runtime::{Agent, AgentConfig, AgentHandle};
 use tokio::runtime::Runtime;
 use tracing::{info, warn};
@@ -27,7 +28,7 @@ pub struct SimFleet {
 
 impl SimFleet {
     /// Starts `count` simulated robots named `sim-01`, `sim-02`, ... on `map`.
-    pub fn start(count: usize, broker: &BrokerAddress, map: FloorMap) -> anyhow::Result<Self> {
+    pub fn start(count: usize, broker: &BrokerAddress, map: Course) -> anyhow::Result<Self> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("sim-robots")
@@ -84,7 +85,7 @@ impl SimFleet {
 }
 
 /// Robot `i` starts at the map's start pose, shifted back along its heading.
-fn start_pose(map: &FloorMap, i: usize) -> Pose {
+fn start_pose(map: &Course, i: usize) -> Pose {
     let start = map.start();
     let back = SPACING_M * i as f64;
     Pose {

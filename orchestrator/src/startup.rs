@@ -10,8 +10,8 @@ use actix::{Actor, Addr};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
+use fleet_course::Course;
 use fleet_protocol::BrokerAddress;
-use robot_agent::hal::sim::FloorMap;
 use tracing::{info, warn};
 
 use crate::actors::mission::MissionControl;
@@ -51,8 +51,8 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         // Settings that can fail are read before anything starts.
         let map = match &settings.sim_map {
-            Some(path) => FloorMap::load(path)?,
-            None => FloorMap::oval(),
+            Some(path) => Course::load(path)?,
+            None => Course::oval(),
         };
         let access = Arc::new(match &settings.teacher_token {
             Some(token) => Access::new(token.clone()),

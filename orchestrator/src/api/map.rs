@@ -2,7 +2,7 @@
 //! white zones, start pose), in metres, x right and y up, for the dashboard to draw.
 
 use actix_web::{HttpResponse, get, web};
-use robot_agent::hal::sim::FloorMap;
+use fleet_course::Course;
 use serde::Serialize;
 
 use super::AppState;
@@ -27,8 +27,8 @@ pub struct CourseZone {
     pub h: f64,
 }
 
-impl From<&FloorMap> for CourseMap {
-    fn from(map: &FloorMap) -> Self {
+impl From<&Course> for CourseMap {
+    fn from(map: &Course) -> Self {
         let (width, height) = map.size();
         Self {
             width,
@@ -66,7 +66,7 @@ mod tests {
 
     #[test]
     fn the_oval_course_becomes_a_closed_chain_of_segments_with_its_finish_zone() {
-        let drawn = CourseMap::from(&FloorMap::oval());
+        let drawn = CourseMap::from(&Course::oval());
         assert_eq!((drawn.width, drawn.height), (2.4, 1.2));
         let first = drawn.segments.first().unwrap();
         let last = drawn.segments.last().unwrap();
