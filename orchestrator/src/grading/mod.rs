@@ -31,5 +31,4 @@ pub use grade::{Criterion, CriterionGrade, Grade, Raw, RubricRef, grade};
 pub use rubric::{DEFAULT_RUBRIC, Rubric, RubricError};
 pub use run::{Run, Span};
 
-// The floor map; moves to the `fleet-course` crate (COURSE_API.md) when it lands.
-pub use robot_agent::hal::sim::{FloorMap as Course, Point};
+pub use fleet_course::{Course, Point};

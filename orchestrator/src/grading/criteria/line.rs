@@ -83,7 +83,7 @@ fn in_zone_by_pose(sample: &Sample, course: &Course) -> bool {
             x: pose.x,
             y: pose.y,
         };
-        course.zones().iter().any(|z| z.contains(p))
+        course.zone_at(p).is_some()
     })
 }
 
