@@ -15,7 +15,9 @@ pub mod criteria;
 pub mod gaps;
 pub mod grade;
 pub mod rubric;
+mod rubric_file;
 pub mod run;
+mod toml_location;
 
 #[cfg(test)]
 mod grade_tests;
