@@ -21,5 +21,5 @@ pub use course::{Course, LineProgress, Surface};
 pub use fleet_protocol::Pose;
 pub use geometry::Point;
 pub use map_file::MapError;
-pub use spread::START_CLEARANCE_M;
+pub use spread::{START_CLEARANCE_M, START_LOOK_AHEAD_M};
 pub use zone::{Zone, ZoneRole};

@@ -10,12 +10,18 @@ use crate::course::{Course, Line};
 /// to lock on before anything interrupts it.
 pub const START_CLEARANCE_M: f64 = 0.10;
 
+/// A robot faces the point of the line this far ahead of where it stands: a RaspTank's line
+/// sensors sit 6 cm ahead of its centre, so on a bend (or at a corner of the polyline) they
+/// are over the tape, where facing along the tangent could put them a centimetre off it.
+pub const START_LOOK_AHEAD_M: f64 = 0.06;
+
 /// Without a line, robots stand in a row behind the start pose, this far apart.
 const ROW_SPACING_M: f64 = 0.25;
 
 impl Course {
     /// Start poses for `n` robots: spread evenly along the free stretches of the line (clear
-    /// of zones by [`START_CLEARANCE_M`]), facing along it. On a closed line the first robot
+    /// of zones by [`START_CLEARANCE_M`]), facing along it (toward the line
+    /// [`START_LOOK_AHEAD_M`] ahead). On a closed line the first robot
     /// is at the map's start pose (or the first free point after it); on an open line the
     /// robots share its length evenly. Without a line (or with no free stretch), they stand
     /// in a row behind the start pose.
@@ -39,7 +45,7 @@ impl Course {
                 } else {
                     share + total / (2.0 * n as f64)
                 };
-                line.pose_at(along_of(&free, at))
+                facing_ahead(line, along_of(&free, at))
             })
             .collect()
     }
@@ -56,6 +62,21 @@ impl Course {
                 }
             })
             .collect()
+    }
+}
+
+/// The pose on the line at `along`, turned toward the line a little further along.
+fn facing_ahead(line: &Line, along: f64) -> Pose {
+    let here = line.pose_at(along);
+    let ahead = line.pose_at(along + START_LOOK_AHEAD_M);
+    let (dx, dy) = (ahead.x - here.x, ahead.y - here.y);
+    if dx.hypot(dy) < START_LOOK_AHEAD_M / 2.0 {
+        // Past the end of an open line: its own direction is all there is.
+        return here;
+    }
+    Pose {
+        heading: dy.atan2(dx),
+        ..here
     }
 }
 

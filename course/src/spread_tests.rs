@@ -1,7 +1,7 @@
 //! Start poses for several robots: on the line, facing along it, clear of the zones, evenly
 //! spread, whatever their number.
 
-use crate::{Course, Point, START_CLEARANCE_M};
+use crate::{Course, Point, START_CLEARANCE_M, START_LOOK_AHEAD_M};
 
 fn point(pose: crate::Pose) -> Point {
     Point::new(pose.x, pose.y)
@@ -24,7 +24,18 @@ fn every_start_pose_is_on_the_line_facing_along_it_and_clear_of_every_zone() {
                 assert!(on.offset < 1e-9, "{name} {i}/{n} is off the line: {pose:?}");
                 let along = course.pose_along(on.along);
                 let turn = (along.heading - pose.heading).sin().abs();
-                assert!(turn < 1e-6, "{name} {i}/{n} does not face along: {pose:?}");
+                assert!(turn < 0.2, "{name} {i}/{n} does not face along: {pose:?}");
+                // What a sensor row a look-ahead in front of the robot sees is the line.
+                let (sin, cos) = pose.heading.sin_cos();
+                let sensor = Point::new(
+                    pose.x + START_LOOK_AHEAD_M * cos,
+                    pose.y + START_LOOK_AHEAD_M * sin,
+                );
+                let sensor_off = course.distance_to_line(sensor);
+                assert!(
+                    sensor_off < 0.002,
+                    "{name} {i}/{n}: sensors {sensor_off} m off"
+                );
                 for zone in course.zones() {
                     let (sin, cos) = pose.heading.sin_cos();
                     for ahead in [-START_CLEARANCE_M, 0.0, START_CLEARANCE_M * 0.99] {

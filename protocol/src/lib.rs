@@ -6,6 +6,7 @@
 //! `docs/protocol.md` describes the same protocol for humans.
 
 pub mod ack;
+pub mod backoff;
 pub mod broker_url;
 pub mod codec;
 pub mod command;
@@ -18,6 +19,7 @@ pub mod timing;
 pub mod topic;
 
 pub use ack::{Ack, AckResult, ErrorCode};
+pub use backoff::Backoff;
 pub use broker_url::{BrokerAddress, BrokerUrlError, Credentials, DEFAULT_MQTT_PORT};
 pub use codec::{MAX_PAYLOAD_BYTES, decode, encode};
 pub use command::{Command, CommandId, CommandKind, Joint};
@@ -25,7 +27,7 @@ pub use error::ProtocolError;
 pub use event::{Event, EventKind, LineSensor};
 pub use robot_id::RobotId;
 pub use status::{Backend, Capability, RobotState, Status};
-pub use telemetry::{LineReading, MotorOutput, Pose, RobotMode, ServoAngles, Telemetry};
+pub use telemetry::{LedColour, LineReading, MotorOutput, Pose, RobotMode, ServoAngles, Telemetry};
 pub use timing::{DEADMAN_DEFAULT, DRIVE_REPEAT};
 pub use topic::{Topic, TopicKind};
 
