@@ -14,7 +14,7 @@ use fleet_protocol::{
     encode, topic,
 };
 use orchestrator::grading::{Rubric, Run, Span, grade};
-use orchestrator::recorder::{Record, RecordKind};
+use orchestrator::domain::{Record, RecordKind};
 
 const T0: i64 = 1_764_547_200_000;
 const SAMPLE_MS: i64 = 50;

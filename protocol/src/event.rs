@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::{LineReading, PROTOCOL_VERSION, Versioned};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LineSensor {
     Left,
@@ -14,6 +15,7 @@ pub enum LineSensor {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventKind {
     /// One line sensor changed level (an edge interrupt on the real robot).
@@ -37,6 +39,13 @@ pub enum EventKind {
     },
     /// The motors were stopped because the broker link dropped (published after reconnecting).
     LinkLossStop,
+    /// The enable lease ran out: no orchestrator heartbeat for `lease_ms`, so every motion was
+    /// stopped. Published once the heartbeat is heard again; `silent_ms` is how long it was
+    /// silent. The robot does not move again until a new motion command.
+    LeaseExpired {
+        lease_ms: u64,
+        silent_ms: u64,
+    },
     /// Emergency stop latched; drive commands are refused until released.
     Estopped,
     Released,
@@ -56,6 +65,7 @@ pub enum EventKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Event {
     pub v: u32,
     pub seq: u64,
@@ -104,6 +114,10 @@ mod tests {
             EventKind::ZoneLeft,
             EventKind::DeadmanStop { timeout_ms: 500 },
             EventKind::LinkLossStop,
+            EventKind::LeaseExpired {
+                lease_ms: 500,
+                silent_ms: 1500,
+            },
             EventKind::Estopped,
             EventKind::Released,
             EventKind::LineFollowStarted,

@@ -5,7 +5,7 @@ use fleet_protocol::{CommandKind, EventKind, Pose};
 
 use super::test_records::{T0, command, event, robot, telemetry};
 use super::{Course, Criterion, GapKind, Grade, Rubric, Run, Span, grade};
-use crate::recorder::{Record, RecordKind};
+use crate::domain::{Record, RecordKind};
 
 /// A 2 x 1 m floor with a straight line along y = 0.5 and a finish zone across it.
 fn straight() -> Course {

@@ -13,7 +13,7 @@ use fleet_protocol::{
 };
 use serde::Serialize;
 
-use crate::recorder::{Record, RecordKind};
+use crate::domain::{Record, RecordKind};
 
 /// `[from_ms, to_ms]` on the orchestrator's clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

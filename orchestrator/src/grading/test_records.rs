@@ -14,7 +14,7 @@ use robot_agent::hal::sim::world::edges_between;
 use robot_agent::hal::sim::{PhysicsParams, World};
 
 use super::Course;
-use crate::recorder::{Record, RecordKind};
+use crate::domain::{Record, RecordKind};
 
 /// Session times start here (a plausible Unix time, milliseconds).
 pub const T0: i64 = 1_764_547_200_000;

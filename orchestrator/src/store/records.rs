@@ -3,8 +3,8 @@
 use fleet_protocol::RobotId;
 use sqlx::{FromRow, QueryBuilder, Sqlite};
 
-use super::{SessionId, Store, StoreError};
-use crate::recorder::{Record, RecordKind};
+use super::{Store, StoreError};
+use crate::domain::{Record, RecordKind, SessionId};
 
 /// Rows per multi-row INSERT: 7 bound values each keeps a statement at 3,500 variables, well
 /// under SQLite's limit (32,766), and measured here gains nothing past a few hundred rows.
@@ -43,8 +43,9 @@ pub struct RecordFilter {
     pub robot: Option<RobotId>,
 }
 
+/// A `records` row as SQL returns it; [`RecordRow::into_stored`] checks it.
 #[derive(FromRow)]
-struct RecordRow {
+pub(super) struct RecordRow {
     id: i64,
     session_id: SessionId,
     robot_id: Option<String>,
@@ -55,7 +56,7 @@ struct RecordRow {
 }
 
 impl RecordRow {
-    fn into_stored(self) -> Result<StoredRecord, StoreError> {
+    pub(super) fn into_stored(self) -> Result<StoredRecord, StoreError> {
         let bad = |problem: String| StoreError::BadRow {
             table: "records",
             row: self.id.to_string(),
