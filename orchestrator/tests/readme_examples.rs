@@ -215,10 +215,7 @@ impl Shell {
             .stderr(std::fs::File::create(&stderr).expect("stderr file"));
         for (key, _) in std::env::vars_os() {
             let key = key.to_string_lossy().into_owned();
-            if key.starts_with("ORCHESTRATOR_")
-                && key != "ORCHESTRATOR_API"
-                && key != "ORCHESTRATOR_TOKEN"
-            {
+            if key.starts_with("ORCHESTRATOR_") && key != "ORCHESTRATOR_API" {
                 command.env_remove(key);
             }
         }
