@@ -1,9 +1,10 @@
 //! The README's CLI examples, run as printed: every command of a block marked
 //! `<!-- examples: run by orchestrator/tests/readme_examples.rs -->` runs through `sh` with the
-//! built `orchestrator` first on the PATH, against a real `serve --sim 2` on free ports with a
-//! temporary database, pointed at it the way the README says (`ORCHESTRATOR_API`,
-//! `ORCHESTRATOR_TOKEN`). Commands whose comment says "runs until" (serve, remote) keep running
-//! by design and are skipped by that rule.
+//! built `orchestrator` first on the PATH, in the folder of a real `serve --sim 2` (free ports,
+//! its `fleet.db` and teacher token file in a temporary folder), pointed at its port the way the
+//! README says (`ORCHESTRATOR_API`); the teacher's token comes from the file, as for a teacher.
+//! Commands whose comment says "runs until" (serve, remote) keep running by design and are
+//! skipped by that rule.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -13,7 +14,6 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_orchestrator");
-const TOKEN: &str = "readme-examples-teacher";
 /// What opens a block of runnable examples in the README.
 const MARKER: &str = "<!-- examples: run by orchestrator/tests/readme_examples.rs -->";
 /// In a command's comment: the command keeps running until the user stops it.
@@ -67,20 +67,13 @@ fn examples(readme: &str) -> Vec<Example> {
     found
 }
 
-/// The subcommand of `orchestrator [--global value...] SUBCOMMAND ...`.
+/// The subcommand of `orchestrator SUBCOMMAND ...`.
 fn subcommand(text: &str) -> Option<&str> {
     let mut words = text.split_whitespace();
     if words.next() != Some("orchestrator") {
         return None;
     }
-    while let Some(word) = words.next() {
-        if word == "--api" || word == "--token" {
-            words.next();
-        } else if !word.starts_with('-') {
-            return Some(word);
-        }
-    }
-    None
+    words.next().filter(|w| !w.starts_with('-'))
 }
 
 fn free_port() -> u16 {
@@ -90,7 +83,8 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// `orchestrator serve --sim 2` on free ports with a database in `dir`; killed when dropped.
+/// `orchestrator serve --sim 2` on free ports, run in `dir` (so its `fleet.db` and token file
+/// are there); killed when dropped.
 struct Server {
     child: Child,
     api: String,
@@ -103,14 +97,14 @@ impl Server {
         let out = std::fs::File::create(&log).expect("server log file");
         let http_port = free_port();
         let child = Command::new(BIN)
-            .args(["serve", "--sim", "2", "--teacher-token", TOKEN])
+            .args(["serve", "--sim", "2"])
             .arg("--http")
             .arg(format!("127.0.0.1:{http_port}"))
             .arg("--mqtt-listen")
             .arg(format!("127.0.0.1:{}", free_port()))
-            .arg("--db")
-            .arg(dir.join("fleet.db"))
             .current_dir(dir)
+            .env_remove("ORCHESTRATOR_DB")
+            .env_remove("ORCHESTRATOR_TEACHER_TOKEN")
             .stdout(out.try_clone().expect("log file handle"))
             .stderr(out)
             .spawn()
@@ -170,7 +164,7 @@ impl Drop for Server {
 }
 
 /// Where the examples run: a folder with `orchestrator` (the built binary) to put first on
-/// the PATH, and a working folder.
+/// the PATH, and the server's folder to run them in.
 struct Shell {
     bin_dir: PathBuf,
     work_dir: PathBuf,
@@ -178,11 +172,10 @@ struct Shell {
 }
 
 impl Shell {
-    fn new(root: &Path, api: &str) -> Shell {
-        let bin_dir = root.join("bin");
-        let work_dir = root.join("work");
+    fn new(server_dir: &Path, api: &str) -> Shell {
+        let bin_dir = server_dir.join("bin");
+        let work_dir = server_dir.to_owned();
         std::fs::create_dir_all(&bin_dir).expect("bin dir");
-        std::fs::create_dir_all(&work_dir).expect("work dir");
         std::os::unix::fs::symlink(BIN, bin_dir.join("orchestrator")).expect("link the binary");
         Shell {
             bin_dir,
@@ -197,19 +190,15 @@ impl Shell {
         let path = std::env::var_os("PATH").unwrap_or_default();
         let mut dirs = vec![self.bin_dir.clone()];
         dirs.extend(std::env::split_paths(&path));
-        let stdout = self.work_dir.join("stdout");
-        let stderr = self.work_dir.join("stderr");
+        let stdout = self.bin_dir.join("stdout");
+        let stderr = self.bin_dir.join("stderr");
         let mut command = Command::new("sh");
         command
             .arg("-c")
             .arg(&example.text)
             .current_dir(&self.work_dir)
             .env("PATH", std::env::join_paths(dirs).expect("a valid PATH"))
-            // A token file the client might read stays inside this test.
-            .env("HOME", &self.work_dir)
-            .env("XDG_CONFIG_HOME", self.work_dir.join(".config"))
             .env("ORCHESTRATOR_API", &self.api)
-            .env("ORCHESTRATOR_TOKEN", TOKEN)
             .stdin(Stdio::null())
             .stdout(std::fs::File::create(&stdout).expect("stdout file"))
             .stderr(std::fs::File::create(&stderr).expect("stderr file"));
@@ -298,7 +287,7 @@ fn the_reader_takes_only_marked_sh_blocks_and_sees_which_commands_keep_running()
     let readme = format!(
         "```sh\norchestrator not-marked\n```\n{MARKER}\n```sh\n# a comment line\n\
          orchestrator serve --sim 5        # API on :8080 (runs until Ctrl-C)\n\n\
-         orchestrator --api http://h:1 robots   # list the fleet\n```\ntext\n```sh\n\
+         orchestrator robots --api http://h:1   # list the fleet\n```\ntext\n```sh\n\
          orchestrator after-the-block\n```\n"
     );
     assert_eq!(
@@ -312,18 +301,16 @@ fn the_reader_takes_only_marked_sh_blocks_and_sees_which_commands_keep_running()
             },
             Example {
                 line: 9,
-                text: "orchestrator --api http://h:1 robots   # list the fleet".to_owned(),
+                text: "orchestrator robots --api http://h:1   # list the fleet".to_owned(),
                 keeps_running: false,
             },
         ]
     );
     assert_eq!(
-        subcommand("orchestrator --api http://h:1 robots"),
+        subcommand("orchestrator robots --api http://h:1"),
         Some("robots")
     );
-    assert_eq!(
-        subcommand("orchestrator --token t remote sim-01"),
-        Some("remote")
-    );
+    assert_eq!(subcommand("orchestrator remote sim-01"), Some("remote"));
+    assert_eq!(subcommand("orchestrator --help"), None);
     assert_eq!(subcommand("cargo run -p orchestrator"), None);
 }
