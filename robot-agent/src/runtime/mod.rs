@@ -49,7 +49,7 @@ impl AgentConfig {
             id,
             broker,
             telemetry_hz: 10.0,
-            deadman: Duration::from_millis(500),
+            deadman: fleet_protocol::DEADMAN_DEFAULT,
             reconnect_min: Duration::from_millis(100),
             reconnect_max: Duration::from_secs(5),
         }
