@@ -15,7 +15,7 @@ async fn app_with_two_robots() -> (TestApp, Vec<fleet_tests::SimRobot>) {
     let app = TestApp::spawn(|_| {}).await;
     let mut robots = Vec::new();
     for id in ["sim-01", "sim-02"] {
-        robots.push(spawn_sim_robot_on(app.broker.clone(), id, |_, _| {}).await);
+        robots.push(spawn_sim_robot_on(app.robot_broker(id), id, |_, _| {}).await);
         app.wait_for_robot_state(id, "online", TIMEOUT).await;
     }
     (app, robots)

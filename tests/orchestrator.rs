@@ -21,7 +21,7 @@ const ROBOTS: [&str; 5] = ["tank-1", "tank-2", "tank-3", "tank-4", "tank-5"];
 async fn spawn_fleet(app: &TestApp) -> Vec<SimRobot> {
     let mut robots = Vec::new();
     for id in ROBOTS {
-        let robot = spawn_sim_robot_on(app.broker.clone(), id, |_, sim| {
+        let robot = spawn_sim_robot_on(app.robot_broker(id), id, |_, sim| {
             if id == "tank-5" {
                 let claw = JointLimits {
                     min: 0.0,
@@ -177,8 +177,8 @@ async fn five_robots_on_an_external_mosquitto_are_supervised_commanded_and_recor
 async fn a_named_session_records_what_happened_during_it_and_nothing_after() {
     let app = TestApp::spawn(|_| {}).await;
     let _robots = [
-        spawn_sim_robot_on(app.broker.clone(), "s-1", |_, _| {}).await,
-        spawn_sim_robot_on(app.broker.clone(), "s-2", |_, _| {}).await,
+        spawn_sim_robot_on(app.robot_broker("s-1"), "s-1", |_, _| {}).await,
+        spawn_sim_robot_on(app.robot_broker("s-2"), "s-2", |_, _| {}).await,
     ];
     app.wait_for_robots(SOON, "two robots online", |r| {
         in_state(r, "online").len() == 2

@@ -105,13 +105,13 @@ fn dropped(stats: &Stats) -> BTreeMap<String, u64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn garbage_on_every_subscribed_topic_is_counted_per_reason_and_recording_goes_on() {
     let app = TestApp::spawn(|_| {}).await;
-    let _good = spawn_sim_robot_on(app.broker.clone(), "good-1", |_, _| {}).await;
+    let _good = spawn_sim_robot_on(app.robot_broker("good-1"), "good-1", |_, _| {}).await;
     app.wait_for_robot_state("good-1", "online", SOON).await;
     let db = Recording::open(&app.db_path).await;
     let good_rows = "robot_id = 'good-1' AND kind = 'telemetry'";
     db.wait_for_rows(good_rows, 3, SOON).await;
 
-    let attacker = RawClient::connect(&app.broker, "attacker").await;
+    let attacker = RawClient::connect(&app.client_broker("attacker"), "attacker").await;
     let garbage = garbage();
     let mut expected: BTreeMap<String, u64> = BTreeMap::new();
     for (topic, payload, reason) in &garbage {
@@ -182,7 +182,7 @@ async fn garbage_on_every_subscribed_topic_is_counted_per_reason_and_recording_g
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_http_requests_get_json_errors_with_the_right_status() {
     let app = TestApp::spawn(|_| {}).await;
-    let _good = spawn_sim_robot_on(app.broker.clone(), "good-1", |_, _| {}).await;
+    let _good = spawn_sim_robot_on(app.robot_broker("good-1"), "good-1", |_, _| {}).await;
     app.wait_for_robot_state("good-1", "online", SOON).await;
     let kilo_id = "k".repeat(1024);
 

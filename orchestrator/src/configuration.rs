@@ -23,6 +23,9 @@ pub struct Settings {
     /// The teacher's token for mutating API calls; `None`: the one in the token file beside
     /// the database, or a new random one written there (see [`crate::instance`]).
     pub teacher_token: Option<String>,
+    /// The embedded broker takes anyone (`serve --open`); otherwise every client needs a
+    /// credential and stays within its topics.
+    pub open: bool,
 }
 
 /// The teacher's token of [`Settings::for_test`], for tests that call mutating routes.
@@ -44,6 +47,7 @@ impl Settings {
             sim_map: args.sim_map.clone(),
             session: args.session.clone(),
             teacher_token: args.teacher_token.clone().filter(|t| !t.trim().is_empty()),
+            open: args.open,
         })
     }
 
@@ -59,6 +63,7 @@ impl Settings {
             sim_map: None,
             session: "test".to_owned(),
             teacher_token: Some(TEST_TEACHER_TOKEN.to_owned()),
+            open: false,
         }
     }
 }

@@ -27,8 +27,13 @@ pub struct SimFleet {
 }
 
 impl SimFleet {
-    /// Starts `count` simulated robots named `sim-01`, `sim-02`, ... on `map`.
-    pub fn start(count: usize, broker: &BrokerAddress, map: Course) -> anyhow::Result<Self> {
+    /// Starts `count` simulated robots named `sim-01`, `sim-02`, ... on `map`; `login` gives
+    /// each robot its broker address with its own credential.
+    pub fn start(
+        count: usize,
+        login: impl Fn(&RobotId) -> anyhow::Result<BrokerAddress>,
+        map: Course,
+    ) -> anyhow::Result<Self> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("sim-robots")
@@ -42,7 +47,8 @@ impl SimFleet {
         for (i, config) in robot_configs(&map, count).into_iter().enumerate() {
             let id = RobotId::parse(&format!("sim-{:0width$}", i + 1))?;
             let (hardware, handle) = sim::spawn(config);
-            let agent = Agent::build(AgentConfig::new(id, broker.clone()), hardware)?;
+            let broker = login(&id)?;
+            let agent = Agent::build(AgentConfig::new(id, broker), hardware)?;
             agents.push(agent.spawn());
             sims.push(handle);
         }
@@ -124,7 +130,7 @@ mod tests {
     async fn every_robot_of_sim_10_starts_on_the_line_seeing_it() {
         let map = Course::oval();
         let broker = BrokerAddress::parse("mqtt://127.0.0.1:9").unwrap();
-        let fleet = SimFleet::start(10, &broker, map.clone()).unwrap();
+        let fleet = SimFleet::start(10, |_| Ok(broker.clone()), map.clone()).unwrap();
         assert_eq!(fleet.sims.len(), 10);
         let half_width = map.line_width() / 2.0;
         for (i, sim) in fleet.sims.iter().enumerate() {

@@ -19,11 +19,11 @@ use crate::actors::mission::MissionControl;
 use crate::actors::{FleetActor, FleetWiring, ListRobots, RobotView};
 use crate::addresses;
 use crate::api::{self, Access, AppState, CourseMap};
-use crate::broker::{BrokerEndpoint, EmbeddedBroker};
+use crate::broker::{BrokerAccess, BrokerEndpoint, EmbeddedBroker};
 use crate::configuration::Settings;
 use crate::domain::now_ms;
 use crate::instance::{DbLock, Holder, InstanceFiles, load_or_create_token};
-use crate::mqtt::MqttLink;
+use crate::mqtt::{HeartbeatTask, MqttLink};
 use crate::recorder::{Recorder, RecorderConfig, RecorderHandle};
 use crate::sim::SimFleet;
 use crate::store::{RobotStateSaver, Store};
@@ -38,6 +38,7 @@ pub struct Application {
     access: Arc<Access>,
     server: Server,
     broker_address: BrokerAddress,
+    broker_access: BrokerAccess,
     summary: StartupSummary,
     parts: Parts,
 }
@@ -45,6 +46,7 @@ pub struct Application {
 /// What must be stopped, in order, after the HTTP server.
 struct Parts {
     sims: Option<SimFleet>,
+    heartbeat: HeartbeatTask,
     link: MqttLink,
     fleet: Addr<FleetActor>,
     recorder: RecorderHandle,
@@ -79,10 +81,11 @@ impl Application {
         })?;
         let http_bound = listener.local_addr().context("reading the HTTP address")?;
         let interfaces = addresses::interface_ips();
+        let broker_access = broker_access(&settings);
         let (broker, broker_address, broker_summary) = match &settings.broker {
             BrokerEndpoint::Embedded { bind } => {
-                let broker =
-                    EmbeddedBroker::start(*bind).context("starting the embedded broker")?;
+                let broker = EmbeddedBroker::start_with(*bind, broker_access.clone())
+                    .context("starting the embedded broker")?;
                 let address = broker.address();
                 let reachable = addresses::reachable(broker.local_addr(), &interfaces);
                 (Some(broker), address, BrokerSummary::Embedded { reachable })
@@ -144,7 +147,10 @@ impl Application {
             .map(RobotView::from)
             .collect();
         let known_robots = known.len();
-        let mut link = MqttLink::start(&broker_address, Arc::new(recorder.clone()));
+        let (link_id, link_address) = broker_access
+            .orchestrator_login(&broker_address)
+            .context("issuing the orchestrator's broker credential")?;
+        let mut link = MqttLink::start_as(link_id, &link_address, Arc::new(recorder.clone()));
         let wiring = FleetWiring::new(
             Arc::new(link.publisher()),
             Arc::new(recorder.clone()),
@@ -159,6 +165,7 @@ impl Application {
                 "the MQTT broker has not answered yet; serving anyway, the link keeps retrying"
             );
         }
+        let heartbeat = HeartbeatTask::start(&link);
         let missions = MissionControl::new(fleet.clone(), store.clone(), changes).start();
 
         let state = web::Data::new(AppState {
@@ -178,7 +185,8 @@ impl Application {
             .run();
 
         let sims = if settings.sim > 0 {
-            Some(SimFleet::start(settings.sim, &broker_address, map)?)
+            let login = |id: &_| Ok(broker_access.robot_login(&broker_address, id)?);
+            Some(SimFleet::start(settings.sim, login, map)?)
         } else {
             None
         };
@@ -198,9 +206,11 @@ impl Application {
             access,
             server,
             broker_address,
+            broker_access,
             summary,
             parts: Parts {
                 sims,
+                heartbeat,
                 link,
                 fleet,
                 recorder,
@@ -230,6 +240,11 @@ impl Application {
         &self.broker_address
     }
 
+    /// The embedded broker's access control: its credential registry, or open.
+    pub fn broker_access(&self) -> &BrokerAccess {
+        &self.broker_access
+    }
+
     /// The recorder's handle. Its counters stay readable after shutdown, so a caller (a test, a
     /// benchmark) can check that every accepted record reached the file.
     pub fn recorder(&self) -> RecorderHandle {
@@ -250,11 +265,27 @@ impl Application {
     }
 }
 
+/// Access control for the embedded broker: on unless `--open` (an external broker enforces
+/// its own rules).
+fn broker_access(settings: &Settings) -> BrokerAccess {
+    if !matches!(settings.broker, BrokerEndpoint::Embedded { .. }) {
+        return BrokerAccess::Open;
+    }
+    if settings.open {
+        warn!(
+            "ACCESS CONTROL IS OFF (--open): anyone on this network can connect to the MQTT broker, drive every robot and lift an emergency stop"
+        );
+        return BrokerAccess::Open;
+    }
+    BrokerAccess::enforced()
+}
+
 impl Parts {
     async fn shutdown(self) {
         if let Some(sims) = self.sims {
             sims.shutdown().await;
         }
+        drop(self.heartbeat);
         self.link.shutdown().await;
         // Robot actors record the state changes of the last messages routed to them (the
         // robots' offline statuses): a round trip through every robot actor's mailbox lets

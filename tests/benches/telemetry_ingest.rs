@@ -127,10 +127,12 @@ async fn scenario(robots: usize, rate: Rate) -> Outcome {
     let app = TestApp::spawn(|_| {}).await;
     // The same wildcard the orchestrator subscribes with.
     let filter = fleet_protocol::TopicKind::Telemetry.wildcard();
-    let bare = RawClient::subscriber(&app.broker, "bare", &[&filter]).await;
+    let bare = RawClient::subscriber(&app.client_broker("bare"), "bare", &[&filter]).await;
     let mut publishers = Vec::new();
     for n in 0..PUBLISHERS {
-        publishers.push(RawClient::connect(&app.broker, &format!("pub{n}")).await);
+        publishers.push(
+            RawClient::connect(&app.client_broker(&format!("pub{n}")), &format!("pub{n}")).await,
+        );
     }
 
     // Memory: every robot announces itself once; RSS before and after its actor exists.

@@ -20,7 +20,7 @@ pub async fn spawn_robots(
 ) -> Vec<SimRobot> {
     let mut robots = Vec::with_capacity(ids.len());
     for id in ids {
-        robots.push(spawn_sim_robot_on(app.broker.clone(), id, &tweak).await);
+        robots.push(spawn_sim_robot_on(app.robot_broker(id), id, &tweak).await);
     }
     for id in ids {
         app.wait_for_robot_state(id, "online", Duration::from_secs(15))

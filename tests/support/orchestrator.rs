@@ -7,7 +7,10 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use actix_web::dev::ServerHandle;
-use fleet_protocol::BrokerAddress;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use fleet_protocol::{BrokerAddress, RobotId};
+use orchestrator::broker::{BrokerAccess, Principal};
 use orchestrator::configuration::Settings;
 use orchestrator::contract::{ErrorBody, RobotView, Stats};
 use orchestrator::recorder::{RecorderHandle, RecorderStats};
@@ -28,8 +31,11 @@ const HTTP_TIMEOUT: Duration = Duration::from_secs(20);
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub base_url: String,
-    /// The broker robots and test clients connect to (the embedded one, or the external one).
+    /// The broker robots and test clients connect to (the embedded one, or the external one),
+    /// without credentials: [`TestApp::robot_broker`] and [`TestApp::client_broker`] add them.
     pub broker: BrokerAddress,
+    /// The embedded broker's access control (open for an external broker or `--open`).
+    pub access: BrokerAccess,
     /// The SQLite file the recording goes to.
     pub db_path: PathBuf,
     /// The teacher's token the app accepts (`Settings::for_test` sets `TEST_TEACHER_TOKEN`);
@@ -47,6 +53,7 @@ pub struct TestApp {
 struct Ready {
     http_port: u16,
     broker: BrokerAddress,
+    access: BrokerAccess,
     recorder: RecorderHandle,
     server: ServerHandle,
 }
@@ -115,6 +122,7 @@ impl TestApp {
                     let ready = Ready {
                         http_port: app.http_port(),
                         broker: app.broker_address().clone(),
+                        access: app.broker_access().clone(),
                         recorder: app.recorder(),
                         server: app.stop_handle(),
                     };
@@ -139,6 +147,7 @@ impl TestApp {
         TestApp {
             base_url: format!("http://127.0.0.1:{}", ready.http_port),
             broker: ready.broker,
+            access: ready.access,
             db_path,
             teacher_token,
             recorder: ready.recorder,
@@ -167,6 +176,27 @@ impl TestApp {
             db_path: self.db_path.clone(),
             _dir: self.dir.take(),
         }
+    }
+
+    /// The broker address robot `id` connects with: its own credential when access control is
+    /// on (as `robots enroll` would issue it), the plain address otherwise.
+    pub fn robot_broker(&self, id: &str) -> BrokerAddress {
+        let id = RobotId::parse(id).expect("valid robot id");
+        self.access
+            .robot_login(&self.broker, &id)
+            .expect("issue a robot credential")
+    }
+
+    /// A broker address with a fresh credential of the orchestrator's rights, for a test's own
+    /// clients (observers, raw publishers). Its username is unique: the client must use it as
+    /// its client id (the support clients do).
+    pub fn client_broker(&self, name: &str) -> BrokerAddress {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let username = format!("test-{name}-{n}");
+        self.access
+            .login(&self.broker, &username, Principal::Orchestrator)
+            .expect("issue a test client credential")
     }
 
     /// The recorder's counters now.

@@ -207,6 +207,10 @@ pub struct ServeArgs {
     /// one written there. Set: replaces the file's, and is kept there for the next start.
     #[arg(long, env = "ORCHESTRATOR_TEACHER_TOKEN", hide_env_values = true)]
     pub teacher_token: Option<String>,
+    /// Turn the embedded broker's access control off: anyone on the network may connect,
+    /// drive any robot and lift an estop. For a quick demo only.
+    #[arg(long)]
+    pub open: bool,
 }
 
 #[derive(Debug, Subcommand)]
