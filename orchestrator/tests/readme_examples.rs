@@ -7,6 +7,7 @@
 //! skipped by that rule.
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -168,6 +169,8 @@ impl Drop for Server {
 struct Shell {
     bin_dir: PathBuf,
     work_dir: PathBuf,
+    /// Where each command's output goes (files, so a command that hangs cannot block a pipe).
+    out_dir: PathBuf,
     api: String,
 }
 
@@ -175,11 +178,14 @@ impl Shell {
     fn new(server_dir: &Path, api: &str) -> Shell {
         let bin_dir = server_dir.join("bin");
         let work_dir = server_dir.to_owned();
+        let out_dir = server_dir.join("out");
         std::fs::create_dir_all(&bin_dir).expect("bin dir");
+        std::fs::create_dir_all(&out_dir).expect("output dir");
         std::os::unix::fs::symlink(BIN, bin_dir.join("orchestrator")).expect("link the binary");
         Shell {
             bin_dir,
             work_dir,
+            out_dir,
             api: api.to_owned(),
         }
     }
@@ -190,8 +196,8 @@ impl Shell {
         let path = std::env::var_os("PATH").unwrap_or_default();
         let mut dirs = vec![self.bin_dir.clone()];
         dirs.extend(std::env::split_paths(&path));
-        let stdout = self.bin_dir.join("stdout");
-        let stderr = self.bin_dir.join("stderr");
+        let stdout = self.out_dir.join("stdout");
+        let stderr = self.out_dir.join("stderr");
         let mut command = Command::new("sh");
         command
             .arg("-c")
@@ -200,6 +206,8 @@ impl Shell {
             .env("PATH", std::env::join_paths(dirs).expect("a valid PATH"))
             .env("ORCHESTRATOR_API", &self.api)
             .stdin(Stdio::null())
+            // Its own process group, so a timeout ends the shell and what it started.
+            .process_group(0)
             .stdout(std::fs::File::create(&stdout).expect("stdout file"))
             .stderr(std::fs::File::create(&stderr).expect("stderr file"));
         for (key, _) in std::env::vars_os() {
@@ -215,7 +223,8 @@ impl Shell {
                 break status;
             }
             if Instant::now() >= deadline {
-                let _ = child.kill();
+                let group = format!("-{}", child.id());
+                let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
                 let _ = child.wait();
                 panic!(
                     "README line {}: `{}` still running after {COMMAND_TIMEOUT:?}; a command \
