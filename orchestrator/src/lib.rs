@@ -7,6 +7,7 @@ pub mod api;
 pub mod broker;
 pub mod cli;
 pub mod configuration;
+pub mod game;
 pub mod instance;
 pub mod logging;
 pub mod mqtt;

@@ -21,6 +21,7 @@ use crate::addresses;
 use crate::api::{self, Access, AppState, CourseMap};
 use crate::broker::{BrokerEndpoint, EmbeddedBroker};
 use crate::configuration::Settings;
+use crate::game::{GameControl, GameLink, GameMaster};
 use crate::instance::{DbLock, Holder, InstanceFiles, load_or_create_token};
 use crate::mqtt::MqttLink;
 use crate::recorder::{Recorder, RecorderConfig, RecorderHandle, now_ms};
@@ -44,6 +45,7 @@ pub struct Application {
 /// What must be stopped, in order, after the HTTP server.
 struct Parts {
     sims: Option<SimFleet>,
+    game_link: GameLink,
     link: MqttLink,
     fleet: Addr<FleetActor>,
     recorder: RecorderHandle,
@@ -159,6 +161,13 @@ impl Application {
             );
         }
         let missions = MissionControl::new(fleet.clone(), store.clone(), changes).start();
+        let mut game_link = GameLink::new(&broker_address, Arc::new(recorder.clone()));
+        let game_master = GameMaster::new(game_link.answers()).start();
+        game_link.run(game_master.clone().recipient());
+        if !game_link.wait_subscribed(LINK_READY_TIMEOUT).await {
+            warn!("the game master has not subscribed to the legacy topics yet; it keeps retrying");
+        }
+        let game = GameControl::new(game_master, fleet.clone(), store.clone());
 
         let state = web::Data::new(AppState {
             fleet: fleet.clone(),
@@ -166,6 +175,7 @@ impl Application {
             store: store.clone(),
             link: link.counters(),
             missions,
+            game,
             access: access.clone(),
             map: Arc::new(CourseMap::from(&map)),
             base_url,
@@ -200,6 +210,7 @@ impl Application {
             summary,
             parts: Parts {
                 sims,
+                game_link,
                 link,
                 fleet,
                 recorder,
@@ -254,6 +265,7 @@ impl Parts {
         if let Some(sims) = self.sims {
             sims.shutdown().await;
         }
+        self.game_link.shutdown().await;
         self.link.shutdown().await;
         // Robot actors record the state changes of the last messages routed to them (the
         // robots' offline statuses): a round trip through every robot actor's mailbox lets

@@ -1,0 +1,161 @@
+//! The game registry: every game of this run by name, and the current one, which the legacy
+//! topics and the teacher's unnamed commands go to. The legacy protocol carries no game name,
+//! so only one game can be open (not ended) at a time.
+
+use actix::prelude::*;
+use fleet_game::{Game, GameConfig, GameError, Phase};
+use tracing::debug;
+
+use super::actor::{GameActor, Show};
+use super::link::{Answers, Heard};
+
+/// One game of the registry.
+#[derive(Debug, Clone)]
+pub struct GameRef {
+    pub name: String,
+    pub addr: Addr<GameActor>,
+    pub current: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MasterError {
+    #[error("a game named {0:?} exists already")]
+    Exists(String),
+    #[error("game {0:?} is still open: end it before making another")]
+    Open(String),
+    #[error("{0:?} is not a game name (\"current\" means the current game)")]
+    Reserved(String),
+    #[error(transparent)]
+    Rules(#[from] GameError),
+}
+
+#[derive(Debug, Message)]
+#[rtype(result = "Result<GameRef, MasterError>")]
+pub struct CreateGame(pub GameConfig);
+
+/// The named game, or the current one.
+#[derive(Debug, Message)]
+#[rtype(result = "Option<GameRef>")]
+pub struct FindGame(pub Option<String>);
+
+#[derive(Debug, Message)]
+#[rtype(result = "Vec<GameRef>")]
+pub struct ListGames;
+
+pub struct GameMaster {
+    answers: Answers,
+    /// Oldest first; the last is the current game.
+    games: Vec<(String, Addr<GameActor>)>,
+    /// Legacy messages heard while there was no game.
+    unrouted: u64,
+}
+
+impl GameMaster {
+    pub fn new(answers: Answers) -> Self {
+        Self {
+            answers,
+            games: Vec::new(),
+            unrouted: 0,
+        }
+    }
+
+    fn refs(&self) -> Vec<GameRef> {
+        let last = self.games.len().saturating_sub(1);
+        self.games
+            .iter()
+            .enumerate()
+            .map(|(i, (name, addr))| GameRef {
+                name: name.clone(),
+                addr: addr.clone(),
+                current: i == last,
+            })
+            .collect()
+    }
+}
+
+impl Actor for GameMaster {
+    type Context = Context<Self>;
+}
+
+impl Handler<Heard> for GameMaster {
+    type Result = ();
+
+    fn handle(&mut self, heard: Heard, _: &mut Context<Self>) {
+        match self.games.last() {
+            // do_send: the link never waits; the game drains its mailbox in order.
+            Some((_, game)) => game.do_send(heard),
+            None => {
+                self.unrouted += 1;
+                debug!(unrouted = self.unrouted, "legacy message with no game to play it");
+            }
+        }
+    }
+}
+
+impl Handler<CreateGame> for GameMaster {
+    // Atomic: two creations at once must not both find no open game.
+    type Result = AtomicResponse<Self, Result<GameRef, MasterError>>;
+
+    fn handle(&mut self, CreateGame(config): CreateGame, _: &mut Context<Self>) -> Self::Result {
+        let name = config.name.trim().to_owned();
+        if name.eq_ignore_ascii_case("current") {
+            return AtomicResponse::new(Box::pin(fut::ready(Err(MasterError::Reserved(name)))));
+        }
+        if self.games.iter().any(|(n, _)| *n == name) {
+            return AtomicResponse::new(Box::pin(fut::ready(Err(MasterError::Exists(name)))));
+        }
+        let game = match Game::new(GameConfig {
+            name: name.clone(),
+            ..config
+        }) {
+            Ok(game) => game,
+            Err(e) => return AtomicResponse::new(Box::pin(fut::ready(Err(e.into())))),
+        };
+        let current = self.games.last().cloned();
+        let answers = self.answers.clone();
+        AtomicResponse::new(Box::pin(
+            fut::wrap_future(async move {
+                match current {
+                    Some((open, addr)) => match addr.send(Show).await {
+                        Ok(details) if details.phase != Phase::Ended => Some(open),
+                        _ => None,
+                    },
+                    None => None,
+                }
+            })
+            .map(move |open, act: &mut Self, _| {
+                if let Some(open) = open {
+                    return Err(MasterError::Open(open));
+                }
+                let addr = GameActor::new(game, answers).start();
+                act.games.push((name.clone(), addr.clone()));
+                Ok(GameRef {
+                    name,
+                    addr,
+                    current: true,
+                })
+            }),
+        ))
+    }
+}
+
+impl Handler<FindGame> for GameMaster {
+    type Result = Option<GameRef>;
+
+    fn handle(&mut self, FindGame(name): FindGame, _: &mut Context<Self>) -> Self::Result {
+        let refs = self.refs();
+        match name {
+            None => refs.into_iter().last(),
+            Some(name) if name == "current" => refs.into_iter().last(),
+            Some(name) => refs.into_iter().find(|g| g.name == name),
+        }
+    }
+}
+
+impl Handler<ListGames> for GameMaster {
+    type Result = Vec<GameRef>;
+
+    fn handle(&mut self, _: ListGames, _: &mut Context<Self>) -> Self::Result {
+        self.refs()
+    }
+}
