@@ -5,6 +5,7 @@ mod broker;
 pub mod db;
 pub mod fleet_ops;
 pub mod latency;
+pub mod legacy_robot;
 mod observer;
 pub mod orchestrator;
 pub mod raw_mqtt;

@@ -3,6 +3,7 @@
 
 mod client;
 mod estop;
+pub mod game;
 mod groups;
 mod missions;
 mod remote;
@@ -170,6 +171,15 @@ pub enum CliCommand {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// The course's game (capture the flag): new, start, pause, resume, end, show, list.
+    Game {
+        #[command(subcommand)]
+        action: game::GameAction,
+        #[command(flatten)]
+        name: game::GameName,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
     /// List each robot's student token and web remote address (teacher's token needed).
     Tokens {
         #[command(flatten)]
@@ -242,6 +252,11 @@ pub fn run_client(command: CliCommand) -> anyhow::Result<()> {
         CliCommand::SendAll { command, client } => estop::send_all(&client.client(), command),
         CliCommand::Groups { action, client } => groups::run(&client.client(), action),
         CliCommand::Missions { action, client } => missions::run(&client.client(), action),
+        CliCommand::Game {
+            action,
+            name,
+            client,
+        } => game::run(&client.client(), action, name),
     }
 }
 
