@@ -88,7 +88,10 @@ async fn registration_balances_the_teams_gives_each_its_code_then_end_and_refuse
     let view = show(&app).await;
     assert_eq!(view["phase"], "running");
     assert_eq!(view["players"].as_array().map(Vec::len), Some(4));
-    assert_eq!(view["teams"][0]["players"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        view["teams"][0]["players"].as_array().map(Vec::len),
+        Some(2)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -183,7 +186,11 @@ async fn a_carrier_who_is_shot_loses_the_flag_which_returns_to_the_zone() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn win_goes_to_every_player_at_exactly_the_configured_count_and_is_recorded() {
-    let app = game("to two", json!({ "capture_time_ms": 200, "flags_to_win": 2 })).await;
+    let app = game(
+        "to two",
+        json!({ "capture_time_ms": 200, "flags_to_win": 2 }),
+    )
+    .await;
     let robots = players(&app, 4).await;
     let red = &robots[0];
     start(&app).await;
@@ -241,7 +248,10 @@ async fn garbage_on_the_legacy_topics_is_refused_and_counted_and_the_master_stil
         ("tanks/0xdca632bf9101/flag", b"DANCE".to_vec()),
         ("tanks/0xdca632bf9101/shots", b"SHOT_BY".to_vec()),
         ("tanks/0xdca632bf9101/shots", b"SHOT_BY 0xzz".to_vec()),
-        ("tanks/0xdca632bf9101/shots", b"SHOT_BY 0xf2dca632bf9102".to_vec()),
+        (
+            "tanks/0xdca632bf9101/shots",
+            b"SHOT_BY 0xf2dca632bf9102".to_vec(),
+        ),
         ("tanks/0xdca632bf9101/qr_code", b"QR_CODE".to_vec()),
         ("tanks/0xunknown/flag", b"ENTER_FLAG_AREA".to_vec()),
     ];
@@ -259,5 +269,10 @@ async fn garbage_on_the_legacy_topics_is_refused_and_counted_and_the_master_stil
         .unwrap_or(0);
     let ignored = view["ignored"]["unknown_robot"].as_u64().unwrap_or(0);
     assert_eq!(refused + ignored, count as u64, "{view}");
-    assert_eq!(red.heard_on("flag"), ["START_CATCHING"], "{:?}", red.heard());
+    assert_eq!(
+        red.heard_on("flag"),
+        ["START_CATCHING"],
+        "{:?}",
+        red.heard()
+    );
 }

@@ -135,7 +135,10 @@ pub fn run(client: &ApiClient, action: GameAction, name: GameName) -> anyhow::Re
             for g in list.games {
                 let winner = g.winner.map(|w| format!(", {w} won")).unwrap_or_default();
                 let mark = if g.current { "*" } else { " " };
-                println!("{mark} {:<20} {} ({} players{winner})", g.name, g.phase, g.players);
+                println!(
+                    "{mark} {:<20} {} ({} players{winner})",
+                    g.name, g.phase, g.players
+                );
             }
             Ok(())
         }

@@ -118,8 +118,12 @@ pub struct TeamDetails {
 pub enum FlagDetails {
     InZone,
     /// Robots capturing it, soonest first, with the time each has left.
-    BeingCaptured { by: Vec<(TankId, u64)> },
-    Carried { by: TankId },
+    BeingCaptured {
+        by: Vec<(TankId, u64)>,
+    },
+    Carried {
+        by: TankId,
+    },
 }
 
 /// One game as the dashboard and `game show` present it.

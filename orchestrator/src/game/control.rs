@@ -12,8 +12,8 @@ use fleet_protocol::{CommandKind, RobotId};
 
 use super::actor::{Control, GameAction, SetKinds, Show};
 use super::contract::{
-    GameChanged, GameDetails, GameList, GameSummary, NewGame, PlayerCommand, PlayerKind,
-    Readiness, StartGame, TeamsFrom,
+    GameChanged, GameDetails, GameList, GameSummary, NewGame, PlayerCommand, PlayerKind, Readiness,
+    StartGame, TeamsFrom,
 };
 use super::master::{CreateGame, FindGame, GameMaster, GameRef, ListGames, MasterError};
 use super::readiness;
@@ -66,7 +66,9 @@ impl GameControl {
     pub async fn create(&self, request: NewGame) -> Result<GameDetails, ControlError> {
         let teams = match &request.teams {
             TeamsFrom::Balanced => TeamAssignment::Balanced,
-            TeamsFrom::Groups { red, blue } => TeamAssignment::Roster(self.roster(red, blue).await?),
+            TeamsFrom::Groups { red, blue } => {
+                TeamAssignment::Roster(self.roster(red, blue).await?)
+            }
         };
         let config = GameConfig {
             flags_to_win: request.flags_to_win,

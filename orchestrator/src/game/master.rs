@@ -86,7 +86,10 @@ impl Handler<Heard> for GameMaster {
             Some((_, game)) => game.do_send(heard),
             None => {
                 self.unrouted += 1;
-                debug!(unrouted = self.unrouted, "legacy message with no game to play it");
+                debug!(
+                    unrouted = self.unrouted,
+                    "legacy message with no game to play it"
+                );
             }
         }
     }

@@ -61,7 +61,13 @@ fn agent_problem(view: &RobotView) -> Option<String> {
 pub fn describe(not_ready: &[Readiness]) -> String {
     not_ready
         .iter()
-        .map(|r| format!("{} ({})", r.robot, r.reason.as_deref().unwrap_or("not ready")))
+        .map(|r| {
+            format!(
+                "{} ({})",
+                r.robot,
+                r.reason.as_deref().unwrap_or("not ready")
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -88,8 +94,7 @@ mod tests {
     }
 
     #[test]
-    fn a_legacy_robot_is_ready_once_registered_and_an_agent_only_when_online_free_and_reporting()
-    {
+    fn a_legacy_robot_is_ready_once_registered_and_an_agent_only_when_online_free_and_reporting() {
         let registered: BTreeSet<RobotId> = ["0xaa", "0xbb", "0xcc", "0xdd", "0xee"]
             .into_iter()
             .map(id)
