@@ -27,7 +27,7 @@ pub use error::ProtocolError;
 pub use event::{Event, EventKind, LineSensor};
 pub use robot_id::RobotId;
 pub use status::{Backend, Capability, RobotState, Status};
-pub use telemetry::{LineReading, MotorOutput, Pose, RobotMode, ServoAngles, Telemetry};
+pub use telemetry::{LedColour, LineReading, MotorOutput, Pose, RobotMode, ServoAngles, Telemetry};
 pub use timing::{DEADMAN_DEFAULT, DRIVE_REPEAT};
 pub use topic::{Topic, TopicKind};
 

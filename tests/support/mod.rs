@@ -8,6 +8,7 @@ pub mod latency;
 pub mod legacy_robot;
 mod observer;
 pub mod orchestrator;
+pub mod pages;
 pub mod raw_mqtt;
 pub mod robot_io;
 pub mod webdriver;
