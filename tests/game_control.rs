@@ -181,3 +181,17 @@ async fn game_routes_need_the_teacher_token_and_one_open_game_at_a_time() {
     assert_eq!(list.body["games"][1]["current"], true);
     assert_eq!(app.get("/api/games/nope").await.status, 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_robot_without_a_gun_answers_shoot_unsupported() {
+    let app = TestApp::spawn(|_| {}).await;
+    let _robot = agent(&app, "0xa1a1a1a1a121").await;
+    let shot = app
+        .post(
+            "/api/robots/0xa1a1a1a1a121/commands",
+            &json!({ "kind": "shoot" }),
+        )
+        .await;
+    assert_eq!(shot.status, 422, "{shot:?}");
+    assert_eq!(shot.body["code"], "unsupported", "{shot:?}");
+}

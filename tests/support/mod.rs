@@ -4,6 +4,7 @@
 mod broker;
 pub mod db;
 pub mod fleet_ops;
+pub mod game_agents;
 pub mod latency;
 pub mod legacy_robot;
 mod observer;
@@ -134,7 +135,7 @@ pub async fn spawn_fake_robot(
 }
 
 /// Runs the real agent on `hardware` and waits until it is connected and subscribed.
-async fn start_agent(config: AgentConfig, hardware: Hardware) -> AgentHandle {
+pub async fn start_agent(config: AgentConfig, hardware: Hardware) -> AgentHandle {
     let agent = Agent::build(config, hardware)
         .expect("valid agent config")
         .spawn();

@@ -51,6 +51,8 @@ pub enum CommandArgs {
     Estop,
     /// Lift an emergency stop.
     Release,
+    /// Fire the IR gun once (the course's game).
+    Shoot,
 }
 
 fn parse_joint(raw: &str) -> Result<Joint, String> {
@@ -68,6 +70,7 @@ impl CommandArgs {
             CommandArgs::LineFollow { speed } => CommandKind::LineFollow { speed },
             CommandArgs::Estop => CommandKind::Estop,
             CommandArgs::Release => CommandKind::Release,
+            CommandArgs::Shoot => CommandKind::Shoot,
         }
     }
 }

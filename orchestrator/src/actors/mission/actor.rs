@@ -289,6 +289,7 @@ pub fn command_name(kind: &CommandKind) -> &'static str {
         CommandKind::LineFollow { .. } => "line_follow",
         CommandKind::Estop => "estop",
         CommandKind::Release => "release",
+        CommandKind::Shoot => "shoot",
     }
 }
 
