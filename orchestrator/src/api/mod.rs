@@ -61,6 +61,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .app_data(error::path_config())
             .service(dashboard::index)
             .service(dashboard::remote)
+            .service(dashboard::game)
             .service(dashboard::asset)
             .service(
                 web::scope("/api")
