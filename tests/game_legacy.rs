@@ -2,14 +2,11 @@
 //! broker, and students' robots played by plain MQTT clients that write the legacy protocol by
 //! hand (tests/support/legacy_robot.rs), so what is checked is the wire format itself.
 
-use std::time::Duration;
-
 use fleet_tests::TestApp;
 use fleet_tests::db::Recording;
 use fleet_tests::legacy_robot::LegacyRobot;
 use serde_json::{Value, json};
 
-const WAIT: Duration = Duration::from_secs(10);
 const RED: &str = "RASPTANK-BASE-RED";
 const BLUE: &str = "RASPTANK-BASE-BLUE";
 

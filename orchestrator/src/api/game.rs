@@ -51,7 +51,7 @@ impl GameApiError {
             ControlError::Master(MasterError::Rules(GameError::WrongPhase { .. }))
             | ControlError::Rules(GameError::WrongPhase { .. })
             | ControlError::NotReady(_) => ApiError::Conflict(message),
-            ControlError::Group(e) => ApiError::from(group_status(e, message)),
+            ControlError::Group(e) => group_status(e, message),
             ControlError::Unavailable(_) => ApiError::Unavailable(message),
         }
     }

@@ -48,7 +48,7 @@ pub fn check(
 
 fn agent_problem(view: &RobotView) -> Option<String> {
     if view.state != Liveness::Online {
-        return Some(format!("{}", view.state.as_str()));
+        return Some(view.state.as_str().to_owned());
     }
     match &view.telemetry {
         None => Some("no sensor readings yet".to_owned()),

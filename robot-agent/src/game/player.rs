@@ -101,7 +101,7 @@ impl GamePlayer {
         Ok(GamePlayer {
             id,
             edges: hw.line.edges(),
-            hits: hw.hits.as_ref().map(|h: &Box<dyn HitSensor>| h.hits()),
+            hits: hw.hits.as_deref().map(HitSensor::hits),
             scanner: hw.scanner.take(),
             hold: Hold::wrap(hw),
         })
