@@ -273,3 +273,34 @@ async fn garbage_on_the_legacy_topics_is_refused_and_counted_and_the_master_stil
         red.heard()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn robots_that_announce_themselves_with_no_game_open_register_when_the_next_is_made() {
+    let app = TestApp::spawn(|_| {}).await;
+    let early = LegacyRobot::connect(&app.broker, "0xdca632bf9101").await;
+    early.init().await;
+    // The INIT is heard (it is recorded) before the game exists.
+    Recording::open(&app.db_path)
+        .await
+        .wait_for_rows(
+            "kind = 'game' AND topic = 'init'",
+            1,
+            std::time::Duration::from_secs(10),
+        )
+        .await;
+    assert!(early.heard().is_empty(), "{:?}", early.heard());
+    let made = app.post("/api/games", &json!({ "name": "first" })).await;
+    assert_eq!(made.status, 201, "{made:?}");
+    assert_eq!(
+        early.wait_on("init", 3).await,
+        ["TEAM RED", "QR_CODE RASPTANK-BASE-RED", "END"]
+    );
+    assert_eq!(app.post("/api/games/current/end", &json!({})).await.status, 200);
+
+    let between = LegacyRobot::connect(&app.broker, "0xdca632bf9102").await;
+    between.init().await;
+    let made = app.post("/api/games", &json!({ "name": "second" })).await;
+    assert_eq!(made.status, 201, "{made:?}");
+    assert_eq!(between.wait_on("init", 3).await[0], "TEAM RED");
+    assert_eq!(show(&app).await["players"].as_array().map(Vec::len), Some(1));
+}

@@ -66,6 +66,7 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let map = match &settings.sim_map {
             Some(path) => Course::load(path)?,
+            None if settings.sim_game => Course::arena(),
             None => Course::oval(),
         };
         let files = InstanceFiles::beside(&settings.db);
@@ -187,7 +188,11 @@ impl Application {
             .run();
 
         let sims = if settings.sim > 0 {
-            Some(SimFleet::start(settings.sim, &broker_address, map)?)
+            if settings.sim_game {
+                Some(SimFleet::start_game(settings.sim, &broker_address, map)?)
+            } else {
+                Some(SimFleet::start(settings.sim, &broker_address, map)?)
+            }
         } else {
             None
         };

@@ -205,9 +205,14 @@ pub struct ServeArgs {
     /// Also start this many simulated robots in this process.
     #[arg(long, default_value_t = 0)]
     pub sim: usize,
-    /// Floor map for the simulated robots (default: the shipped oval course).
+    /// Floor map for the simulated robots (default: the shipped oval course; with
+    /// --sim-game, the game arena).
     #[arg(long)]
     pub sim_map: Option<PathBuf>,
+    /// The simulated robots play the course's game: course-style ids (0x5100000000NN), one
+    /// shared arena for their IR shots, the agent's game mode (`orchestrator game ...`).
+    #[arg(long)]
+    pub sim_game: bool,
     /// Name of the session recorded from startup.
     #[arg(long, default_value = "serve")]
     pub session: String,

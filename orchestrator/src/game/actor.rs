@@ -48,9 +48,15 @@ pub struct Show;
 #[rtype(result = "()")]
 pub struct SetKinds(pub BTreeMap<TankId, PlayerKind>);
 
+/// Told to the registry when a game ends (won or ended by the teacher).
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct GameEnded(pub String);
+
 pub struct GameActor {
     game: Game,
     answers: Answers,
+    ended: Option<Recipient<GameEnded>>,
     kinds: BTreeMap<TankId, PlayerKind>,
     times: GameTimes,
     timer: Option<SpawnHandle>,
@@ -61,6 +67,7 @@ impl GameActor {
         Self {
             game,
             answers,
+            ended: None,
             kinds: BTreeMap::new(),
             times: GameTimes {
                 created_at_ms: now_ms(),
@@ -68,6 +75,12 @@ impl GameActor {
             },
             timer: None,
         }
+    }
+
+    /// Who hears that the game ended.
+    pub fn telling(mut self, ended: Recipient<GameEnded>) -> Self {
+        self.ended = Some(ended);
+        self
     }
 
     fn details(&self) -> GameDetails {
@@ -94,6 +107,9 @@ impl GameActor {
                 info!(game = %self.game.config().name, %winner, "game won");
             }
             self.record("ended");
+            if let Some(ended) = &self.ended {
+                ended.do_send(GameEnded(self.game.config().name.clone()));
+            }
         }
         self.rearm(ctx);
     }

@@ -6,7 +6,12 @@ use actix::prelude::*;
 use fleet_game::{Game, GameConfig, GameError, Phase};
 use tracing::debug;
 
-use super::actor::{GameActor, Show};
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+use fleet_game::{Inbound, TankId};
+
+use super::actor::{GameActor, GameEnded, Show};
 use super::link::{Answers, Heard};
 
 /// One game of the registry.
@@ -46,15 +51,25 @@ pub struct GameMaster {
     answers: Answers,
     /// Oldest first; the last is the current game.
     games: Vec<(String, Addr<GameActor>)>,
+    /// Whether the current game is still open (not ended).
+    open: bool,
+    /// Robots that sent `INIT` while no game was open: registered when the next one is made,
+    /// as robots announce themselves once, when they start.
+    waiting: BTreeSet<TankId>,
     /// Legacy messages heard while there was no game.
     unrouted: u64,
 }
+
+/// At most this many robots wait for a game (a flood of ids must not grow memory).
+const MAX_WAITING: usize = 512;
 
 impl GameMaster {
     pub fn new(answers: Answers) -> Self {
         Self {
             answers,
             games: Vec::new(),
+            open: false,
+            waiting: BTreeSet::new(),
             unrouted: 0,
         }
     }
@@ -81,6 +96,14 @@ impl Handler<Heard> for GameMaster {
     type Result = ();
 
     fn handle(&mut self, heard: Heard, _: &mut Context<Self>) {
+        if !self.open
+            && let Ok(Inbound::Init { id }) = &heard.message
+            && self.waiting.len() < MAX_WAITING
+        {
+            debug!(robot = %id, "INIT with no open game: registered when one is made");
+            self.waiting.insert(id.clone());
+            return;
+        }
         match self.games.last() {
             // do_send: the link never waits; the game drains its mailbox in order.
             Some((_, game)) => game.do_send(heard),
@@ -126,12 +149,22 @@ impl Handler<CreateGame> for GameMaster {
                     None => None,
                 }
             })
-            .map(move |open, act: &mut Self, _| {
+            .map(move |open, act: &mut Self, ctx| {
                 if let Some(open) = open {
                     return Err(MasterError::Open(open));
                 }
-                let addr = GameActor::new(game, answers).start();
+                let addr = GameActor::new(game, answers)
+                    .telling(ctx.address().recipient())
+                    .start();
                 act.games.push((name.clone(), addr.clone()));
+                act.open = true;
+                let at = Instant::now();
+                for id in std::mem::take(&mut act.waiting) {
+                    addr.do_send(Heard {
+                        message: Ok(Inbound::Init { id }),
+                        at,
+                    });
+                }
                 Ok(GameRef {
                     name,
                     addr,
@@ -139,6 +172,16 @@ impl Handler<CreateGame> for GameMaster {
                 })
             }),
         ))
+    }
+}
+
+impl Handler<GameEnded> for GameMaster {
+    type Result = ();
+
+    fn handle(&mut self, GameEnded(name): GameEnded, _: &mut Context<Self>) {
+        if self.games.last().is_some_and(|(current, _)| *current == name) {
+            self.open = false;
+        }
     }
 }
 
