@@ -295,12 +295,18 @@ async fn robots_that_announce_themselves_with_no_game_open_register_when_the_nex
         early.wait_on("init", 3).await,
         ["TEAM RED", "QR_CODE RASPTANK-BASE-RED", "END"]
     );
-    assert_eq!(app.post("/api/games/current/end", &json!({})).await.status, 200);
+    assert_eq!(
+        app.post("/api/games/current/end", &json!({})).await.status,
+        200
+    );
 
     let between = LegacyRobot::connect(&app.broker, "0xdca632bf9102").await;
     between.init().await;
     let made = app.post("/api/games", &json!({ "name": "second" })).await;
     assert_eq!(made.status, 201, "{made:?}");
     assert_eq!(between.wait_on("init", 3).await[0], "TEAM RED");
-    assert_eq!(show(&app).await["players"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        show(&app).await["players"].as_array().map(Vec::len),
+        Some(1)
+    );
 }

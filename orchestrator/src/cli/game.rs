@@ -175,6 +175,10 @@ pub fn render(game: &GameDetails) -> String {
         FlagDetails::Carried { by } => format!("carried by {by}"),
     };
     out.push_str(&format!("flag: {flag}\n"));
+    out.push_str(&format!(
+        "  {:<16} {:<6} {:>8} {:>8} {:>5} {:>5} {:>5}\n",
+        "robot", "kind", "deposits", "captures", "hits+", "hits-", "ff"
+    ));
     for team in &game.teams {
         let s = team.score;
         out.push_str(&format!(
@@ -200,7 +204,7 @@ pub fn render(game: &GameDetails) -> String {
                 notes.push(format!("hit, {:.1} s", left as f64 / 1e3));
             }
             out.push_str(&format!(
-                "  {:<16} {:<6} {}d {}c {}h+ {}h- {}ff {}\n",
+                "  {:<16} {:<6} {:>8} {:>8} {:>5} {:>5} {:>5} {}\n",
                 id.as_str(),
                 format!("{:?}", player.kind).to_lowercase(),
                 score.deposits,

@@ -179,7 +179,11 @@ impl Handler<GameEnded> for GameMaster {
     type Result = ();
 
     fn handle(&mut self, GameEnded(name): GameEnded, _: &mut Context<Self>) {
-        if self.games.last().is_some_and(|(current, _)| *current == name) {
+        if self
+            .games
+            .last()
+            .is_some_and(|(current, _)| *current == name)
+        {
             self.open = false;
         }
     }
