@@ -195,3 +195,58 @@ async fn a_robot_without_a_gun_answers_shoot_unsupported() {
     assert_eq!(shot.status, 422, "{shot:?}");
     assert_eq!(shot.body["code"], "unsupported", "{shot:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_students_robot_heard_on_the_game_topics_is_a_legacy_robot_that_takes_no_command() {
+    let app = TestApp::spawn(|_| {}).await;
+    let agent_id = "0xa1a1a1a1a141";
+    let _agent = agent(&app, agent_id).await;
+    assert_eq!(
+        app.post("/api/games", &json!({ "name": "kinds" }))
+            .await
+            .status,
+        201
+    );
+    let student = LegacyRobot::connect(&app.broker, "0xdca632bf91cc").await;
+    student.register().await;
+    // The agent in game mode registers too: it stays an agent.
+    let agent_player = LegacyRobot::connect(&app.broker, agent_id).await;
+    agent_player.register().await;
+
+    let listed = app
+        .poll_get("/api/robots", WAIT, |r| {
+            r.body.as_array().is_some_and(|robots| robots.len() == 2)
+        })
+        .await
+        .unwrap_or_else(|r| panic!("two robots listed: {r:?}"));
+    let kinds: Vec<(&str, &str)> = listed
+        .body
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap_or("?"),
+                r["kind"].as_str().unwrap_or("?"),
+            )
+        })
+        .collect();
+    assert_eq!(kinds, [(agent_id, "agent"), ("0xdca632bf91cc", "legacy")]);
+    let refused = app
+        .post(
+            "/api/robots/0xdca632bf91cc/commands",
+            &json!({ "kind": "estop" }),
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{refused:?}");
+    assert_eq!(refused.body["code"], "unsupported");
+    assert!(
+        refused.error().contains("cannot be stopped remotely"),
+        "{refused:?}"
+    );
+    let estop = app.post("/api/estop", &json!({})).await;
+    assert_eq!(
+        estop.body["robots"], 1,
+        "the broadcast is for agents: {estop:?}"
+    );
+}

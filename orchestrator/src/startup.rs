@@ -163,7 +163,9 @@ impl Application {
         }
         let missions = MissionControl::new(fleet.clone(), store.clone(), changes).start();
         let mut game_link = GameLink::new(&broker_address, Arc::new(recorder.clone()));
-        let game_master = GameMaster::new(game_link.answers()).start();
+        let game_master = GameMaster::new(game_link.answers())
+            .listing_in(fleet.clone().recipient())
+            .start();
         game_link.run(game_master.clone().recipient());
         if !game_link.wait_subscribed(LINK_READY_TIMEOUT).await {
             warn!("the game master has not subscribed to the legacy topics yet; it keeps retrying");

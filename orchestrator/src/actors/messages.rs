@@ -5,6 +5,15 @@ use actix::Message;
 use fleet_protocol::{Ack, ErrorCode, Event, RobotId, Status, Telemetry};
 use serde::Serialize;
 
+/// A students' robot was heard on the game's legacy topics (by the game master). The fleet
+/// lists it as a `legacy` robot unless the project's agent speaks for that id.
+#[derive(Debug, Clone, PartialEq, Message)]
+#[rtype(result = "()")]
+pub struct LegacyHeard {
+    pub robot: RobotId,
+    pub at_ms: i64,
+}
+
 /// One valid message from a robot, already parsed at the edge (the MQTT link).
 #[derive(Debug, Clone, PartialEq, Message)]
 #[rtype(result = "()")]
@@ -51,10 +60,21 @@ impl Liveness {
     }
 }
 
+/// What speaks for a robot: the project's agent, or a students' robot that speaks only the
+/// course game's legacy protocol (no project commands: it cannot be stopped remotely).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RobotKind {
+    #[default]
+    Agent,
+    Legacy,
+}
+
 /// A serializable snapshot of one robot, as the API and the dashboard show it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RobotView {
     pub id: RobotId,
+    pub kind: RobotKind,
     pub state: Liveness,
     /// The last status (birth or offline) the robot published, if any arrived yet.
     pub status: Option<Status>,
@@ -74,6 +94,7 @@ impl RobotView {
     pub fn unknown(id: RobotId) -> Self {
         Self {
             id,
+            kind: RobotKind::Agent,
             state: Liveness::Offline,
             status: None,
             telemetry: None,

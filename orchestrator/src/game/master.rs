@@ -13,6 +13,8 @@ use fleet_game::{Inbound, TankId};
 
 use super::actor::{GameActor, GameEnded, Show};
 use super::link::{Answers, Heard};
+use crate::actors::LegacyHeard;
+use crate::recorder::now_ms;
 
 /// One game of the registry.
 #[derive(Debug, Clone)]
@@ -49,6 +51,8 @@ pub struct ListGames;
 
 pub struct GameMaster {
     answers: Answers,
+    /// Told of every robot heard, so students' robots appear in the fleet as `legacy`.
+    fleet: Option<Recipient<LegacyHeard>>,
     /// Oldest first; the last is the current game.
     games: Vec<(String, Addr<GameActor>)>,
     /// Whether the current game is still open (not ended).
@@ -67,11 +71,18 @@ impl GameMaster {
     pub fn new(answers: Answers) -> Self {
         Self {
             answers,
+            fleet: None,
             games: Vec::new(),
             open: false,
             waiting: BTreeSet::new(),
             unrouted: 0,
         }
+    }
+
+    /// Lists the robots it hears in `fleet`.
+    pub fn listing_in(mut self, fleet: Recipient<LegacyHeard>) -> Self {
+        self.fleet = Some(fleet);
+        self
     }
 
     fn refs(&self) -> Vec<GameRef> {
@@ -96,6 +107,12 @@ impl Handler<Heard> for GameMaster {
     type Result = ();
 
     fn handle(&mut self, heard: Heard, _: &mut Context<Self>) {
+        if let (Some(fleet), Ok(inbound)) = (&self.fleet, &heard.message) {
+            fleet.do_send(LegacyHeard {
+                robot: inbound.id().clone(),
+                at_ms: now_ms(),
+            });
+        }
         if !self.open
             && let Ok(Inbound::Init { id }) = &heard.message
             && self.waiting.len() < MAX_WAITING
