@@ -169,7 +169,9 @@ async fn sigterm_makes_a_running_agent_stop_its_motors_and_say_offline_shutdown(
     let id = fleet_tests::robot_id("tank-sigterm");
     let obs = Observer::connect(&broker, &[&topic::status(&id), &topic::ack(&id)]).await;
     let (hardware, sim) = sim::spawn(SimConfig::default());
-    let agent = Agent::build(AgentConfig::new(id.clone(), broker.address()), hardware).unwrap();
+    let mut config = AgentConfig::new(id.clone(), broker.address());
+    config.lease = None;
+    let agent = Agent::build(config, hardware).unwrap();
     let running = tokio::spawn(agent.run_until_stopped());
     wait_status(&obs, &id, RobotState::Online).await;
     obs.publish(&topic::cmd(&id), command("d1", drive(0.5)))

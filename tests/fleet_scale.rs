@@ -55,10 +55,13 @@ fn stream_telemetry(clients: Vec<RawClient>, running: Arc<AtomicBool>) -> JoinHa
     })
 }
 
-async fn connect_all(broker: &BrokerAddress) -> Vec<RawClient> {
+/// `CONNECTIONS` clients, each logged in by `login` (a credential per client on the embedded
+/// broker: they speak for many robots, as a simulator farm or a gateway would).
+async fn connect_all(login: impl Fn(&str) -> BrokerAddress) -> Vec<RawClient> {
     let mut clients = Vec::new();
     for n in 0..CONNECTIONS {
-        clients.push(RawClient::connect(broker, &format!("fleet{n}")).await);
+        let name = format!("fleet{n}");
+        clients.push(RawClient::connect(&login(&name), &name).await);
     }
     clients
 }
@@ -71,24 +74,21 @@ async fn every_robot_is_listed_online(app: &TestApp) {
         })
         .await;
     let expected: Vec<String> = (0..ROBOTS).map(|i| id(i).as_str().to_owned()).collect();
-    let listed: Vec<String> = robots
-        .iter()
-        .filter_map(|r| r["id"].as_str().map(str::to_owned))
-        .collect();
+    let listed: Vec<String> = robots.iter().map(|r| r.id.as_str().to_owned()).collect();
     assert_eq!(listed, expected);
-    let with_status = robots.iter().filter(|r| !r["status"].is_null()).count();
+    let with_status = robots.iter().filter(|r| r.status.is_some()).count();
     assert_eq!(with_status, (0..ROBOTS).filter(|&i| has_birth(i)).count());
     let stats = app.stats().await;
-    assert_eq!(stats["fleet"]["robots"], ROBOTS, "{stats}");
+    assert_eq!(stats.fleet.robots, ROBOTS, "{stats:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_robots_on_the_embedded_broker_are_all_seen() {
     let app = TestApp::spawn(|_| {}).await;
-    let births = connect_all(&app.broker).await;
+    let births = connect_all(|n| app.client_broker(n)).await;
     publish_births(&births).await;
     let running = Arc::new(AtomicBool::new(true));
-    let telemetry = stream_telemetry(connect_all(&app.broker).await, running.clone());
+    let telemetry = stream_telemetry(connect_all(|n| app.client_broker(n)).await, running.clone());
 
     every_robot_is_listed_online(&app).await;
 
@@ -104,7 +104,7 @@ async fn a_thousand_robots_that_announced_themselves_before_the_orchestrator_sta
     // The births are retained on Mosquitto before the orchestrator subscribes: it learns them
     // from the retained snapshot, the telemetry-only robots from their telemetry.
     let broker = Broker::start().await;
-    let births = connect_all(&broker.address()).await;
+    let births = connect_all(|_| broker.address()).await;
     publish_births(&births).await;
     let sent = (0..ROBOTS).filter(|&i| has_birth(i)).count() as u64;
     wait_until(PATIENCE, "the births to be sent", || {
@@ -117,7 +117,7 @@ async fn a_thousand_robots_that_announced_themselves_before_the_orchestrator_sta
     })
     .await;
     let running = Arc::new(AtomicBool::new(true));
-    let telemetry = stream_telemetry(connect_all(&broker.address()).await, running.clone());
+    let telemetry = stream_telemetry(connect_all(|_| broker.address()).await, running.clone());
 
     every_robot_is_listed_online(&app).await;
 

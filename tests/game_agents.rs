@@ -76,7 +76,7 @@ async fn six_agents_in_game_mode_play_a_game_to_red_s_third_flag_recorded_and_sc
             heading: 0.0,
         };
         let id = format!("0x5100000000{i:02x}");
-        robots.push(spawn_game_agent(&app.broker, &id, &arena, start).await);
+        robots.push(spawn_game_agent(&app, &id, &arena, start).await);
     }
     for (i, robot) in robots.iter().enumerate() {
         let team = if i % 2 == 0 { Team::Red } else { Team::Blue };

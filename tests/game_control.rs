@@ -12,7 +12,7 @@ const WAIT: Duration = Duration::from_secs(10);
 
 /// A simulated agent, online and reporting its sensors.
 async fn agent(app: &TestApp, id: &str) -> SimRobot {
-    let robot = spawn_sim_robot_on(app.broker.clone(), id, |_, _| {}).await;
+    let robot = spawn_sim_robot_on(app.robot_broker(id), id, |_, _| {}).await;
     app.poll_get(&format!("/api/robots/{id}"), WAIT, |r| {
         r.body["state"] == "online" && r.body["telemetry"].is_object()
     })
@@ -55,9 +55,9 @@ async fn start_refuses_robots_not_ready_naming_them_until_the_teacher_bypasses_t
         .await;
     assert_eq!(made.status, 201, "{made:?}");
     // The red agent registers (as its game mode does); a stranger is not on the roster.
-    let red_player = LegacyRobot::connect(&app.broker, red_id).await;
+    let red_player = LegacyRobot::connect(&app, red_id).await;
     assert_eq!(red_player.register().await.0, "RED");
-    let stranger = LegacyRobot::connect(&app.broker, "0xa1a1a1a1a1ff").await;
+    let stranger = LegacyRobot::connect(&app, "0xa1a1a1a1a1ff").await;
     stranger.init().await;
     let estop = app
         .post(
@@ -116,9 +116,9 @@ async fn pause_estops_every_agent_playing_and_resume_releases_them() {
     let robot = agent(&app, id).await;
     let made = app.post("/api/games", &json!({ "name": "pause" })).await;
     assert_eq!(made.status, 201, "{made:?}");
-    let agent_player = LegacyRobot::connect(&app.broker, id).await;
+    let agent_player = LegacyRobot::connect(&app, id).await;
     agent_player.register().await;
-    let student = LegacyRobot::connect(&app.broker, "0xdca632bf91cc").await;
+    let student = LegacyRobot::connect(&app, "0xdca632bf91cc").await;
     student.register().await;
     let started = app.post("/api/games/current/start", &json!({})).await;
     assert_eq!(started.status, 200, "{started:?}");
@@ -207,10 +207,10 @@ async fn a_students_robot_heard_on_the_game_topics_is_a_legacy_robot_that_takes_
             .status,
         201
     );
-    let student = LegacyRobot::connect(&app.broker, "0xdca632bf91cc").await;
+    let student = LegacyRobot::connect(&app, "0xdca632bf91cc").await;
     student.register().await;
     // The agent in game mode registers too: it stays an agent.
-    let agent_player = LegacyRobot::connect(&app.broker, agent_id).await;
+    let agent_player = LegacyRobot::connect(&app, agent_id).await;
     agent_player.register().await;
 
     let listed = app

@@ -38,7 +38,7 @@ async fn show(app: &TestApp) -> Value {
 async fn players(app: &TestApp, n: usize) -> Vec<LegacyRobot> {
     let mut robots = Vec::new();
     for i in 1..=n {
-        let robot = LegacyRobot::connect(&app.broker, &format!("0xdca632bf91{i:02x}")).await;
+        let robot = LegacyRobot::connect(&app, &format!("0xdca632bf91{i:02x}")).await;
         robot.register().await;
         robots.push(robot);
     }
@@ -58,7 +58,7 @@ async fn registration_balances_the_teams_gives_each_its_code_then_end_and_refuse
     let mut registered = Vec::new();
     let mut robots = Vec::new();
     for i in 1..=4 {
-        let robot = LegacyRobot::connect(&app.broker, &format!("0xdca632bf91{i:02x}")).await;
+        let robot = LegacyRobot::connect(&app, &format!("0xdca632bf91{i:02x}")).await;
         registered.push(robot.register().await);
         assert_eq!(robot.heard_on("init").len(), 3, "{:?}", robot.heard());
         robots.push(robot);
@@ -75,7 +75,7 @@ async fn registration_balances_the_teams_gives_each_its_code_then_end_and_refuse
     );
     start(&app).await;
 
-    let late = LegacyRobot::connect(&app.broker, "0xdca632bf91ff").await;
+    let late = LegacyRobot::connect(&app, "0xdca632bf91ff").await;
     late.init().await;
     late.wait_for("init", "GAME_ALREADY_STARTED").await;
     assert_eq!(late.heard(), vec!["init GAME_ALREADY_STARTED"]);
@@ -250,22 +250,43 @@ async fn garbage_on_the_legacy_topics_is_refused_and_counted_and_the_master_stil
             b"SHOT_BY 0xf2dca632bf9102".to_vec(),
         ),
         ("tanks/0xdca632bf9101/qr_code", b"QR_CODE".to_vec()),
-        ("tanks/0xunknown/flag", b"ENTER_FLAG_AREA".to_vec()),
     ];
-    let count = junk.len();
+    let count = junk.len() + 1;
     for (topic, payload) in junk {
         red.publish_raw(topic, payload).await;
     }
+    // Forged: another robot's topic. The broker's access control drops it before the master.
+    red.publish_raw("tanks/0xdca632bf9102/flag", "ENTER_FLAG_AREA")
+        .await;
+    // A robot that never registered.
+    let stranger = LegacyRobot::connect(&app, "0xdca632bf91ee").await;
+    stranger.enter().await;
     // The master still plays: a capture starts.
     red.enter().await;
     red.wait_for("flag", "START_CATCHING").await;
-    let view = show(&app).await;
-    let refused: u64 = view["refused"]
-        .as_object()
-        .map(|m| m.values().filter_map(Value::as_u64).sum())
-        .unwrap_or(0);
-    let ignored = view["ignored"]["unknown_robot"].as_u64().unwrap_or(0);
-    assert_eq!(refused + ignored, count as u64, "{view}");
+    let counted = |view: &Value| {
+        let refused: u64 = view["refused"]
+            .as_object()
+            .map(|m| m.values().filter_map(Value::as_u64).sum())
+            .unwrap_or(0);
+        refused + view["ignored"]["unknown_robot"].as_u64().unwrap_or(0)
+    };
+    let view = app
+        .poll_get(
+            "/api/games/current",
+            std::time::Duration::from_secs(10),
+            |r| counted(&r.body) >= count as u64,
+        )
+        .await
+        .unwrap_or_else(|r| panic!("not every bad message counted: {r:?}"))
+        .body;
+    assert_eq!(counted(&view), count as u64, "{view}");
+    assert_eq!(
+        view["ignored"].as_object().map(|m| m.len()),
+        Some(1),
+        "{view}"
+    );
+    assert!(stranger.heard().is_empty(), "{:?}", stranger.heard());
     assert_eq!(
         red.heard_on("flag"),
         ["START_CATCHING"],
@@ -277,7 +298,7 @@ async fn garbage_on_the_legacy_topics_is_refused_and_counted_and_the_master_stil
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn robots_that_announce_themselves_with_no_game_open_register_when_the_next_is_made() {
     let app = TestApp::spawn(|_| {}).await;
-    let early = LegacyRobot::connect(&app.broker, "0xdca632bf9101").await;
+    let early = LegacyRobot::connect(&app, "0xdca632bf9101").await;
     early.init().await;
     // The INIT is heard (it is recorded) before the game exists.
     Recording::open(&app.db_path)
@@ -300,7 +321,7 @@ async fn robots_that_announce_themselves_with_no_game_open_register_when_the_nex
         200
     );
 
-    let between = LegacyRobot::connect(&app.broker, "0xdca632bf9102").await;
+    let between = LegacyRobot::connect(&app, "0xdca632bf9102").await;
     between.init().await;
     let made = app.post("/api/games", &json!({ "name": "second" })).await;
     assert_eq!(made.status, 201, "{made:?}");

@@ -15,7 +15,7 @@ async fn the_teacher_runs_a_game_from_its_page_and_sees_the_players_the_flag_and
     let app = TestApp::spawn(|_| {}).await;
     // An agent that registers but is estopped: not ready.
     let agent_id = "0xa1a1a1a1a131";
-    let _agent = spawn_sim_robot_on(app.broker.clone(), agent_id, |_, _| {}).await;
+    let _agent = spawn_sim_robot_on(app.robot_broker(agent_id), agent_id, |_, _| {}).await;
     let browser = Browser::start();
     // The dashboard keeps the teacher's token for every page of this browser.
     browser.goto(&format!("{}/?token={TEST_TEACHER_TOKEN}", app.base_url));
@@ -34,9 +34,9 @@ async fn the_teacher_runs_a_game_from_its_page_and_sees_the_players_the_flag_and
         "return document.getElementById('phase').textContent.includes('from the page: registration')",
     );
 
-    let red = LegacyRobot::connect(&app.broker, "0xdca632bf9101").await;
+    let red = LegacyRobot::connect(&app, "0xdca632bf9101").await;
     red.register().await;
-    let agent_player = LegacyRobot::connect(&app.broker, agent_id).await;
+    let agent_player = LegacyRobot::connect(&app, agent_id).await;
     agent_player.register().await;
     let estop = app
         .post(

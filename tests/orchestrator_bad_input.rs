@@ -9,6 +9,7 @@ use fleet_protocol::{Ack, Event, EventKind, Telemetry, encode};
 use fleet_tests::db::Recording;
 use fleet_tests::raw_mqtt::{self, RawClient};
 use fleet_tests::{TestApp, robot_id, spawn_sim_robot_on};
+use orchestrator::contract::Stats;
 use rumqttc::QoS;
 use serde_json::{Value, json};
 
@@ -92,25 +93,25 @@ fn garbage() -> Vec<(String, Vec<u8>, &'static str)> {
     ]
 }
 
-fn dropped(stats: &Value) -> BTreeMap<String, u64> {
-    stats["mqtt"]["dropped"]
-        .as_object()
-        .expect("mqtt.dropped")
+fn dropped(stats: &Stats) -> BTreeMap<String, u64> {
+    stats
+        .mqtt
+        .dropped
         .iter()
-        .map(|(k, v)| (k.clone(), v.as_u64().expect("a count")))
+        .map(|(reason, n)| (reason.as_str().to_owned(), *n))
         .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn garbage_on_every_subscribed_topic_is_counted_per_reason_and_recording_goes_on() {
     let app = TestApp::spawn(|_| {}).await;
-    let _good = spawn_sim_robot_on(app.broker.clone(), "good-1", |_, _| {}).await;
+    let _good = spawn_sim_robot_on(app.robot_broker("good-1"), "good-1", |_, _| {}).await;
     app.wait_for_robot_state("good-1", "online", SOON).await;
     let db = Recording::open(&app.db_path).await;
     let good_rows = "robot_id = 'good-1' AND kind = 'telemetry'";
     db.wait_for_rows(good_rows, 3, SOON).await;
 
-    let attacker = RawClient::connect(&app.broker, "attacker").await;
+    let attacker = RawClient::connect(&app.client_broker("attacker"), "attacker").await;
     let garbage = garbage();
     let mut expected: BTreeMap<String, u64> = BTreeMap::new();
     for (topic, payload, reason) in &garbage {
@@ -151,14 +152,14 @@ async fn garbage_on_every_subscribed_topic_is_counted_per_reason_and_recording_g
         );
         tokio::time::sleep(Duration::from_millis(25)).await;
     };
-    let mqtt = &stats["mqtt"];
+    let mqtt = &stats.mqtt;
     let dropped_total: u64 = dropped(&stats).values().sum();
     assert_eq!(
-        mqtt["received"].as_u64(),
-        Some(mqtt["accepted"].as_u64().expect("accepted") + dropped_total),
-        "every message received is accepted or counted as dropped: {mqtt}"
+        mqtt.received,
+        mqtt.accepted + dropped_total,
+        "every message received is accepted or counted as dropped: {mqtt:?}"
     );
-    assert_eq!(mqtt["connects"], 1, "the link was never cut: {mqtt}");
+    assert_eq!(mqtt.connects, 1, "the link was never cut: {mqtt:?}");
 
     // No garbage became a robot; the good one is still online and still recorded.
     let robots = app.get("/api/robots").await;
@@ -181,7 +182,7 @@ async fn garbage_on_every_subscribed_topic_is_counted_per_reason_and_recording_g
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_http_requests_get_json_errors_with_the_right_status() {
     let app = TestApp::spawn(|_| {}).await;
-    let _good = spawn_sim_robot_on(app.broker.clone(), "good-1", |_, _| {}).await;
+    let _good = spawn_sim_robot_on(app.robot_broker("good-1"), "good-1", |_, _| {}).await;
     app.wait_for_robot_state("good-1", "online", SOON).await;
     let kilo_id = "k".repeat(1024);
 

@@ -25,6 +25,9 @@ pub struct Settings {
     /// The teacher's token for mutating API calls; `None`: the one in the token file beside
     /// the database, or a new random one written there (see [`crate::instance`]).
     pub teacher_token: Option<String>,
+    /// The embedded broker takes anyone (`serve --open`); otherwise every client needs a
+    /// credential and stays within its topics.
+    pub open: bool,
 }
 
 /// The teacher's token of [`Settings::for_test`], for tests that call mutating routes.
@@ -47,6 +50,7 @@ impl Settings {
             sim_game: args.sim_game,
             session: args.session.clone(),
             teacher_token: args.teacher_token.clone().filter(|t| !t.trim().is_empty()),
+            open: args.open,
         })
     }
 
@@ -63,6 +67,7 @@ impl Settings {
             sim_game: false,
             session: "test".to_owned(),
             teacher_token: Some(TEST_TEACHER_TOKEN.to_owned()),
+            open: false,
         }
     }
 }

@@ -7,6 +7,8 @@ pub mod api;
 pub mod broker;
 pub mod cli;
 pub mod configuration;
+pub mod contract;
+pub mod domain;
 pub mod game;
 pub mod instance;
 pub mod logging;

@@ -29,24 +29,41 @@ pub struct SimFleet {
 }
 
 impl SimFleet {
-    /// Starts `count` simulated robots named `sim-01`, `sim-02`, ... on `map`.
-    pub fn start(count: usize, broker: &BrokerAddress, map: Course) -> anyhow::Result<Self> {
-        Self::start_with(count, broker, map, false)
+    /// Starts `count` simulated robots named `sim-01`, `sim-02`, ... on `map`; `login` gives
+    /// each robot its broker address with its own credential.
+    pub fn start(
+        count: usize,
+        login: impl Fn(&RobotId) -> anyhow::Result<BrokerAddress>,
+        map: Course,
+    ) -> anyhow::Result<Self> {
+        Self::start_with(
+            count,
+            login,
+            None::<fn(&RobotId) -> anyhow::Result<BrokerAddress>>,
+            map,
+        )
     }
 
     /// `serve --sim N --sim-game`: robots named like the course's (`0x5100000000NN`, a MAC)
     /// seated in one arena, so their IR shots reach each other, each also playing the game
     /// (the agent's game mode: it registers with the game master and reports zones and hits).
-    pub fn start_game(count: usize, broker: &BrokerAddress, map: Course) -> anyhow::Result<Self> {
-        Self::start_with(count, broker, map, true)
+    /// `game_login` gives each robot's game connection its broker address and credential.
+    pub fn start_game(
+        count: usize,
+        login: impl Fn(&RobotId) -> anyhow::Result<BrokerAddress>,
+        game_login: impl Fn(&RobotId) -> anyhow::Result<BrokerAddress>,
+        map: Course,
+    ) -> anyhow::Result<Self> {
+        Self::start_with(count, login, Some(game_login), map)
     }
 
-    fn start_with(
+    fn start_with<G: Fn(&RobotId) -> anyhow::Result<BrokerAddress>>(
         count: usize,
-        broker: &BrokerAddress,
+        login: impl Fn(&RobotId) -> anyhow::Result<BrokerAddress>,
+        game_login: Option<G>,
         map: Course,
-        game: bool,
     ) -> anyhow::Result<Self> {
+        let game = game_login.is_some();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("sim-robots")
@@ -73,10 +90,12 @@ impl SimFleet {
                 });
             }
             let (mut hardware, handle) = sim::spawn(config);
-            if game {
-                players.push(GamePlayer::attach(&name, &mut hardware)?.spawn(broker));
+            let broker = login(&id)?;
+            if let Some(game_login) = &game_login {
+                let game_broker = game_login(&id)?;
+                players.push(GamePlayer::attach(&name, &mut hardware)?.spawn(&game_broker));
             }
-            let agent = Agent::build(AgentConfig::new(id, broker.clone()), hardware)?;
+            let agent = Agent::build(AgentConfig::new(id, broker), hardware)?;
             agents.push(agent.spawn());
             sims.push(handle);
         }
@@ -163,7 +182,7 @@ mod tests {
     async fn every_robot_of_sim_10_starts_on_the_line_seeing_it() {
         let map = Course::oval();
         let broker = BrokerAddress::parse("mqtt://127.0.0.1:9").unwrap();
-        let fleet = SimFleet::start(10, &broker, map.clone()).unwrap();
+        let fleet = SimFleet::start(10, |_| Ok(broker.clone()), map.clone()).unwrap();
         assert_eq!(fleet.sims.len(), 10);
         let half_width = map.line_width() / 2.0;
         for (i, sim) in fleet.sims.iter().enumerate() {

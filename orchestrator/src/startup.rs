@@ -19,12 +19,13 @@ use crate::actors::mission::MissionControl;
 use crate::actors::{FleetActor, FleetWiring, ListRobots, RobotView};
 use crate::addresses;
 use crate::api::{self, Access, AppState, CourseMap};
-use crate::broker::{BrokerEndpoint, EmbeddedBroker};
+use crate::broker::{BrokerAccess, BrokerEndpoint, EmbeddedBroker, Principal};
 use crate::configuration::Settings;
+use crate::domain::now_ms;
 use crate::game::{GameControl, GameLink, GameMaster};
 use crate::instance::{DbLock, Holder, InstanceFiles, load_or_create_token};
-use crate::mqtt::MqttLink;
-use crate::recorder::{Recorder, RecorderConfig, RecorderHandle, now_ms};
+use crate::mqtt::{HeartbeatTask, MqttLink};
+use crate::recorder::{Recorder, RecorderConfig, RecorderHandle};
 use crate::sim::SimFleet;
 use crate::store::{RobotStateSaver, Store};
 use crate::summary::{BrokerSummary, StartupSummary};
@@ -38,6 +39,7 @@ pub struct Application {
     access: Arc<Access>,
     server: Server,
     broker_address: BrokerAddress,
+    broker_access: BrokerAccess,
     summary: StartupSummary,
     parts: Parts,
 }
@@ -46,6 +48,7 @@ pub struct Application {
 struct Parts {
     sims: Option<SimFleet>,
     game_link: GameLink,
+    heartbeat: HeartbeatTask,
     link: MqttLink,
     fleet: Addr<FleetActor>,
     recorder: RecorderHandle,
@@ -81,10 +84,11 @@ impl Application {
         })?;
         let http_bound = listener.local_addr().context("reading the HTTP address")?;
         let interfaces = addresses::interface_ips();
+        let broker_access = broker_access(&settings);
         let (broker, broker_address, broker_summary) = match &settings.broker {
             BrokerEndpoint::Embedded { bind } => {
-                let broker =
-                    EmbeddedBroker::start(*bind).context("starting the embedded broker")?;
+                let broker = EmbeddedBroker::start_with(*bind, broker_access.clone())
+                    .context("starting the embedded broker")?;
                 let address = broker.address();
                 let reachable = addresses::reachable(broker.local_addr(), &interfaces);
                 (Some(broker), address, BrokerSummary::Embedded { reachable })
@@ -146,7 +150,10 @@ impl Application {
             .map(RobotView::from)
             .collect();
         let known_robots = known.len();
-        let mut link = MqttLink::start(&broker_address, Arc::new(recorder.clone()));
+        let (link_id, link_address) = broker_access
+            .orchestrator_login(&broker_address)
+            .context("issuing the orchestrator's broker credential")?;
+        let mut link = MqttLink::start_as(link_id, &link_address, Arc::new(recorder.clone()));
         let wiring = FleetWiring::new(
             Arc::new(link.publisher()),
             Arc::new(recorder.clone()),
@@ -161,8 +168,13 @@ impl Application {
                 "the MQTT broker has not answered yet; serving anyway, the link keeps retrying"
             );
         }
+        let heartbeat = HeartbeatTask::start(&link);
         let missions = MissionControl::new(fleet.clone(), store.clone(), changes).start();
-        let mut game_link = GameLink::new(&broker_address, Arc::new(recorder.clone()));
+        // Its own login: the legacy topics are the orchestrator's too, on a connection apart.
+        let (game_id, game_address) = broker_access
+            .orchestrator_login(&broker_address)
+            .context("issuing the game master's broker credential")?;
+        let mut game_link = GameLink::new_as(game_id, &game_address, Arc::new(recorder.clone()));
         let game_master = GameMaster::new(game_link.answers())
             .listing_in(fleet.clone().recipient())
             .start();
@@ -190,10 +202,18 @@ impl Application {
             .run();
 
         let sims = if settings.sim > 0 {
+            let login = |id: &_| Ok(broker_access.robot_login(&broker_address, id)?);
             if settings.sim_game {
-                Some(SimFleet::start_game(settings.sim, &broker_address, map)?)
+                // Each robot's game connection has a credential of its own (`<id>-game`) that
+                // reaches only its legacy topics.
+                let game_login = |id: &fleet_protocol::RobotId| {
+                    let username = format!("{id}-game");
+                    let principal = Principal::Legacy(id.clone());
+                    Ok(broker_access.login(&broker_address, &username, principal)?)
+                };
+                Some(SimFleet::start_game(settings.sim, login, game_login, map)?)
             } else {
-                Some(SimFleet::start(settings.sim, &broker_address, map)?)
+                Some(SimFleet::start(settings.sim, login, map)?)
             }
         } else {
             None
@@ -214,10 +234,12 @@ impl Application {
             access,
             server,
             broker_address,
+            broker_access,
             summary,
             parts: Parts {
                 sims,
                 game_link,
+                heartbeat,
                 link,
                 fleet,
                 recorder,
@@ -247,6 +269,11 @@ impl Application {
         &self.broker_address
     }
 
+    /// The embedded broker's access control: its credential registry, or open.
+    pub fn broker_access(&self) -> &BrokerAccess {
+        &self.broker_access
+    }
+
     /// The recorder's handle. Its counters stay readable after shutdown, so a caller (a test, a
     /// benchmark) can check that every accepted record reached the file.
     pub fn recorder(&self) -> RecorderHandle {
@@ -267,12 +294,28 @@ impl Application {
     }
 }
 
+/// Access control for the embedded broker: on unless `--open` (an external broker enforces
+/// its own rules).
+fn broker_access(settings: &Settings) -> BrokerAccess {
+    if !matches!(settings.broker, BrokerEndpoint::Embedded { .. }) {
+        return BrokerAccess::Open;
+    }
+    if settings.open {
+        warn!(
+            "ACCESS CONTROL IS OFF (--open): anyone on this network can connect to the MQTT broker, drive every robot and lift an emergency stop"
+        );
+        return BrokerAccess::Open;
+    }
+    BrokerAccess::enforced()
+}
+
 impl Parts {
     async fn shutdown(self) {
         if let Some(sims) = self.sims {
             sims.shutdown().await;
         }
         self.game_link.shutdown().await;
+        drop(self.heartbeat);
         self.link.shutdown().await;
         // Robot actors record the state changes of the last messages routed to them (the
         // robots' offline statuses): a round trip through every robot actor's mailbox lets

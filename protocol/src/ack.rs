@@ -18,6 +18,9 @@ pub enum ErrorCode {
     Estopped,
     /// The hardware failed to execute the command.
     Hardware,
+    /// Motion needs the orchestrator's enable: the agent holds a lease and has not heard the
+    /// heartbeat within it.
+    NotEnabled,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

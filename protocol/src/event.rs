@@ -37,6 +37,13 @@ pub enum EventKind {
     },
     /// The motors were stopped because the broker link dropped (published after reconnecting).
     LinkLossStop,
+    /// The enable lease ran out: no orchestrator heartbeat for `lease_ms`, so every motion was
+    /// stopped. Published once the heartbeat is heard again; `silent_ms` is how long it was
+    /// silent. The robot does not move again until a new motion command.
+    LeaseExpired {
+        lease_ms: u64,
+        silent_ms: u64,
+    },
     /// Emergency stop latched; drive commands are refused until released.
     Estopped,
     Released,
@@ -104,6 +111,10 @@ mod tests {
             EventKind::ZoneLeft,
             EventKind::DeadmanStop { timeout_ms: 500 },
             EventKind::LinkLossStop,
+            EventKind::LeaseExpired {
+                lease_ms: 500,
+                silent_ms: 1500,
+            },
             EventKind::Estopped,
             EventKind::Released,
             EventKind::LineFollowStarted,

@@ -12,6 +12,7 @@ pub mod codec;
 pub mod command;
 pub mod error;
 pub mod event;
+pub mod heartbeat;
 pub mod robot_id;
 pub mod status;
 pub mod telemetry;
@@ -25,10 +26,11 @@ pub use codec::{MAX_PAYLOAD_BYTES, decode, encode};
 pub use command::{Command, CommandId, CommandKind, Joint};
 pub use error::ProtocolError;
 pub use event::{Event, EventKind, LineSensor};
+pub use heartbeat::Heartbeat;
 pub use robot_id::RobotId;
 pub use status::{Backend, Capability, RobotState, Status};
 pub use telemetry::{LedColour, LineReading, MotorOutput, Pose, RobotMode, ServoAngles, Telemetry};
-pub use timing::{DEADMAN_DEFAULT, DRIVE_REPEAT};
+pub use timing::{DEADMAN_DEFAULT, DRIVE_REPEAT, HEARTBEAT_PERIOD, LEASE_DEFAULT};
 pub use topic::{Topic, TopicKind};
 
 /// Version carried in every payload's `v` field. Bumped on any incompatible change.

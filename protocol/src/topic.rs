@@ -1,7 +1,9 @@
 //! Topic names: the only place where topic strings are built or taken apart.
 //!
 //! Per robot: `robots/{id}/{status|telemetry|events|cmd|ack}`. Fleet-wide: [`BROADCAST_CMD`],
-//! one publish that reaches every agent (each still acknowledges on its own `ack` topic).
+//! one publish that reaches every agent (each still acknowledges on its own `ack` topic), and
+//! [`heartbeat`], the orchestrator's enable signal. Only the orchestrator publishes under
+//! `fleet/`.
 
 use crate::{ProtocolError, RobotId};
 
@@ -9,6 +11,22 @@ const ROOT: &str = "robots";
 
 /// Commands for every robot at once (stop-all, estop). Each agent acks on `robots/{id}/ack`.
 pub const BROADCAST_CMD: &str = "fleet/cmd";
+
+/// The orchestrator's heartbeat (see [`crate::Heartbeat`]); agents holding a lease subscribe.
+pub const HEARTBEAT: &str = "fleet/heartbeat";
+
+/// The fleet-wide topics every agent may subscribe to, and only the orchestrator publishes.
+pub const FLEET_TOPICS: [&str; 2] = [BROADCAST_CMD, HEARTBEAT];
+
+/// The topic of the orchestrator's heartbeat.
+pub fn heartbeat() -> &'static str {
+    HEARTBEAT
+}
+
+/// Whether `topic` (or a filter) lies under `fleet/`, where only the orchestrator publishes.
+pub fn is_fleet(topic: &str) -> bool {
+    topic == "fleet" || topic.starts_with("fleet/")
+}
 
 /// The per-robot topics, in the order the orchestrator subscribes to them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -111,6 +129,14 @@ mod tests {
         }
         assert_eq!(status(&id), "robots/0xdca632bf91cc/status");
         assert_eq!(TopicKind::Telemetry.wildcard(), "robots/+/telemetry");
+    }
+
+    #[test]
+    fn the_fleet_topics_are_under_fleet_and_robot_topics_are_not() {
+        assert_eq!(heartbeat(), "fleet/heartbeat");
+        assert!(FLEET_TOPICS.iter().all(|t| is_fleet(t)));
+        assert!(is_fleet("fleet/#") && is_fleet("fleet"));
+        assert!(!is_fleet("fleetx/cmd") && !is_fleet("robots/fleet/cmd"));
     }
 
     #[test]

@@ -73,6 +73,11 @@ pub struct Cli {
     /// Stop the motors when no drive command came for this many milliseconds [default: 500].
     #[arg(long, env = "ROBOT_AGENT_DEADMAN_MS")]
     pub deadman_ms: Option<u64>,
+    /// Enable lease: stop every motion when the orchestrator's heartbeat was silent for this many
+    /// milliseconds, and refuse motion until it is heard; 0 turns the lease off, for an agent
+    /// used without an orchestrator [default: 500].
+    #[arg(long, env = "ROBOT_AGENT_LEASE_MS")]
+    pub lease_ms: Option<u64>,
     #[arg(long, env = "ROBOT_AGENT_BACKEND", value_enum)]
     pub backend: Option<BackendKind>,
     /// Floor map for the simulator [default: the built-in oval course].
@@ -97,6 +102,7 @@ pub struct FileConfig {
     pub broker_password: Option<String>,
     pub telemetry_hz: Option<f64>,
     pub deadman_ms: Option<u64>,
+    pub lease_ms: Option<u64>,
     pub backend: Option<BackendKind>,
     #[serde(default)]
     pub sim: SimFile,
@@ -186,6 +192,10 @@ impl Settings {
         if let Some(ms) = cli.deadman_ms.or(file.deadman_ms) {
             agent.deadman = Duration::from_millis(ms);
         }
+        // On by default: a robot that cannot hear the orchestrator must not move on its own.
+        if let Some(ms) = cli.lease_ms.or(file.lease_ms) {
+            agent.lease = (ms > 0).then(|| Duration::from_millis(ms));
+        }
         Ok(Self {
             agent,
             backend: cli.backend.or(file.backend).unwrap_or_default(),
@@ -274,6 +284,11 @@ mod tests {
         assert_eq!(s.agent.id.as_str(), "0xdca632bf91cc");
         assert_eq!(s.agent.telemetry_hz, 10.0);
         assert_eq!(s.agent.deadman, Duration::from_millis(500));
+        assert_eq!(
+            s.agent.lease,
+            Some(Duration::from_millis(500)),
+            "safe by default"
+        );
         assert_eq!(s.agent.broker, BrokerAddress::new("localhost", 1883));
         assert_eq!(
             s.sim,
@@ -282,6 +297,16 @@ mod tests {
                 time_scale: 1.0
             }
         );
+    }
+
+    #[test]
+    fn a_lease_of_zero_turns_the_lease_off_and_the_flag_beats_the_file() {
+        let file: FileConfig = toml::from_str("lease_ms = 800\n").unwrap();
+        let s = Settings::merge(cli(&["--id", "a"]), file, unused_id).unwrap();
+        assert_eq!(s.agent.lease, Some(Duration::from_millis(800)));
+        let file: FileConfig = toml::from_str("lease_ms = 800\n").unwrap();
+        let s = Settings::merge(cli(&["--id", "a", "--lease-ms", "0"]), file, unused_id).unwrap();
+        assert_eq!(s.agent.lease, None);
     }
 
     #[test]

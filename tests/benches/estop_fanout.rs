@@ -1,17 +1,22 @@
 //! Emergency-stop fan-out: from `POST /api/estop` issuing one `fleet/cmd` broadcast to the last
-//! robot's acknowledgement, for 10, 100 and 1000 robots, beside a bare MQTT publish -> receive
-//! round trip through the same embedded broker in the same run.
+//! robot's acknowledgement, for 10, 100 and 1000 robots, with the embedded broker's access
+//! control on (the default) and off (`--open`). Beside each: a bare MQTT fan-out of the same
+//! size through the same broker (one publish, N plain clients each answering on its own topic,
+//! time to the last answer), and once a bare publish -> receive round trip.
 //!
-//! `cargo bench -p fleet-tests --bench estop_fanout` (ROUNDS=n to change the samples per size).
+//! `cargo bench -p fleet-tests --bench estop_fanout` (ROUNDS=n to change the samples per size,
+//! SIZES=10,100 to choose the fleet sizes). Rows are printed as they are measured.
 //! The robots run the real agent runtime on fake hardware (`fake_hardware()`), telemetry at
 //! 1 Hz: a thousand simulators at 100 Hz physics would measure their physics on 2 cores, not
 //! the fan-out. Each size gets a fresh orchestrator.
 
 use std::time::{Duration, Instant};
 
-use fleet_tests::latency::{bare_mqtt, count_from_env, header, row};
+use fleet_tests::fanout::BareFanout;
+use fleet_tests::latency::{bare_mqtt_with, count_from_env, header, row};
 use fleet_tests::orchestrator::in_state;
 use fleet_tests::{TestApp, robot_id};
+use orchestrator::contract::FanoutReport;
 use robot_agent::runtime::fake::fake_hardware;
 use robot_agent::runtime::{Agent, AgentConfig, AgentHandle};
 use serde_json::json;
@@ -32,48 +37,73 @@ struct Row {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let rounds = count_from_env("ROUNDS", DEFAULT_ROUNDS);
-    let mut rows = Vec::new();
-    for n in SIZES {
-        let app = TestApp::spawn(|_| {}).await;
-        if n == SIZES[0] {
-            rows.push(Row {
-                what: "bare MQTT publish -> receive".into(),
-                samples: bare_mqtt(&app.broker, ECHO_SAMPLES, ECHO_WARMUP).await,
-                incomplete: 0,
-            });
-        }
-        let agents = spawn_agents(&app, n).await;
-        let (server, wall, incomplete) = fan_out(&app, n, rounds).await;
-        rows.push(Row {
-            what: format!("estop {n:>4} robots: issue -> last ack"),
-            samples: server,
-            incomplete,
-        });
-        rows.push(Row {
-            what: format!("estop {n:>4} robots: HTTP call"),
-            samples: wall,
-            incomplete,
-        });
-        // Releasing the agents first keeps the shutdown from being counted as link losses.
-        let stopping = agents.into_iter().map(|a| tokio::spawn(a.shutdown()));
-        for s in stopping {
-            let _ = s.await;
-        }
-        app.stop().await;
-    }
+    let sizes: Vec<usize> = std::env::var("SIZES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| SIZES.to_vec());
     println!(
         "estop fan-out through the embedded broker (loopback, QoS 1, TCP_NODELAY), {rounds} rounds per size"
     );
     println!("{} {:>11}", header(), "incomplete");
-    for r in rows {
-        println!("{} {:>11}", row(&r.what, r.samples), r.incomplete);
+    let print = |r: Row| println!("{} {:>11}", row(&r.what, r.samples), r.incomplete);
+    for open in [false, true] {
+        let access = if open { "acl off" } else { "acl on" };
+        for &n in &sizes {
+            let app = TestApp::spawn(|s| s.open = open).await;
+            if n == sizes[0] {
+                let (sub, publ) = (app.client_broker("echo-sub"), app.client_broker("echo-pub"));
+                print(Row {
+                    what: format!("{access}: bare MQTT publish -> receive"),
+                    samples: bare_mqtt_with(&sub, &publ, ECHO_SAMPLES, ECHO_WARMUP).await,
+                    incomplete: 0,
+                });
+            }
+            print(bare_fanout(&app, n, rounds, access).await);
+            let agents = spawn_agents(&app, n).await;
+            let (server, wall, incomplete) = fan_out(&app, n, rounds).await;
+            print(Row {
+                what: format!("{access}: estop {n:>4}: issue -> last ack"),
+                samples: server,
+                incomplete,
+            });
+            print(Row {
+                what: format!("{access}: estop {n:>4}: HTTP call"),
+                samples: wall,
+                incomplete,
+            });
+            // Releasing the agents first keeps the shutdown from being counted as link losses.
+            let stopping = agents.into_iter().map(|a| tokio::spawn(a.shutdown()));
+            for s in stopping {
+                let _ = s.await;
+            }
+            app.stop().await;
+        }
+    }
+}
+
+/// The bare fan-out of `n` plain clients through `app`'s broker, `rounds` times.
+async fn bare_fanout(app: &TestApp, n: usize, rounds: usize, access: &str) -> Row {
+    let mut fanout = BareFanout::connect(n, |name| app.client_broker(name)).await;
+    let (mut samples, mut incomplete) = (Vec::new(), 0);
+    for round in 0..rounds + WARMUP {
+        match fanout.round(round).await {
+            Some(took) if round >= WARMUP => samples.push(took),
+            Some(_) => {}
+            None => incomplete += 1,
+        }
+    }
+    Row {
+        what: format!("{access}: bare fan-out {n:>4} -> last answer"),
+        samples,
+        incomplete,
     }
 }
 
 async fn spawn_agents(app: &TestApp, n: usize) -> Vec<AgentHandle> {
     let mut agents = Vec::with_capacity(n);
     for i in 0..n {
-        let mut config = AgentConfig::new(robot_id(&format!("bench-{i:04}")), app.broker.clone());
+        let id = format!("bench-{i:04}");
+        let mut config = AgentConfig::new(robot_id(&id), app.robot_broker(&id));
         config.telemetry_hz = 1.0;
         let (hardware, _probe) = fake_hardware();
         agents.push(
@@ -99,7 +129,8 @@ async fn fan_out(app: &TestApp, n: usize, rounds: usize) -> (Vec<Duration>, Vec<
         let estop = app.post("/api/estop", &json!({})).await;
         let took = started.elapsed();
         assert_eq!(estop.status, 200, "{estop:?}");
-        let acked = estop.body["acknowledged"].as_array().map_or(0, Vec::len);
+        let report: FanoutReport = estop.json();
+        let acked = report.acknowledged.len();
         let release = app.post("/api/release", &json!({})).await;
         assert_eq!(release.status, 200, "{release:?}");
         if round < WARMUP {
@@ -108,7 +139,7 @@ async fn fan_out(app: &TestApp, n: usize, rounds: usize) -> (Vec<Duration>, Vec<
         if acked != n {
             incomplete += 1;
         }
-        let ms = estop.body["elapsed_ms"].as_f64().unwrap_or(f64::NAN);
+        let ms = report.elapsed_ms;
         server.push(Duration::from_secs_f64(ms / 1e3));
         wall.push(took);
     }

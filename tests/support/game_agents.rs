@@ -5,12 +5,13 @@
 use std::time::Duration;
 
 use fleet_course::Course;
-use fleet_protocol::{BrokerAddress, Pose};
+use fleet_protocol::Pose;
+use orchestrator::broker::Principal;
 use robot_agent::game::{GamePlayer, GamePlayerHandle};
 use robot_agent::hal::sim::{self, ArenaSeat, SimArena, SimConfig, SimHandle};
 use robot_agent::runtime::{AgentConfig, AgentHandle};
 
-use crate::{init_tracing, robot_id, start_agent, wait_until};
+use crate::{TestApp, init_tracing, robot_id, start_agent, wait_until};
 
 pub struct GameAgent {
     pub id: String,
@@ -47,14 +48,10 @@ impl GameAgent {
     }
 }
 
-/// Starts one agent in game mode (`id` = `0x` + 12 hex digits) on the arena at `start`, and
-/// waits until it has registered with the game master.
-pub async fn spawn_game_agent(
-    broker: &BrokerAddress,
-    id: &str,
-    arena: &SimArena,
-    start: Pose,
-) -> GameAgent {
+/// Starts one agent in game mode (`id` = `0x` + 12 hex digits) on the arena at `start`, its
+/// game connection with a legacy credential of its own (`<id>-game`), and waits until it has
+/// registered with the game master.
+pub async fn spawn_game_agent(app: &TestApp, id: &str, arena: &SimArena, start: Pose) -> GameAgent {
     init_tracing();
     let mac = u64::from_str_radix(id.trim_start_matches("0x"), 16).expect("a hex id");
     let mut config = SimConfig::new(Course::arena());
@@ -64,10 +61,22 @@ pub async fn spawn_game_agent(
         mac,
     });
     let (mut hardware, sim) = sim::spawn(config);
+    let game_broker = app
+        .access
+        .login(
+            &app.broker,
+            &format!("{id}-game"),
+            Principal::Legacy(robot_id(id)),
+        )
+        .expect("issue the game connection's credential");
     let player = GamePlayer::attach(id, &mut hardware)
         .expect("a course-style id")
-        .spawn(broker);
-    let agent = start_agent(AgentConfig::new(robot_id(id), broker.clone()), hardware).await;
+        .spawn(&game_broker);
+    let agent = start_agent(
+        AgentConfig::new(robot_id(id), app.robot_broker(id)),
+        hardware,
+    )
+    .await;
     let robot = GameAgent {
         id: id.to_owned(),
         agent,

@@ -23,9 +23,20 @@ pub fn count_from_env(name: &str, default: usize) -> usize {
 /// One client publishes, another receives: what the broker and the client library cost.
 /// The first `warmup` round trips are not counted.
 pub async fn bare_mqtt(broker: &BrokerAddress, samples: usize, warmup: usize) -> Vec<Duration> {
+    bare_mqtt_with(broker, broker, samples, warmup).await
+}
+
+/// As [`bare_mqtt`], the subscriber and the publisher each logging in with its own address
+/// (on an access-controlled broker each needs its own credential).
+pub async fn bare_mqtt_with(
+    subscriber: &BrokerAddress,
+    publisher: &BrokerAddress,
+    samples: usize,
+    warmup: usize,
+) -> Vec<Duration> {
     let (feed, mut received) = mpsc::unbounded_channel();
-    let subscriber = Observer::connect_with_feed(broker, &["bench/echo"], Some(feed)).await;
-    let publisher = Observer::connect_with_feed(broker, &[], None).await;
+    let subscriber = Observer::connect_with_feed(subscriber, &["bench/echo"], Some(feed)).await;
+    let publisher = Observer::connect_with_feed(publisher, &[], None).await;
     let mut out = Vec::with_capacity(samples);
     for i in 0..samples + warmup {
         let sent = Instant::now();

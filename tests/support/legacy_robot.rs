@@ -7,9 +7,12 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use fleet_protocol::BrokerAddress;
+use fleet_protocol::RobotId;
+use orchestrator::broker::Principal;
 use rumqttc::{AsyncClient, Event, MqttOptions, NetworkOptions, Packet, QoS};
 use tokio::task::JoinHandle;
+
+use crate::{TestApp, client_id, set_login};
 
 const WAIT: Duration = Duration::from_secs(10);
 static NEXT: AtomicU64 = AtomicU64::new(0);
@@ -31,14 +34,23 @@ pub struct LegacyRobot {
 }
 
 impl LegacyRobot {
-    /// Connects as robot `id` (`0x...`), listening to its five answer topics.
-    pub async fn connect(broker: &BrokerAddress, id: &str) -> LegacyRobot {
+    /// Connects to `app`'s broker as robot `id` (`0x...`) with a legacy robot's credential of
+    /// its own (with access control on, it reaches only `init` and its `tanks/{id}/...`),
+    /// listening to its five answer topics.
+    pub async fn connect(app: &TestApp, id: &str) -> LegacyRobot {
         let n = NEXT.fetch_add(1, Relaxed);
+        let username = format!("legacy-{id}-{n}");
+        let robot = RobotId::parse(id).expect("a valid robot id");
+        let broker = app
+            .access
+            .login(&app.broker, &username, Principal::Legacy(robot))
+            .expect("issue a legacy robot's credential");
         let mut options = MqttOptions::new(
-            format!("legacy-{id}-{}-{n}", std::process::id()),
+            client_id(&broker, || username.clone()),
             broker.host.clone(),
             broker.port,
         );
+        set_login(&mut options, &broker);
         options.set_keep_alive(Duration::from_secs(5));
         let (client, mut eventloop) = AsyncClient::new(options, 100);
         let mut network = NetworkOptions::new();

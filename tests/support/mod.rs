@@ -3,6 +3,7 @@
 
 mod broker;
 pub mod db;
+pub mod fanout;
 pub mod fleet_ops;
 pub mod game_agents;
 pub mod latency;
@@ -63,6 +64,22 @@ pub async fn wait_until(timeout: Duration, what: &str, mut cond: impl FnMut() ->
     }
 }
 
+/// The client id a support client uses on `broker`: its username when it has a credential
+/// (the embedded broker binds the two), else `fallback()`.
+pub(crate) fn client_id(broker: &BrokerAddress, fallback: impl FnOnce() -> String) -> String {
+    broker
+        .credentials
+        .as_ref()
+        .map_or_else(fallback, |c| c.username.clone())
+}
+
+/// Sets `broker`'s credential, if any, on a support client's options.
+pub(crate) fn set_login(options: &mut rumqttc::MqttOptions, broker: &BrokerAddress) {
+    if let Some(c) = &broker.credentials {
+        options.set_credentials(c.username.clone(), c.password.clone());
+    }
+}
+
 /// The bytes of a command.
 pub fn command(id: &str, kind: CommandKind) -> Vec<u8> {
     encode(&Command::new(
@@ -82,16 +99,22 @@ pub struct SimRobot {
     pub sim: SimHandle,
 }
 
-/// Starts a simulated robot and waits until its agent is connected.
+/// Starts a simulated robot and waits until its agent is connected. A bare Mosquitto has no
+/// orchestrator to send the heartbeat, so the robot runs without an enable lease.
 pub async fn spawn_sim_robot(
     broker: &Broker,
     id: &str,
     tweak: impl FnOnce(&mut AgentConfig, &mut SimConfig),
 ) -> SimRobot {
-    spawn_sim_robot_on(broker.address(), id, tweak).await
+    spawn_sim_robot_on(broker.address(), id, |config, sim| {
+        config.lease = None;
+        tweak(config, sim)
+    })
+    .await
 }
 
-/// As [`spawn_sim_robot`], against any broker (the orchestrator's embedded one).
+/// As [`spawn_sim_robot`], against any broker with an orchestrator (the embedded one, with
+/// [`TestApp::robot_broker`]'s credential), keeping the default enable lease.
 pub async fn spawn_sim_robot_on(
     broker: BrokerAddress,
     id: &str,
@@ -124,6 +147,8 @@ pub async fn spawn_fake_robot(
 ) -> FakeRobot {
     init_tracing();
     let mut config = AgentConfig::new(robot_id(id), broker.address());
+    // No orchestrator on a bare Mosquitto: no heartbeat to hold a lease on.
+    config.lease = None;
     tweak(&mut config);
     let (hardware, probe) = fake_hardware();
     let agent = start_agent(config, hardware).await;
@@ -134,15 +159,19 @@ pub async fn spawn_fake_robot(
     }
 }
 
-/// Runs the real agent on `hardware` and waits until it is connected and subscribed.
+/// Runs the real agent on `hardware` and waits until it is connected, subscribed and (with a
+/// lease) enabled by the orchestrator's heartbeat.
 pub async fn start_agent(config: AgentConfig, hardware: Hardware) -> AgentHandle {
     let agent = Agent::build(config, hardware)
         .expect("valid agent config")
         .spawn();
     wait_until(
         Duration::from_secs(10),
-        "the agent to connect and subscribe",
-        || agent.state().listening,
+        "the agent to connect, subscribe and hear the heartbeat",
+        || {
+            let state = agent.state();
+            state.listening && state.enabled
+        },
     )
     .await;
     agent

@@ -47,10 +47,11 @@ impl Observer {
     ) -> Observer {
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let mut options = MqttOptions::new(
-            format!("observer-{}-{n}", std::process::id()),
+            crate::client_id(broker, || format!("observer-{}-{n}", std::process::id())),
             broker.host.clone(),
             broker.port,
         );
+        crate::set_login(&mut options, broker);
         options.set_max_packet_size(1 << 20, 1 << 20);
         options.set_keep_alive(Duration::from_secs(5));
         let (client, mut eventloop) = AsyncClient::new(options, 1024);

@@ -7,11 +7,16 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use actix_web::dev::ServerHandle;
-use fleet_protocol::BrokerAddress;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use fleet_protocol::{BrokerAddress, RobotId};
+use orchestrator::broker::{BrokerAccess, Principal};
 use orchestrator::configuration::Settings;
+use orchestrator::contract::{ErrorBody, RobotView, Stats};
 use orchestrator::recorder::{RecorderHandle, RecorderStats};
 use orchestrator::startup::Application;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::init_tracing;
@@ -26,8 +31,11 @@ const HTTP_TIMEOUT: Duration = Duration::from_secs(20);
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub base_url: String,
-    /// The broker robots and test clients connect to (the embedded one, or the external one).
+    /// The broker robots and test clients connect to (the embedded one, or the external one),
+    /// without credentials: [`TestApp::robot_broker`] and [`TestApp::client_broker`] add them.
     pub broker: BrokerAddress,
+    /// The embedded broker's access control (open for an external broker or `--open`).
+    pub access: BrokerAccess,
     /// The SQLite file the recording goes to.
     pub db_path: PathBuf,
     /// The teacher's token the app accepts (`Settings::for_test` sets `TEST_TEACHER_TOKEN`);
@@ -45,6 +53,7 @@ pub struct TestApp {
 struct Ready {
     http_port: u16,
     broker: BrokerAddress,
+    access: BrokerAccess,
     recorder: RecorderHandle,
     server: ServerHandle,
 }
@@ -63,14 +72,27 @@ pub struct Reply {
     /// `Value::Null` when the body is not JSON (see `text`).
     pub body: Value,
     pub text: String,
+    /// The message of an error answer (`contract::ErrorBody`), when the body is one.
+    pub error: Option<String>,
 }
 
 impl Reply {
     /// The `error` message of a JSON error body; panics (with the reply) when there is none.
     pub fn error(&self) -> &str {
-        self.body["error"]
-            .as_str()
+        self.error
+            .as_deref()
             .unwrap_or_else(|| panic!("expected a JSON error body, got {self:?}"))
+    }
+
+    /// The body read as one of the API's answer types ([`orchestrator::contract`]); panics
+    /// (with the reply) when it is not that type.
+    pub fn json<T: DeserializeOwned>(&self) -> T {
+        serde_json::from_value(self.body.clone()).unwrap_or_else(|e| {
+            panic!(
+                "expected a {} answer ({e}), got {self:?}",
+                std::any::type_name::<T>()
+            )
+        })
     }
 }
 
@@ -100,6 +122,7 @@ impl TestApp {
                     let ready = Ready {
                         http_port: app.http_port(),
                         broker: app.broker_address().clone(),
+                        access: app.broker_access().clone(),
                         recorder: app.recorder(),
                         server: app.stop_handle(),
                     };
@@ -124,6 +147,7 @@ impl TestApp {
         TestApp {
             base_url: format!("http://127.0.0.1:{}", ready.http_port),
             broker: ready.broker,
+            access: ready.access,
             db_path,
             teacher_token,
             recorder: ready.recorder,
@@ -152,6 +176,27 @@ impl TestApp {
             db_path: self.db_path.clone(),
             _dir: self.dir.take(),
         }
+    }
+
+    /// The broker address robot `id` connects with: its own credential when access control is
+    /// on (as `robots enroll` would issue it), the plain address otherwise.
+    pub fn robot_broker(&self, id: &str) -> BrokerAddress {
+        let id = RobotId::parse(id).expect("valid robot id");
+        self.access
+            .robot_login(&self.broker, &id)
+            .expect("issue a robot credential")
+    }
+
+    /// A broker address with a fresh credential of the orchestrator's rights, for a test's own
+    /// clients (observers, raw publishers). Its username is unique: the client must use it as
+    /// its client id (the support clients do).
+    pub fn client_broker(&self, name: &str) -> BrokerAddress {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let username = format!("test-{name}-{n}");
+        self.access
+            .login(&self.broker, &username, Principal::Orchestrator)
+            .expect("issue a test client credential")
     }
 
     /// The recorder's counters now.
@@ -219,16 +264,21 @@ impl TestApp {
     }
 
     /// Polls `GET /api/robots/{id}` until the robot is in `state`; returns the robot.
-    pub async fn wait_for_robot_state(&self, id: &str, state: &str, timeout: Duration) -> Value {
+    pub async fn wait_for_robot_state(
+        &self,
+        id: &str,
+        state: &str,
+        timeout: Duration,
+    ) -> RobotView {
         let path = format!("/api/robots/{id}");
         self.poll_get(&path, timeout, |r| {
-            r.status == 200 && r.body["state"] == state
+            r.status == 200 && r.json::<RobotView>().state.as_str() == state
         })
         .await
         .unwrap_or_else(|last| {
             panic!("robot {id} not {state} within {timeout:?}; last answer: {last:?}")
         })
-        .body
+        .json()
     }
 
     /// Polls `GET /api/robots` until `pred` holds for the list; returns the list.
@@ -236,11 +286,11 @@ impl TestApp {
         &self,
         timeout: Duration,
         what: &str,
-        pred: impl Fn(&[Value]) -> bool,
-    ) -> Vec<Value> {
+        pred: impl Fn(&[RobotView]) -> bool,
+    ) -> Vec<RobotView> {
         let robots = |reply: &Reply| {
             assert_eq!(reply.status, 200, "GET /api/robots: {reply:?}");
-            reply.body.as_array().cloned().unwrap_or_default()
+            reply.json::<Vec<RobotView>>()
         };
         match self
             .poll_get("/api/robots", timeout, |r| pred(&robots(r)))
@@ -255,10 +305,10 @@ impl TestApp {
     }
 
     /// `GET /api/stats`.
-    pub async fn stats(&self) -> Value {
+    pub async fn stats(&self) -> Stats {
         let reply = self.get("/api/stats").await;
         assert_eq!(reply.status, 200, "GET /api/stats: {reply:?}");
-        reply.body
+        reply.json()
     }
 
     /// One request with `token` as the bearer token (or none) and `body` as JSON (or none),
@@ -294,7 +344,15 @@ impl TestApp {
                 .read_to_string()
                 .unwrap_or_else(|e| panic!("reading an HTTP {status} body: {e}"));
             let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-            Reply { status, body, text }
+            let error = serde_json::from_str::<ErrorBody>(&text)
+                .ok()
+                .map(|e| e.error);
+            Reply {
+                status,
+                body,
+                text,
+                error,
+            }
         })
         .await
         .expect("HTTP task")
@@ -312,6 +370,9 @@ impl Drop for TestApp {
 }
 
 /// Every robot in `robots` whose `state` is `state`.
-pub fn in_state<'a>(robots: &'a [Value], state: &str) -> Vec<&'a Value> {
-    robots.iter().filter(|r| r["state"] == state).collect()
+pub fn in_state<'a>(robots: &'a [RobotView], state: &str) -> Vec<&'a RobotView> {
+    robots
+        .iter()
+        .filter(|r| r.state.as_str() == state)
+        .collect()
 }

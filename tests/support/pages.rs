@@ -21,7 +21,7 @@ pub async fn fleet_on_the_oval(n: usize, time_scale: f64) -> (TestApp, Vec<SimRo
     let mut robots = Vec::new();
     for i in 0..n {
         let id = format!("sim-{:02}", i + 1);
-        let robot = spawn_sim_robot_on(app.broker.clone(), &id, |_, sim| {
+        let robot = spawn_sim_robot_on(app.robot_broker(&id), &id, |_, sim| {
             sim.time_scale = time_scale;
             sim.start = Some(Pose {
                 x: 0.5 + 0.35 * i as f64,

@@ -65,8 +65,9 @@ impl RawClient {
 
     async fn start(broker: &BrokerAddress, name: &str, filters: &[&str]) -> RawClient {
         let n = NEXT.fetch_add(1, Relaxed);
-        let id = format!("raw-{name}-{}-{n}", std::process::id());
+        let id = crate::client_id(broker, || format!("raw-{name}-{}-{n}", std::process::id()));
         let mut options = MqttOptions::new(id, broker.host.clone(), broker.port);
+        crate::set_login(&mut options, broker);
         options
             .set_keep_alive(Duration::from_secs(5))
             .set_max_packet_size(MAX_PACKET, MAX_PACKET)

@@ -1,6 +1,6 @@
 //! The course's game: `GET|POST /api/games`, `GET /api/games/{game}`, and
 //! `POST /api/games/{game}/{start,pause,resume,end}`; `{game}` is a name or `current`. Requests
-//! and answers are the types of [`crate::game::contract`]; reads are open, changes need the
+//! and answers are the types of [`crate::contract::game`]; reads are open, changes need the
 //! teacher's token.
 
 use actix_web::http::StatusCode;
@@ -8,8 +8,8 @@ use actix_web::{HttpResponse, ResponseError, get, post, web};
 use fleet_game::GameError;
 
 use super::{ApiError, AppState, Teacher};
+use crate::contract::game::{NewGame, NotReady, StartGame};
 use crate::game::ControlError;
-use crate::game::contract::{NewGame, NotReady, StartGame};
 use crate::game::master::MasterError;
 
 /// A control error as an answer; a refused start lists who is not ready.
@@ -47,12 +47,16 @@ impl GameApiError {
             ControlError::Master(MasterError::Reserved(_))
             | ControlError::Master(MasterError::Rules(GameError::Config(_)))
             | ControlError::Rules(GameError::Config(_))
-            | ControlError::Teams(_) => ApiError::BadRequest(message),
+            | ControlError::Teams(_)
+            | ControlError::GroupName(_) => ApiError::BadRequest(message),
             ControlError::Master(MasterError::Rules(GameError::WrongPhase { .. }))
             | ControlError::Rules(GameError::WrongPhase { .. })
             | ControlError::NotReady(_) => ApiError::Conflict(message),
             ControlError::Group(e) => group_status(e, message),
-            ControlError::Unavailable(_) => ApiError::Unavailable(message),
+            ControlError::Unavailable(_) => ApiError::Unavailable {
+                what: "the game master",
+                source: None,
+            },
         }
     }
 }
@@ -64,7 +68,7 @@ fn group_status(e: &crate::store::GroupError, message: String) -> ApiError {
         GroupError::BadName(_) => ApiError::BadRequest(message),
         GroupError::Unknown(_) | GroupError::NotMember { .. } => ApiError::NotFound(message),
         GroupError::Exists(_) => ApiError::Conflict(message),
-        GroupError::Store(_) => ApiError::Internal(message),
+        GroupError::Store(_) => ApiError::internal(message),
     }
 }
 

@@ -17,6 +17,8 @@ use thiserror::Error;
 use tokio::sync::oneshot;
 use tracing::error;
 
+use super::access::{self, BrokerAccess};
+
 /// Broker worker threads: the machine has 2 cores and the orchestrator needs the rest.
 const BROKER_WORKERS: usize = 2;
 /// Messages queued per connection before rmqtt drops for it (one robot's burst of events).
@@ -49,9 +51,15 @@ pub struct EmbeddedBroker {
 }
 
 impl EmbeddedBroker {
-    /// Starts the broker and returns once it listens on `addr` (port 0 picks a free port).
-    /// Blocks the calling thread for the few milliseconds that takes.
+    /// Starts an open broker (anyone may connect and publish anywhere) and returns once it
+    /// listens on `addr` (port 0 picks a free port). Blocks the calling thread for the few
+    /// milliseconds that takes.
     pub fn start(addr: SocketAddr) -> Result<Self, BrokerError> {
+        Self::start_with(addr, BrokerAccess::Open)
+    }
+
+    /// As [`start`](Self::start), enforcing `access` (credentials and topic rules).
+    pub fn start_with(addr: SocketAddr, access: BrokerAccess) -> Result<Self, BrokerError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(BROKER_WORKERS)
             .thread_name("mqtt-broker")
@@ -63,7 +71,7 @@ impl EmbeddedBroker {
         let thread = std::thread::Builder::new()
             .name("mqtt-broker".into())
             .spawn(move || {
-                let started = runtime.block_on(serve(addr));
+                let started = runtime.block_on(serve(addr, access));
                 let ok = started.is_ok();
                 let _ = ready_tx.send(started);
                 if ok {
@@ -136,7 +144,7 @@ impl Drop for EmbeddedBroker {
 }
 
 /// Builds the server context, binds and spawns the server; returns the bound address.
-async fn serve(addr: SocketAddr) -> Result<SocketAddr, BrokerError> {
+async fn serve(addr: SocketAddr, access: BrokerAccess) -> Result<SocketAddr, BrokerError> {
     let scx = ServerContext::new()
         .plugins_config_map_add("rmqtt-retainer", RETAINER_CONFIG)
         // The busy check refuses CONNECTs when the machine looks loaded, which on a 2-core
@@ -147,6 +155,9 @@ async fn serve(addr: SocketAddr) -> Result<SocketAddr, BrokerError> {
     rmqtt_retainer::register(&scx, true, false)
         .await
         .map_err(|e| BrokerError::Retainer(e.to_string()))?;
+    if let BrokerAccess::Enforced(registry) = &access {
+        access::install(&scx, registry.clone()).await;
+    }
     let bind_err = |e: rmqtt::Error| BrokerError::Bind {
         addr,
         reason: e.to_string(),
@@ -158,6 +169,8 @@ async fn serve(addr: SocketAddr) -> Result<SocketAddr, BrokerError> {
         .nodelay(true)
         .reuseaddr(Some(true))
         .max_mqueue_len(MAX_QUEUE_PER_CLIENT)
+        // rmqtt lets a client without a username skip the auth hook unless this is off.
+        .allow_anonymous(matches!(access, BrokerAccess::Open))
         .bind()
         .map_err(bind_err)?
         .tcp()

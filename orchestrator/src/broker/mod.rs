@@ -4,6 +4,7 @@
 //! rmqtt logs through the `log` crate; `tracing_subscriber::fmt().init()` installs the
 //! `tracing-log` bridge (a default feature of tracing-subscriber), so its lines show up with ours.
 
+pub mod access;
 mod embedded;
 mod endpoint;
 
@@ -12,5 +13,6 @@ mod embedded_tests;
 #[cfg(test)]
 pub(crate) mod test_client;
 
+pub use access::{BrokerAccess, CredentialRegistry, Principal};
 pub use embedded::{BrokerError, EmbeddedBroker};
 pub use endpoint::BrokerEndpoint;

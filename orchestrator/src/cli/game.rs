@@ -7,7 +7,7 @@ use fleet_protocol::RobotId;
 use serde_json::json;
 
 use super::ApiClient;
-use crate::game::contract::{
+use crate::contract::game::{
     FlagDetails, GameChanged, GameDetails, GameList, NewGame, StartGame, TeamsFrom,
 };
 

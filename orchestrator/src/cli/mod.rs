@@ -3,6 +3,7 @@
 
 mod client;
 mod estop;
+mod format;
 pub mod game;
 mod groups;
 mod missions;
@@ -157,10 +158,10 @@ pub enum CliCommand {
         #[command(flatten)]
         client: ClientArgs,
     },
-    /// Manage groups of robots (teams, tables) and send commands to them.
+    /// Manage groups of robots (teams, tables) and send commands to them (default: list).
     Groups {
         #[command(subcommand)]
-        action: GroupAction,
+        action: Option<GroupAction>,
         #[command(flatten)]
         client: ClientArgs,
     },
@@ -221,12 +222,20 @@ pub struct ServeArgs {
     /// one written there. Set: replaces the file's, and is kept there for the next start.
     #[arg(long, env = "ORCHESTRATOR_TEACHER_TOKEN", hide_env_values = true)]
     pub teacher_token: Option<String>,
+    /// Turn the embedded broker's access control off: anyone on the network may connect,
+    /// drive any robot and lift an estop. For a quick demo only.
+    #[arg(long)]
+    pub open: bool,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum SessionAction {
-    /// List the recorded sessions.
-    List,
+    /// List the recorded sessions (stopped ones that recorded nothing are hidden).
+    List {
+        /// Also list the stopped sessions that recorded nothing.
+        #[arg(long)]
+        all: bool,
+    },
     /// Start a new session (stops the running one).
     Start { name: String },
     /// Stop the running session.
@@ -308,7 +317,7 @@ mod tests {
         ] {
             match parse(args) {
                 CliCommand::Sessions {
-                    action: SessionAction::List,
+                    action: SessionAction::List { .. },
                     client,
                 } => assert_eq!(client.api, "http://h:1"),
                 other => panic!("{args:?} parsed as {other:?}"),

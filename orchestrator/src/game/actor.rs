@@ -10,9 +10,9 @@ use actix::prelude::*;
 use fleet_game::{Game, GameError, Outbound, Phase, TankId, TeamAssignment};
 use tracing::{debug, info};
 
-use super::contract::{GameDetails, GameTimes, PlayerKind};
 use super::link::{Answers, Heard};
-use crate::recorder::now_ms;
+use crate::contract::game::{GameDetails, GameTimes, PlayerKind};
+use crate::domain::now_ms;
 
 /// A teacher's action on a game.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

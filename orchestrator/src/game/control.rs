@@ -11,14 +11,15 @@ use fleet_game::{GameConfig, GameError, Phase, TankId, Team, TeamAssignment};
 use fleet_protocol::{CommandKind, RobotId};
 
 use super::actor::{Control, GameAction, SetKinds, Show};
-use super::contract::{
-    GameChanged, GameDetails, GameList, GameSummary, NewGame, PlayerCommand, PlayerKind, Readiness,
-    StartGame, TeamsFrom,
-};
 use super::master::{CreateGame, FindGame, GameMaster, GameRef, ListGames, MasterError};
 use super::readiness;
 use crate::actors::{FleetActor, ListRobots, RobotView, SendCommand};
-use crate::store::{GroupError, GroupName, Store};
+use crate::contract::game::{
+    GameChanged, GameDetails, GameList, GameSummary, NewGame, PlayerCommand, PlayerKind, Readiness,
+    StartGame, TeamsFrom,
+};
+use crate::domain::{BadGroupName, GroupName};
+use crate::store::{GroupError, Store};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
@@ -34,6 +35,8 @@ pub enum ControlError {
     Teams(String),
     #[error(transparent)]
     Group(#[from] GroupError),
+    #[error(transparent)]
+    GroupName(#[from] BadGroupName),
     #[error(
         "not ready: {}; start without them with --bypass ID (or --bypass-all)",
         readiness::describe(.0)

@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 use tracing::{debug, info, warn};
 
 use crate::actors::RecordSink;
-use crate::recorder::{Record, RecordKind, now_ms};
+use crate::domain::{Record, RecordKind, now_ms};
 
 /// Answers for a class, never waited on.
 const REQUEST_CAPACITY: usize = 1024;
@@ -99,9 +99,10 @@ pub struct GameLink {
 }
 
 impl GameLink {
-    /// Prepares the connection; it connects at [`GameLink::run`].
-    pub fn new(broker: &BrokerAddress, records: Arc<dyn RecordSink>) -> Self {
-        let mut options = MqttOptions::new(client_id(), broker.host.clone(), broker.port);
+    /// Prepares the connection as `client_id` (with access control on, the username of
+    /// `broker`'s credential); it connects at [`GameLink::run`].
+    pub fn new_as(client_id: String, broker: &BrokerAddress, records: Arc<dyn RecordSink>) -> Self {
+        let mut options = MqttOptions::new(client_id, broker.host.clone(), broker.port);
         options
             .set_clean_session(true)
             .set_keep_alive(KEEP_ALIVE)
@@ -188,18 +189,6 @@ impl Drop for GameLink {
     fn drop(&mut self) {
         self.stop_now();
     }
-}
-
-fn client_id() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!(
-        "game-master-{}-{:x}",
-        std::process::id(),
-        nanos & 0xffff_ffff_ffff
-    )
 }
 
 struct Poller {

@@ -14,7 +14,7 @@ use fleet_game::{Inbound, TankId};
 use super::actor::{GameActor, GameEnded, Show};
 use super::link::{Answers, Heard};
 use crate::actors::LegacyHeard;
-use crate::recorder::now_ms;
+use crate::domain::now_ms;
 
 /// One game of the registry.
 #[derive(Debug, Clone)]

@@ -5,11 +5,11 @@
 //! [`GameLink`] is its own MQTT connection on the legacy topics; [`GameMaster`] keeps the games
 //! of this run and routes what the link hears to the current one; each game is a
 //! [`GameActor`] around the pure rules of `fleet-game`, with its deadlines as actor timers;
-//! [`GameControl`] is what the API's game routes call (readiness gate, estop on pause).
+//! [`GameControl`] is what the API's game routes call (readiness gate, estop on pause); their
+//! requests and answers are in `contract/game.rs`.
 //! Everything heard and sent is recorded in the running session as `game` records.
 
 pub mod actor;
-pub mod contract;
 pub mod control;
 pub mod link;
 pub mod master;

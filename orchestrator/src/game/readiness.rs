@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 
 use fleet_protocol::{RobotId, RobotMode};
 
-use super::contract::{PlayerKind, Readiness};
 use crate::actors::{Liveness, RobotView};
+use crate::contract::game::{PlayerKind, Readiness};
 
 /// A player is the project's agent when the fleet has heard its birth status.
 pub fn kind_of(view: Option<&RobotView>) -> PlayerKind {

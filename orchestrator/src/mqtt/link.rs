@@ -23,8 +23,8 @@ use super::counters::{DropLog, LinkCounters, LinkStats};
 use super::inbound;
 use super::publisher::Publisher;
 use crate::actors::{Incoming, RecordSink};
-use crate::recorder::Record;
-use crate::recorder::now_ms;
+use crate::domain::Record;
+use crate::domain::now_ms;
 
 /// The robot topics the orchestrator listens to (never `cmd`: that is what it sends).
 pub const SUBSCRIBED: [TopicKind; 4] = [
@@ -60,7 +60,17 @@ impl MqttLink {
     /// It connects once [`MqttLink::route_to`] names who receives robot messages (the fleet,
     /// which itself needs this link's [`Publisher`] first). Must run inside a tokio runtime.
     pub fn start(broker: &BrokerAddress, records: Arc<dyn RecordSink>) -> Self {
-        let mut options = MqttOptions::new(client_id(), broker.host.clone(), broker.port);
+        Self::start_as(client_id(), broker, records)
+    }
+
+    /// As [`start`](Self::start) with a given client id (the embedded broker with access
+    /// control wants it equal to the username).
+    pub fn start_as(
+        client_id: String,
+        broker: &BrokerAddress,
+        records: Arc<dyn RecordSink>,
+    ) -> Self {
+        let mut options = MqttOptions::new(client_id, broker.host.clone(), broker.port);
         options
             .set_clean_session(true)
             .set_keep_alive(KEEP_ALIVE)
@@ -135,6 +145,16 @@ impl MqttLink {
     /// The handle actors use to send commands (implements [`crate::actors::CommandSink`]).
     pub fn publisher(&self) -> Publisher {
         self.publisher.clone()
+    }
+
+    /// The client, for the heartbeat (which publishes without recording).
+    pub(super) fn client(&self) -> AsyncClient {
+        self.client.clone()
+    }
+
+    /// True while the link is connected and subscribed.
+    pub(super) fn subscribed(&self) -> watch::Receiver<bool> {
+        self.subscribed.clone()
     }
 
     pub fn stats(&self) -> LinkStats {

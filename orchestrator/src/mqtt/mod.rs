@@ -2,6 +2,7 @@
 //! commands. [`inbound`] is the edge where bytes become typed messages.
 
 mod counters;
+mod heartbeat;
 pub mod inbound;
 mod link;
 mod publisher;
@@ -10,6 +11,7 @@ mod publisher;
 mod link_tests;
 
 pub use counters::{DROP_LOG_EVERY, LinkCounters, LinkStats};
+pub use heartbeat::HeartbeatTask;
 pub use inbound::{DropReason, Dropped};
 pub use link::{MqttLink, SUBSCRIBED};
 pub use publisher::Publisher;

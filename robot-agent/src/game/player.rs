@@ -107,13 +107,14 @@ impl GamePlayer {
         })
     }
 
-    /// Connects to `broker` (a connection of its own, `<id>-game`) and plays.
+    /// Connects to `broker` (a connection of its own, as `<id>-game`, or as the username of
+    /// `broker`'s credential: a broker with access control binds the client id to it) and plays.
     pub fn spawn(self, broker: &BrokerAddress) -> GamePlayerHandle {
-        let mut options = MqttOptions::new(
-            format!("{}-game", self.id),
-            broker.host.clone(),
-            broker.port,
-        );
+        let client_id = broker
+            .credentials
+            .as_ref()
+            .map_or_else(|| format!("{}-game", self.id), |c| c.username.clone());
+        let mut options = MqttOptions::new(client_id, broker.host.clone(), broker.port);
         options.set_clean_session(true).set_keep_alive(KEEP_ALIVE);
         if let Some(creds) = &broker.credentials {
             options.set_credentials(creds.username.clone(), creds.password.clone());

@@ -46,6 +46,14 @@ fn protocol_code(e: &ProtocolError) -> ErrorCode {
 /// Longest reason copied into a CommandDropped event (serde errors can quote the input).
 const MAX_REASON: usize = 200;
 
+/// Whether `kind` would set the robot moving (a drive at zero is a stop, never refused).
+fn moves(kind: &CommandKind) -> bool {
+    match *kind {
+        CommandKind::Drive { speed, turn } => !is_still(mix(speed, turn)),
+        _ => kind.is_motion(),
+    }
+}
+
 impl Controller {
     /// Reads one payload from a command topic and answers it; never fails.
     pub(super) fn on_command_payload(&mut self, payload: &[u8]) {
@@ -87,6 +95,16 @@ impl Controller {
             return Err(Refusal {
                 code: ErrorCode::Estopped,
                 message: "emergency stop is latched: send release first".into(),
+            });
+        }
+        if !self.lease.enabled(Instant::now()) && moves(kind) {
+            return Err(Refusal {
+                code: ErrorCode::NotEnabled,
+                message: format!(
+                    "no orchestrator heartbeat within the {} ms enable lease: motion waits for \
+                     it (ROBOT_AGENT_LEASE_MS=0 runs without an orchestrator)",
+                    self.lease.length_ms()
+                ),
             });
         }
         match *kind {

@@ -12,6 +12,7 @@ use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until};
 use tracing::{debug, error, info, warn};
 
 use super::follow::Follower;
+use super::lease::Lease;
 use super::link::LinkEvent;
 use super::outbox::Outbox;
 use super::stats::{AgentState, Counters};
@@ -42,6 +43,7 @@ pub(crate) struct Controller {
     pub(super) estopped: bool,
     pub(super) deadman_at: Option<Instant>,
     pub(super) follower: Option<Follower>,
+    pub(super) lease: Lease,
     link_up: bool,
     listening: bool,
     /// Motors were stopped by a link loss; the event goes out once the link is back.
@@ -72,6 +74,7 @@ impl Controller {
             estopped: false,
             deadman_at: None,
             follower: None,
+            lease: Lease::new(config.lease),
             link_up: false,
             listening: false,
             link_loss_pending: false,
@@ -96,12 +99,15 @@ impl Controller {
         let far = Duration::from_secs(3600 * 24);
         loop {
             let deadman_at = self.deadman_at.unwrap_or_else(|| Instant::now() + far);
+            let lease_deadline = self.lease.deadline();
+            let lease_at = lease_deadline.unwrap_or_else(|| Instant::now() + far);
             tokio::select! {
                 biased;
                 why = &mut stop => {
                     // A dropped handle without a word is treated as a clean shutdown.
                     return self.finish(why.unwrap_or(Stop::Shutdown));
                 }
+                _ = sleep_until(lease_at), if lease_deadline.is_some() => self.lease_expired(),
                 _ = sleep_until(deadman_at), if self.deadman_at.is_some() => self.deadman_fired(),
                 event = link.recv() => match event {
                     Some(event) => self.on_link(event),
@@ -134,7 +140,7 @@ impl Controller {
                     ..self.birth.clone()
                 };
                 self.out.status(&birth);
-                self.out.subscribe_commands();
+                self.out.subscribe_commands(self.lease.is_held());
                 if std::mem::take(&mut self.link_loss_pending) {
                     self.out.event(EventKind::LinkLossStop);
                 }
@@ -144,6 +150,7 @@ impl Controller {
             LinkEvent::Disconnected { reason } => {
                 self.link_up = false;
                 self.listening = false;
+                self.lease.link_lost();
                 if self.is_active() {
                     self.safety_stop("link lost");
                     self.link_loss_pending = true;
@@ -154,6 +161,8 @@ impl Controller {
                 let topic = publish.topic.as_str();
                 if topic == self.out.cmd_topic() || topic == topic::BROADCAST_CMD {
                     self.on_command_payload(&publish.payload);
+                } else if topic == topic::HEARTBEAT {
+                    self.on_heartbeat(&publish.payload);
                 } else {
                     debug!(%topic, "ignored a message on a topic we do not serve");
                 }
@@ -222,14 +231,14 @@ impl Controller {
     }
 
     /// Whether anything is moving or may move on its own.
-    fn is_active(&self) -> bool {
+    pub(super) fn is_active(&self) -> bool {
         self.follower.is_some()
             || self.mode == RobotMode::Driving
             || !super::drive::is_still(self.hw.motors.output())
     }
 
-    /// Stops motion of any origin (link loss, shutdown).
-    fn safety_stop(&mut self, reason: &str) {
+    /// Stops motion of any origin (link loss, lease expiry, shutdown).
+    pub(super) fn safety_stop(&mut self, reason: &str) {
         self.end_follow(reason);
         self.deadman_at = None;
         self.stop_motors();
@@ -276,6 +285,7 @@ impl Controller {
             mode: self.mode,
             motors: self.hw.motors.output(),
             estopped: self.estopped,
+            enabled: self.lease.enabled(Instant::now()),
         };
         self.state_tx.send_if_modified(|s| {
             let changed = *s != now;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use fleet_protocol::{
     Ack, AckResult, BrokerAddress, Command, CommandId, CommandKind, ErrorCode, Event, EventKind,
-    LineReading, MotorOutput, RobotId, RobotMode, Status, decode, encode, topic,
+    Heartbeat, LineReading, MotorOutput, RobotId, RobotMode, Status, decode, encode, topic,
 };
 use rumqttc::{AsyncClient, EventLoop, MqttOptions, Publish, QoS, Request};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -19,21 +19,27 @@ use super::fake::{FakeProbe, fake_hardware};
 use super::link::LinkEvent;
 use super::stats::{AgentState, Counters};
 
-struct Rig {
-    id: RobotId,
-    link: mpsc::Sender<LinkEvent>,
-    stop: Option<oneshot::Sender<Stop>>,
-    eventloop: EventLoop,
-    probe: FakeProbe,
-    state: watch::Receiver<AgentState>,
-    counters: Arc<Counters>,
-    task: JoinHandle<bool>,
+pub(super) struct Rig {
+    pub(super) id: RobotId,
+    pub(super) link: mpsc::Sender<LinkEvent>,
+    pub(super) stop: Option<oneshot::Sender<Stop>>,
+    pub(super) eventloop: EventLoop,
+    pub(super) probe: FakeProbe,
+    pub(super) state: watch::Receiver<AgentState>,
+    pub(super) counters: Arc<Counters>,
+    pub(super) task: JoinHandle<bool>,
 }
 
+/// A controller without an enable lease (as used without an orchestrator).
 async fn rig(deadman_ms: u64) -> Rig {
+    rig_with_lease(deadman_ms, None).await
+}
+
+pub(super) async fn rig_with_lease(deadman_ms: u64, lease_ms: Option<u64>) -> Rig {
     let id = RobotId::parse("unit").unwrap();
     let mut config = AgentConfig::new(id.clone(), BrokerAddress::new("127.0.0.1", 1));
     config.deadman = Duration::from_millis(deadman_ms);
+    config.lease = lease_ms.map(Duration::from_millis);
     let (hardware, probe) = fake_hardware();
     let (client, eventloop) = AsyncClient::new(MqttOptions::new("unit", "127.0.0.1", 1), 4096);
     let birth = Status::online(id.clone(), "0", hardware.info.backend, vec![], 0);
@@ -64,19 +70,19 @@ async fn settle() {
 }
 
 impl Rig {
-    async fn command(&self, id: &str, kind: CommandKind) {
+    pub(super) async fn command(&self, id: &str, kind: CommandKind) {
         let cmd = Command::new(CommandId::parse(id).unwrap(), kind);
         self.payload(&topic::cmd(&self.id), encode(&cmd)).await;
     }
 
-    async fn payload(&self, topic: &str, bytes: Vec<u8>) {
+    pub(super) async fn payload(&self, topic: &str, bytes: Vec<u8>) {
         let publish = Publish::new(topic, QoS::AtLeastOnce, bytes);
         self.link.send(LinkEvent::Message(publish)).await.unwrap();
         settle().await;
     }
 
     /// Everything published since the last call, as (topic, payload).
-    fn published(&mut self) -> Vec<(String, Vec<u8>)> {
+    pub(super) fn published(&mut self) -> Vec<(String, Vec<u8>)> {
         self.eventloop.clean();
         self.eventloop
             .pending
@@ -88,7 +94,7 @@ impl Rig {
             .collect()
     }
 
-    fn split(&mut self) -> (Vec<Ack>, Vec<EventKind>) {
+    pub(super) fn split(&mut self) -> (Vec<Ack>, Vec<EventKind>) {
         let (ack_topic, events_topic) = (topic::ack(&self.id), topic::events(&self.id));
         let mut acks = Vec::new();
         let mut events = Vec::new();
@@ -102,12 +108,18 @@ impl Rig {
         (acks, events)
     }
 
-    fn mode(&self) -> RobotMode {
+    /// One orchestrator heartbeat, as it arrives from the broker.
+    pub(super) async fn beat(&self, seq: u64) {
+        self.payload(topic::heartbeat(), encode(&Heartbeat::new(seq, 0)))
+            .await;
+    }
+
+    pub(super) fn mode(&self) -> RobotMode {
         self.state.borrow().mode
     }
 }
 
-fn out(left: f32, right: f32) -> MotorOutput {
+pub(super) fn out(left: f32, right: f32) -> MotorOutput {
     MotorOutput { left, right }
 }
 

@@ -9,6 +9,9 @@ mod controller_tests;
 pub mod drive;
 pub mod fake;
 mod follow;
+mod lease;
+#[cfg(test)]
+mod lease_tests;
 mod link;
 mod outbox;
 pub mod startup;
@@ -17,7 +20,7 @@ mod stats;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use fleet_protocol::{BrokerAddress, Capability, RobotId, Status};
+use fleet_protocol::{BrokerAddress, Capability, DEADMAN_DEFAULT, LEASE_DEFAULT, RobotId, Status};
 use thiserror::Error;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
@@ -38,18 +41,24 @@ pub struct AgentConfig {
     pub telemetry_hz: f64,
     /// Motors stop when no drive command arrived for this long.
     pub deadman: Duration,
+    /// The enable lease: every motion stops when the orchestrator's heartbeat was silent for
+    /// this long, and motion is refused until it is heard. `None`: no lease (an agent used
+    /// without an orchestrator).
+    pub lease: Option<Duration>,
     pub reconnect_min: Duration,
     pub reconnect_max: Duration,
 }
 
 impl AgentConfig {
-    /// Defaults for everything but the id and the broker: 10 Hz, 500 ms dead-man, 100 ms..5 s.
+    /// Defaults for everything but the id and the broker: 10 Hz, 500 ms dead-man, 500 ms
+    /// lease, reconnecting after 100 ms..5 s.
     pub fn new(id: RobotId, broker: BrokerAddress) -> Self {
         Self {
             id,
             broker,
             telemetry_hz: 10.0,
-            deadman: Duration::from_millis(500),
+            deadman: DEADMAN_DEFAULT,
+            lease: Some(LEASE_DEFAULT),
             reconnect_min: Duration::from_millis(100),
             reconnect_max: Duration::from_secs(5),
         }
@@ -62,6 +71,8 @@ pub enum AgentError {
     TelemetryRate(f64),
     #[error("dead-man timeout {0:?} is not in 50 ms..=60 s")]
     Deadman(Duration),
+    #[error("enable lease {0:?} is not in 50 ms..=60 s (0 turns the lease off)")]
+    Lease(Duration),
     #[error("could not install the {0} signal handler: {1}")]
     Signal(&'static str, std::io::Error),
     #[error("an agent task panicked: {0}")]
@@ -82,6 +93,11 @@ impl Agent {
         }
         if !(Duration::from_millis(50)..=Duration::from_secs(60)).contains(&config.deadman) {
             return Err(AgentError::Deadman(config.deadman));
+        }
+        if let Some(lease) = config.lease
+            && !(Duration::from_millis(50)..=Duration::from_secs(60)).contains(&lease)
+        {
+            return Err(AgentError::Lease(lease));
         }
         Ok(Self { config, hardware })
     }

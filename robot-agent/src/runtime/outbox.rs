@@ -47,10 +47,19 @@ impl Outbox {
     }
 
     /// Subscriptions are redone on every ConnAck: with a clean session the broker forgot them.
-    pub fn subscribe_commands(&self) {
-        // One SUBSCRIBE for both, so one SubAck says the robot is listening.
-        let filters = [self.cmd_topic.clone(), topic::BROADCAST_CMD.to_owned()]
-            .map(|f| SubscribeFilter::new(f, QoS::AtLeastOnce));
+    /// With a lease, the heartbeat too (QoS 0: a late beat is worth nothing).
+    pub fn subscribe_commands(&self, heartbeat: bool) {
+        // One SUBSCRIBE for all, so one SubAck says the robot is listening.
+        let mut filters = vec![
+            SubscribeFilter::new(self.cmd_topic.clone(), QoS::AtLeastOnce),
+            SubscribeFilter::new(topic::BROADCAST_CMD.to_owned(), QoS::AtLeastOnce),
+        ];
+        if heartbeat {
+            filters.push(SubscribeFilter::new(
+                topic::heartbeat().to_owned(),
+                QoS::AtMostOnce,
+            ));
+        }
         if let Err(e) = self.client.try_subscribe_many(filters) {
             warn!(error = %e, "could not queue the command subscriptions");
         }

@@ -65,4 +65,6 @@ pub struct AgentState {
     /// The motor output last applied through the hardware.
     pub motors: MotorOutput,
     pub estopped: bool,
+    /// Motion is allowed: no lease, or the orchestrator's heartbeat heard within it.
+    pub enabled: bool,
 }

@@ -8,7 +8,7 @@ use fleet_game::{Phase, Scores, TankId, Team, TeamScore};
 use fleet_protocol::RobotId;
 use serde::{Deserialize, Serialize};
 
-use crate::actors::CommandOutcome;
+use crate::domain::CommandOutcome;
 
 /// `POST /api/games`: a new game, in registration until it is started.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -154,7 +154,7 @@ pub struct GameDetails {
 }
 
 impl GameDetails {
-    pub(super) fn from_view(
+    pub(crate) fn from_view(
         view: GameView,
         kinds: &BTreeMap<TankId, PlayerKind>,
         roster: BTreeMap<TankId, Team>,
@@ -219,7 +219,7 @@ impl GameDetails {
 
 /// When a game changed phase, orchestrator clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(super) struct GameTimes {
+pub(crate) struct GameTimes {
     pub created_at_ms: i64,
     pub started_at_ms: Option<i64>,
     pub ended_at_ms: Option<i64>,
@@ -245,7 +245,7 @@ pub struct PlayerCommand {
 }
 
 impl PlayerCommand {
-    pub(super) fn new(robot: RobotId, outcome: &CommandOutcome) -> Self {
+    pub(crate) fn new(robot: RobotId, outcome: &CommandOutcome) -> Self {
         let outcome = match outcome {
             CommandOutcome::Acked(_) => "acked".to_owned(),
             CommandOutcome::Rejected { message, .. } => format!("rejected: {message}"),

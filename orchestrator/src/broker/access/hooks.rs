@@ -1,0 +1,164 @@
+//! The policy and the registry wired into rmqtt 0.24's hooks: authentication (with the last
+//! will checked there, since rmqtt does not ACL-check wills), subscribe and publish ACLs, and
+//! a task that kicks a client the moment its credential is revoked.
+//!
+//! The orchestrator authenticates as rmqtt's superuser, which skips both ACL hooks: its
+//! commands and estops pay nothing for access control.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_trait::async_trait;
+use rmqtt::codec::v5::SubscribeAckReason;
+use rmqtt::context::ServerContext;
+use rmqtt::hook::{Handler, HookResult, Parameter, ReturnType, Type};
+use rmqtt::types::{
+    AuthResult, ClientId, ConnectInfo, Id, LastWill, PublishAclResult, SubscribeAclResult,
+};
+use tokio::sync::broadcast::error::RecvError;
+use tracing::{info, warn};
+
+use super::registry::CredentialRegistry;
+
+/// Above the retainer's hooks, so a refusal is decided before anything else runs.
+const PRIORITY: u32 = 100;
+/// Refusals of publish/subscribe are logged once, then every this many (a misbehaving client
+/// can send thousands a second).
+const LOG_EVERY: u64 = 100;
+
+/// Registers the hooks on `scx` and starts them; spawns the revocation kicker on the current
+/// runtime.
+pub(crate) async fn install(scx: &ServerContext, registry: Arc<CredentialRegistry>) {
+    let register = scx.extends.hook_mgr().register();
+    let handler = || {
+        Box::new(AccessHooks {
+            registry: registry.clone(),
+            refused: Arc::default(),
+        })
+    };
+    for typ in [
+        Type::ClientAuthenticate,
+        Type::ClientSubscribeCheckAcl,
+        Type::MessagePublishCheckAcl,
+    ] {
+        register.add_priority(typ, PRIORITY, handler()).await;
+    }
+    register.start().await;
+    tokio::spawn(kick_revoked(scx.clone(), registry));
+}
+
+struct AccessHooks {
+    registry: Arc<CredentialRegistry>,
+    refused: Arc<AtomicU64>,
+}
+
+#[async_trait]
+impl Handler for AccessHooks {
+    async fn hook(&self, param: &Parameter, acc: Option<HookResult>) -> ReturnType {
+        match param {
+            Parameter::ClientAuthenticate(connect) => {
+                let result = self.authenticate(connect);
+                (false, Some(HookResult::AuthResult(result)))
+            }
+            Parameter::ClientSubscribeCheckAcl(session, subscribe) => {
+                let filter: &str = &subscribe.topic_filter;
+                let allowed = self
+                    .registry
+                    .allows(session.id.username_ref(), |p| p.may_subscribe(filter));
+                let result = if allowed {
+                    SubscribeAclResult::new_success(subscribe.opts.qos(), None)
+                } else {
+                    self.log_refusal("subscribe", session.id.username_ref(), filter);
+                    SubscribeAclResult::new_failure(SubscribeAckReason::NotAuthorized)
+                };
+                (false, Some(HookResult::SubscribeAclResult(result)))
+            }
+            Parameter::MessagePublishCheckAcl(session, publish) => {
+                let topic: &str = &publish.topic;
+                let allowed = self
+                    .registry
+                    .allows(session.id.username_ref(), |p| p.may_publish(topic));
+                let result = if allowed {
+                    PublishAclResult::allow()
+                } else {
+                    self.log_refusal("publish", session.id.username_ref(), topic);
+                    // Dropped (a QoS 1 publish still gets its PUBACK), not disconnected: a
+                    // disconnected rumqttc client reconnects in a loop and tries again.
+                    PublishAclResult::rejected(false, None)
+                };
+                (false, Some(HookResult::PublishAclResult(result)))
+            }
+            _ => (true, acc),
+        }
+    }
+}
+
+impl AccessHooks {
+    fn authenticate(&self, connect: &ConnectInfo) -> AuthResult {
+        let client_id: &str = connect.client_id();
+        let Some(username) = connect.username() else {
+            warn!(client = %client_id, "MQTT client refused: anonymous");
+            return AuthResult::NotAuthorized;
+        };
+        let username: &str = username;
+        let password = connect.password().map(|p| p.as_ref()).unwrap_or_default();
+        let Some(principal) = self.registry.verify(username, password) else {
+            warn!(client = %client_id, %username, "MQTT client refused: bad username or password");
+            return AuthResult::BadUsernameOrPassword;
+        };
+        let will = connect.last_will().map(|w| will_topic(&w).to_owned());
+        match principal.may_connect(client_id, username, will.as_deref()) {
+            Ok(()) => {
+                info!(client = %client_id, %principal, "MQTT client authenticated");
+                AuthResult::Allow(principal.is_superuser(), None)
+            }
+            Err(why) => {
+                warn!(client = %client_id, %principal, reason = %why, "MQTT client refused");
+                AuthResult::NotAuthorized
+            }
+        }
+    }
+
+    fn log_refusal(&self, what: &str, username: &str, topic: &str) {
+        let n = self.refused.fetch_add(1, Ordering::Relaxed);
+        if n.is_multiple_of(LOG_EVERY) {
+            let topic: String = topic.chars().take(128).collect();
+            warn!(%username, %topic, refused_so_far = n + 1, "MQTT {what} refused by the access policy");
+        }
+    }
+}
+
+fn will_topic<'a>(will: &LastWill<'a>) -> &'a str {
+    match will {
+        LastWill::V3(w) => &w.topic,
+        LastWill::V5(w) => &w.topic,
+    }
+}
+
+/// Kicks each revoked username's connection (client id = username, so that names it).
+async fn kick_revoked(scx: ServerContext, registry: Arc<CredentialRegistry>) {
+    let mut revoked = registry.revocations();
+    drop(registry);
+    loop {
+        let username = match revoked.recv().await {
+            Ok(username) => username,
+            Err(RecvError::Lagged(n)) => {
+                warn!(
+                    missed = n,
+                    "revocations lagged; the ACL checks still refuse them"
+                );
+                continue;
+            }
+            Err(RecvError::Closed) => return,
+        };
+        let id = Id::from(scx.node.id(), ClientId::from(username.as_str()));
+        let entry = scx.extends.shared().await.entry(id);
+        match entry.try_lock().await {
+            Ok(mut locked) => match locked.kick(true, true, true).await {
+                Ok(_) => info!(%username, "revoked MQTT client cut off"),
+                Err(e) => warn!(%username, error = %e, "could not cut off a revoked MQTT client"),
+            },
+            Err(e) => warn!(%username, error = %e, "could not cut off a revoked MQTT client"),
+        }
+    }
+}

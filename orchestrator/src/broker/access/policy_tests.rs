@@ -1,0 +1,149 @@
+//! The access rules as a table: each row is a principal, an action and the expected answer.
+
+use fleet_protocol::{RobotId, topic};
+
+use super::policy::{ConnectRefusal, Principal};
+
+fn id(raw: &str) -> RobotId {
+    RobotId::parse(raw).unwrap()
+}
+
+fn robot(raw: &str) -> Principal {
+    Principal::Robot(id(raw))
+}
+
+fn student(robot: &str) -> Principal {
+    Principal::Student {
+        student: "s-17".into(),
+        robot: id(robot),
+    }
+}
+
+#[test]
+fn publishing_is_allowed_only_as_the_table_says() {
+    let table: &[(Principal, &str, bool)] = &[
+        (robot("r1"), "robots/r1/status", true),
+        (robot("r1"), "robots/r1/telemetry", true),
+        (robot("r1"), "robots/r1/events", true),
+        (robot("r1"), "robots/r1/ack", true),
+        (robot("r1"), "robots/r1/cmd", false),
+        (robot("r1"), "robots/r2/telemetry", false),
+        (robot("r1"), "robots/r2/cmd", false),
+        (robot("r1"), "robots/r2/status", false),
+        (robot("r1"), "fleet/cmd", false),
+        (robot("r1"), "fleet/heartbeat", false),
+        (robot("r1"), "robots/r1/status/extra", false),
+        (robot("r1"), "robots/r1x/status", false),
+        (robot("r1"), "other/topic", false),
+        (robot("r1"), "$SYS/brokers", false),
+        (student("r1"), "robots/r1/cmd", true),
+        (student("r1"), "robots/r2/cmd", false),
+        (student("r1"), "robots/r1/telemetry", false),
+        (student("r1"), "robots/r1/status", false),
+        (student("r1"), "fleet/cmd", false),
+        (Principal::Orchestrator, "fleet/cmd", true),
+        (Principal::Orchestrator, "fleet/heartbeat", true),
+        (Principal::Orchestrator, "robots/r2/cmd", true),
+        (Principal::Legacy(id("g1")), "robots/g1/telemetry", false),
+        (Principal::Legacy(id("g1")), "fleet/cmd", false),
+        (Principal::Legacy(id("g1")), "init", true),
+        (Principal::Legacy(id("g1")), "tanks/g1/flag", true),
+        (Principal::Legacy(id("g1")), "tanks/g1/shots", true),
+        (Principal::Legacy(id("g1")), "tanks/g1/qr_code", true),
+        (Principal::Legacy(id("g1")), "tanks/g2/flag", false),
+        (Principal::Legacy(id("g1")), "tanks/g1/init", false),
+        (Principal::Legacy(id("g1")), "tanks/g1/shots/in", false),
+        (Principal::Legacy(id("g1")), "tanks/g2/shots/out", false),
+        (Principal::Legacy(id("g1")), "tanks/g1/score", false),
+        (robot("g1"), "tanks/g1/flag", false),
+    ];
+    for (who, t, allowed) in table {
+        assert_eq!(who.may_publish(t), *allowed, "{who} publishing on {t}");
+    }
+}
+
+#[test]
+fn subscribing_is_allowed_only_as_the_table_says() {
+    let table: &[(Principal, &str, bool)] = &[
+        (robot("r1"), "robots/r1/cmd", true),
+        (robot("r1"), topic::BROADCAST_CMD, true),
+        (robot("r1"), topic::HEARTBEAT, true),
+        (robot("r1"), "robots/r2/cmd", false),
+        (robot("r1"), "robots/+/cmd", false),
+        (robot("r1"), "robots/r1/#", false),
+        (robot("r1"), "robots/r1/telemetry", false),
+        (robot("r1"), "fleet/#", false),
+        (robot("r1"), "#", false),
+        (robot("r1"), "$share/g/robots/r1/cmd", false),
+        (student("r1"), "robots/r1/telemetry", true),
+        (student("r1"), "robots/r1/status", true),
+        (student("r1"), "robots/r1/events", true),
+        (student("r1"), "robots/r1/ack", true),
+        (student("r1"), "robots/r1/+", true),
+        (student("r1"), "robots/r1/#", true),
+        (student("r1"), "robots/r2/telemetry", false),
+        (student("r1"), "robots/+/telemetry", false),
+        (student("r1"), "robots/#", false),
+        (student("r1"), "#", false),
+        (student("r1"), "robots/r1x/#", false),
+        (student("r1"), "robots/r1/+/x", false),
+        (Principal::Orchestrator, "robots/+/telemetry", true),
+        (Principal::Orchestrator, "#", true),
+        (Principal::Legacy(id("g1")), "robots/g1/cmd", false),
+        (Principal::Legacy(id("g1")), "tanks/g1/init", true),
+        (Principal::Legacy(id("g1")), "tanks/g1/flag", true),
+        (Principal::Legacy(id("g1")), "tanks/g1/shots/in", true),
+        (Principal::Legacy(id("g1")), "tanks/g1/shots/out", true),
+        (Principal::Legacy(id("g1")), "tanks/g1/qr_code", true),
+        (Principal::Legacy(id("g1")), "tanks/g1/#", true),
+        (Principal::Legacy(id("g1")), "tanks/g2/flag", false),
+        (Principal::Legacy(id("g1")), "tanks/+/flag", false),
+        (Principal::Legacy(id("g1")), "tanks/#", false),
+        (Principal::Legacy(id("g1")), "init", false),
+        (Principal::Legacy(id("g1")), "#", false),
+    ];
+    for (who, filter, allowed) in table {
+        assert_eq!(
+            who.may_subscribe(filter),
+            *allowed,
+            "{who} subscribing to {filter}"
+        );
+    }
+}
+
+#[test]
+fn a_client_id_other_than_the_username_or_a_foreign_will_refuses_the_connection() {
+    let r1 = robot("r1");
+    assert_eq!(r1.may_connect("r1", "r1", Some("robots/r1/status")), Ok(()));
+    assert_eq!(r1.may_connect("r1", "r1", None), Ok(()));
+    assert_eq!(
+        r1.may_connect("r2", "r1", None),
+        Err(ConnectRefusal::ClientIdNotUsername)
+    );
+    assert_eq!(
+        r1.may_connect("r1", "r1", Some("robots/r2/status")),
+        Err(ConnectRefusal::Will("robots/r2/status".into()))
+    );
+    assert_eq!(
+        r1.may_connect("r1", "r1", Some("fleet/cmd")),
+        Err(ConnectRefusal::Will("fleet/cmd".into()))
+    );
+    assert!(
+        student("r1")
+            .may_connect("s-17", "s-17", Some("robots/r1/status"))
+            .is_err()
+    );
+    assert!(
+        Principal::Orchestrator
+            .may_connect("orchestrator-1", "orchestrator-2", None)
+            .is_err(),
+        "the binding holds for the orchestrator too"
+    );
+}
+
+#[test]
+fn only_the_orchestrator_is_a_superuser() {
+    assert!(Principal::Orchestrator.is_superuser());
+    assert!(!robot("r1").is_superuser() && !student("r1").is_superuser());
+    assert_eq!(robot("r1").to_string(), "robot:r1");
+}
