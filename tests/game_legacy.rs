@@ -38,7 +38,7 @@ async fn show(app: &TestApp) -> Value {
 async fn players(app: &TestApp, n: usize) -> Vec<LegacyRobot> {
     let mut robots = Vec::new();
     for i in 1..=n {
-        let robot = LegacyRobot::connect(&app, &format!("0xdca632bf91{i:02x}")).await;
+        let robot = LegacyRobot::connect(app, &format!("0xdca632bf91{i:02x}")).await;
         robot.register().await;
         robots.push(robot);
     }
