@@ -4,7 +4,10 @@
 
 mod error;
 mod groups;
+mod import;
 mod missions;
+mod read_only;
+mod record_stream;
 mod records;
 mod robots;
 mod sessions;
@@ -23,7 +26,9 @@ use sqlx::{Sqlite, Transaction};
 pub use crate::domain::{GroupName, MissionId, SessionId};
 pub use error::StoreError;
 pub use groups::{Group, GroupError};
+pub use import::ImportedSession;
 pub use missions::{MissionRecord, NewMission, Transition};
+pub use record_stream::{RecordPages, RecordQuery};
 pub use records::{RecordFilter, ReplayCursor, StoredRecord};
 pub use robots::RobotRow;
 pub use sessions::Session;
