@@ -16,6 +16,7 @@ export function buildCard(id, actions) {
   };
   const remote = el("a", { href: `/remote/${encodeURIComponent(id)}` }, "remote");
   const stop = el("button", { class: "stop", onclick: () => actions.stop(id) }, "stop");
+  Object.assign(parts, { remote, stop });
   const row = (label, ...value) => el("div", { class: "row" }, el("span", { class: "muted" }, label), ...value);
   const root = el("article", { class: "card", "data-robot": id },
     el("header", {}, el("b", { class: "id" }, id), parts.state),
@@ -41,7 +42,11 @@ export function updateCard({ root, parts }, r) {
   const t = r.telemetry || {};
   root.className = `card ${r.state}${isEstopped(r) ? " estopped" : ""}`;
   showState(parts.state, r);
-  parts.mode.textContent = t.mode || "-";
+  // A students' robot heard only on the game's legacy topics takes no project command.
+  const legacy = r.kind === "legacy";
+  parts.mode.textContent = legacy ? "legacy (game protocol only): cannot be stopped remotely" : t.mode || "-";
+  parts.stop.hidden = legacy;
+  parts.remote.hidden = legacy;
   parts.battery.textContent = batteryText(t);
   showLine(parts.sensors, t.line);
   const m = t.motors || {};

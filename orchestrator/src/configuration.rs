@@ -18,6 +18,8 @@ pub struct Settings {
     /// Simulated robots to start in this process.
     pub sim: usize,
     pub sim_map: Option<PathBuf>,
+    /// The simulated robots play the game (see `serve --sim-game`).
+    pub sim_game: bool,
     /// The session recorded from startup.
     pub session: String,
     /// The teacher's token for mutating API calls; `None`: the one in the token file beside
@@ -45,6 +47,7 @@ impl Settings {
             db: args.db.clone(),
             sim: args.sim,
             sim_map: args.sim_map.clone(),
+            sim_game: args.sim_game,
             session: args.session.clone(),
             teacher_token: args.teacher_token.clone().filter(|t| !t.trim().is_empty()),
             open: args.open,
@@ -61,6 +64,7 @@ impl Settings {
             db,
             sim: 0,
             sim_map: None,
+            sim_game: false,
             session: "test".to_owned(),
             teacher_token: Some(TEST_TEACHER_TOKEN.to_owned()),
             open: false,

@@ -11,6 +11,7 @@ pub mod contract;
 pub mod domain;
 pub mod export;
 pub mod grading;
+pub mod game;
 pub mod instance;
 pub mod logging;
 pub mod mqtt;

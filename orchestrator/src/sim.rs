@@ -12,7 +12,8 @@ use std::time::Duration;
 use anyhow::Context;
 use fleet_course::Course;
 use fleet_protocol::{BrokerAddress, RobotId};
-use robot_agent::hal::sim::{self, SimConfig, SimHandle};
+use robot_agent::game::{GamePlayer, GamePlayerHandle};
+use robot_agent::hal::sim::{self, ArenaSeat, SimArena, SimConfig, SimHandle};
 use robot_agent::runtime::{Agent, AgentConfig, AgentHandle};
 use tokio::runtime::Runtime;
 use tracing::{info, warn};
@@ -24,6 +25,7 @@ pub struct SimFleet {
     runtime: Runtime,
     agents: Vec<AgentHandle>,
     sims: Vec<SimHandle>,
+    players: Vec<GamePlayerHandle>,
 }
 
 impl SimFleet {
@@ -34,6 +36,34 @@ impl SimFleet {
         login: impl Fn(&RobotId) -> anyhow::Result<BrokerAddress>,
         map: Course,
     ) -> anyhow::Result<Self> {
+        Self::start_with(
+            count,
+            login,
+            None::<fn(&RobotId) -> anyhow::Result<BrokerAddress>>,
+            map,
+        )
+    }
+
+    /// `serve --sim N --sim-game`: robots named like the course's (`0x5100000000NN`, a MAC)
+    /// seated in one arena, so their IR shots reach each other, each also playing the game
+    /// (the agent's game mode: it registers with the game master and reports zones and hits).
+    /// `game_login` gives each robot's game connection its broker address and credential.
+    pub fn start_game(
+        count: usize,
+        login: impl Fn(&RobotId) -> anyhow::Result<BrokerAddress>,
+        game_login: impl Fn(&RobotId) -> anyhow::Result<BrokerAddress>,
+        map: Course,
+    ) -> anyhow::Result<Self> {
+        Self::start_with(count, login, Some(game_login), map)
+    }
+
+    fn start_with<G: Fn(&RobotId) -> anyhow::Result<BrokerAddress>>(
+        count: usize,
+        login: impl Fn(&RobotId) -> anyhow::Result<BrokerAddress>,
+        game_login: Option<G>,
+        map: Course,
+    ) -> anyhow::Result<Self> {
+        let game = game_login.is_some();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("sim-robots")
@@ -43,11 +73,28 @@ impl SimFleet {
         let width = count.to_string().len().max(2);
         let mut agents = Vec::with_capacity(count);
         let mut sims = Vec::with_capacity(count);
+        let mut players = Vec::new();
+        let arena = SimArena::new();
         let _guard = runtime.enter();
-        for (i, config) in robot_configs(&map, count).into_iter().enumerate() {
-            let id = RobotId::parse(&format!("sim-{:0width$}", i + 1))?;
-            let (hardware, handle) = sim::spawn(config);
+        for (i, mut config) in robot_configs(&map, count).into_iter().enumerate() {
+            let name = if game {
+                format!("0x5100000000{:02x}", i + 1)
+            } else {
+                format!("sim-{:0width$}", i + 1)
+            };
+            let id = RobotId::parse(&name)?;
+            if game {
+                config.arena = Some(ArenaSeat {
+                    arena: arena.clone(),
+                    mac: 0x5100_0000_0000 + i as u64 + 1,
+                });
+            }
+            let (mut hardware, handle) = sim::spawn(config);
             let broker = login(&id)?;
+            if let Some(game_login) = &game_login {
+                let game_broker = game_login(&id)?;
+                players.push(GamePlayer::attach(&name, &mut hardware)?.spawn(&game_broker));
+            }
             let agent = Agent::build(AgentConfig::new(id, broker), hardware)?;
             agents.push(agent.spawn());
             sims.push(handle);
@@ -57,6 +104,7 @@ impl SimFleet {
             runtime,
             agents,
             sims,
+            players,
         })
     }
 
@@ -66,8 +114,12 @@ impl SimFleet {
             runtime,
             agents,
             sims,
+            players,
         } = self;
         let stopping = runtime.spawn(async move {
+            for player in players {
+                player.shutdown().await;
+            }
             for agent in agents {
                 let id = agent.id().clone();
                 if let Err(e) = agent.shutdown().await {

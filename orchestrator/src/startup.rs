@@ -19,9 +19,10 @@ use crate::actors::mission::MissionControl;
 use crate::actors::{FleetActor, FleetWiring, ListRobots, RobotView};
 use crate::addresses;
 use crate::api::{self, Access, AppState, CourseMap};
-use crate::broker::{BrokerAccess, BrokerEndpoint, EmbeddedBroker};
+use crate::broker::{BrokerAccess, BrokerEndpoint, EmbeddedBroker, Principal};
 use crate::configuration::Settings;
 use crate::domain::now_ms;
+use crate::game::{GameControl, GameLink, GameMaster};
 use crate::instance::{DbLock, Holder, InstanceFiles, load_or_create_token};
 use crate::mqtt::{HeartbeatTask, MqttLink};
 use crate::recorder::{Recorder, RecorderConfig, RecorderHandle};
@@ -46,6 +47,7 @@ pub struct Application {
 /// What must be stopped, in order, after the HTTP server.
 struct Parts {
     sims: Option<SimFleet>,
+    game_link: GameLink,
     heartbeat: HeartbeatTask,
     link: MqttLink,
     fleet: Addr<FleetActor>,
@@ -67,6 +69,7 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let map = match &settings.sim_map {
             Some(path) => Course::load(path)?,
+            None if settings.sim_game => Course::arena(),
             None => Course::oval(),
         };
         let files = InstanceFiles::beside(&settings.db);
@@ -167,6 +170,19 @@ impl Application {
         }
         let heartbeat = HeartbeatTask::start(&link);
         let missions = MissionControl::new(fleet.clone(), store.clone(), changes).start();
+        // Its own login: the legacy topics are the orchestrator's too, on a connection apart.
+        let (game_id, game_address) = broker_access
+            .orchestrator_login(&broker_address)
+            .context("issuing the game master's broker credential")?;
+        let mut game_link = GameLink::new_as(game_id, &game_address, Arc::new(recorder.clone()));
+        let game_master = GameMaster::new(game_link.answers())
+            .listing_in(fleet.clone().recipient())
+            .start();
+        game_link.run(game_master.clone().recipient());
+        if !game_link.wait_subscribed(LINK_READY_TIMEOUT).await {
+            warn!("the game master has not subscribed to the legacy topics yet; it keeps retrying");
+        }
+        let game = GameControl::new(game_master, fleet.clone(), store.clone());
 
         let state = web::Data::new(AppState {
             fleet: fleet.clone(),
@@ -174,6 +190,7 @@ impl Application {
             store: store.clone(),
             link: link.counters(),
             missions,
+            game,
             access: access.clone(),
             map: Arc::new(CourseMap::from(&map)),
             base_url,
@@ -186,7 +203,18 @@ impl Application {
 
         let sims = if settings.sim > 0 {
             let login = |id: &_| Ok(broker_access.robot_login(&broker_address, id)?);
-            Some(SimFleet::start(settings.sim, login, map)?)
+            if settings.sim_game {
+                // Each robot's game connection has a credential of its own (`<id>-game`) that
+                // reaches only its legacy topics.
+                let game_login = |id: &fleet_protocol::RobotId| {
+                    let username = format!("{id}-game");
+                    let principal = Principal::Legacy(id.clone());
+                    Ok(broker_access.login(&broker_address, &username, principal)?)
+                };
+                Some(SimFleet::start_game(settings.sim, login, game_login, map)?)
+            } else {
+                Some(SimFleet::start(settings.sim, login, map)?)
+            }
         } else {
             None
         };
@@ -210,6 +238,7 @@ impl Application {
             summary,
             parts: Parts {
                 sims,
+                game_link,
                 heartbeat,
                 link,
                 fleet,
@@ -285,6 +314,7 @@ impl Parts {
         if let Some(sims) = self.sims {
             sims.shutdown().await;
         }
+        self.game_link.shutdown().await;
         drop(self.heartbeat);
         self.link.shutdown().await;
         // Robot actors record the state changes of the last messages routed to them (the

@@ -95,6 +95,9 @@ pub enum CommandKind {
     Estop,
     /// Lift an emergency stop.
     Release,
+    /// Fire the IR gun once (the course's game): the frame carries the robot's MAC. A robot
+    /// without a gun answers `unsupported`.
+    Shoot,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -151,6 +154,7 @@ impl CommandKind {
             CommandKind::LineFollow { .. } => "line_follow",
             CommandKind::Estop => "estop",
             CommandKind::Release => "release",
+            CommandKind::Shoot => "shoot",
         }
     }
 
@@ -168,7 +172,8 @@ impl CommandKind {
             CommandKind::Stop
             | CommandKind::Led { .. }
             | CommandKind::Estop
-            | CommandKind::Release => Ok(()),
+            | CommandKind::Release
+            | CommandKind::Shoot => Ok(()),
         }
     }
 
@@ -233,6 +238,7 @@ mod tests {
             CommandKind::LineFollow { speed: 0.5 },
             CommandKind::Estop,
             CommandKind::Release,
+            CommandKind::Shoot,
         ];
         for kind in kinds {
             let value = serde_json::to_value(&kind).unwrap();
@@ -260,12 +266,30 @@ mod tests {
             CommandKind::LineFollow { speed: 0.6 },
             CommandKind::Estop,
             CommandKind::Release,
+            CommandKind::Shoot,
         ];
         for kind in kinds {
             let cmd = Command::new(id("c1"), kind);
             assert_round_trip(&cmd);
             assert_eq!(Command::parse(&crate::encode(&cmd)).unwrap(), cmd);
         }
+    }
+
+    #[test]
+    fn shoot_is_a_bare_kind_on_the_wire_and_reads_back() {
+        let cmd = Command::new(id("s1"), CommandKind::Shoot);
+        assert_eq!(
+            String::from_utf8(crate::encode(&cmd)).unwrap(),
+            r#"{"v":1,"id":"s1","kind":"shoot"}"#
+        );
+        assert_eq!(
+            Command::parse(br#"{"v":1,"id":"s1","kind":"shoot"}"#).unwrap(),
+            cmd
+        );
+        assert!(
+            !CommandKind::Shoot.is_motion(),
+            "an estopped robot may still be asked"
+        );
     }
 
     #[test]

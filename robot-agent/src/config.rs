@@ -86,6 +86,10 @@ pub struct Cli {
     /// Simulated seconds per real second [default: 1].
     #[arg(long, env = "ROBOT_AGENT_SIM_TIME_SCALE")]
     pub sim_time_scale: Option<f64>,
+    /// Play the course's game: speak its legacy protocol (init, tanks/<id>/...) from the line
+    /// sensors, IR receiver and scanner. Needs a course-style id (0x + the 12-digit MAC).
+    #[arg(long, env = "ROBOT_AGENT_GAME")]
+    pub game: bool,
 }
 
 /// The config file's shape: every key optional.
@@ -103,6 +107,9 @@ pub struct FileConfig {
     #[serde(default)]
     pub sim: SimFile,
     pub rasptank: Option<RasptankConfig>,
+    /// `game = true`: as `--game`.
+    #[serde(default)]
+    pub game: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -132,6 +139,8 @@ pub struct Settings {
     pub backend: BackendKind,
     pub sim: SimSettings,
     pub rasptank: RasptankConfig,
+    /// Game mode (see `--game`).
+    pub game: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -195,6 +204,7 @@ impl Settings {
                 time_scale: cli.sim_time_scale.or(file.sim.time_scale).unwrap_or(1.0),
             },
             rasptank: file.rasptank.unwrap_or_default(),
+            game: cli.game || file.game,
         })
     }
 }

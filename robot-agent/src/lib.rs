@@ -3,5 +3,6 @@
 
 pub mod behaviour;
 pub mod config;
+pub mod game;
 pub mod hal;
 pub mod runtime;

@@ -6,7 +6,9 @@ pub mod cli;
 pub mod db;
 pub mod fanout;
 pub mod fleet_ops;
+pub mod game_agents;
 pub mod latency;
+pub mod legacy_robot;
 mod observer;
 pub mod orchestrator;
 pub mod pages;
@@ -161,7 +163,7 @@ pub async fn spawn_fake_robot(
 
 /// Runs the real agent on `hardware` and waits until it is connected, subscribed and (with a
 /// lease) enabled by the orchestrator's heartbeat.
-async fn start_agent(config: AgentConfig, hardware: Hardware) -> AgentHandle {
+pub async fn start_agent(config: AgentConfig, hardware: Hardware) -> AgentHandle {
     let agent = Agent::build(config, hardware)
         .expect("valid agent config")
         .spawn();

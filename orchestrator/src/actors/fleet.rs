@@ -11,11 +11,13 @@ use tokio::sync::{broadcast, oneshot};
 use tracing::{error, info, warn};
 
 use super::messages::{
-    BroadcastOutcome, CommandOutcome, FleetChange, Incoming, Liveness, RobotView,
+    BroadcastOutcome, CommandOutcome, FleetChange, Incoming, LegacyHeard, Liveness, RobotKind,
+    RobotView,
 };
 use super::robot::{Dispatch, ExpectAck, GetView, RobotActor, RobotExited};
 use super::seams::FleetWiring;
 use crate::domain::now_ms;
+use fleet_protocol::ErrorCode;
 
 /// Every robot, sorted by id.
 #[derive(Debug, Message)]
@@ -69,6 +71,9 @@ pub struct FleetStats {
     pub restarts: u64,
 }
 
+/// Legacy robots listed at most (ids off the network must not grow memory without bound).
+const MAX_LEGACY: usize = 512;
+
 struct RobotEntry {
     addr: Addr<RobotActor>,
     generation: u64,
@@ -77,6 +82,8 @@ struct RobotEntry {
 pub struct FleetActor {
     wiring: FleetWiring,
     robots: HashMap<RobotId, RobotEntry>,
+    /// Students' robots heard only on the game's legacy topics: listed, never commanded.
+    legacy: HashMap<RobotId, RobotView>,
     /// States saved before this orchestrator started, to start those robots from.
     known: Vec<RobotView>,
     next_generation: u64,
@@ -94,6 +101,7 @@ impl FleetActor {
         Self {
             wiring,
             robots: HashMap::new(),
+            legacy: HashMap::new(),
             known: Vec::new(),
             next_generation: 0,
             id_prefix: format!("o{:x}", now_ms()),
@@ -199,6 +207,32 @@ impl Handler<Incoming> for FleetActor {
     }
 }
 
+impl Handler<LegacyHeard> for FleetActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: LegacyHeard, _: &mut Context<Self>) {
+        if self.robots.contains_key(&msg.robot) {
+            return; // the project's agent speaks for it
+        }
+        if !self.legacy.contains_key(&msg.robot) && self.legacy.len() >= MAX_LEGACY {
+            warn!(robot = %msg.robot, "too many legacy robots; not listing another");
+            return;
+        }
+        let view = self.legacy.entry(msg.robot.clone()).or_insert_with(|| {
+            info!(robot = %msg.robot, "new legacy robot (game protocol only)");
+            let _ = self.wiring.changes.send(FleetChange::RobotAdded {
+                robot: msg.robot.clone(),
+            });
+            RobotView {
+                kind: RobotKind::Legacy,
+                state: Liveness::Online,
+                ..RobotView::unknown(msg.robot.clone())
+            }
+        });
+        view.last_seen_ms = Some(msg.at_ms);
+    }
+}
+
 impl Handler<RobotExited> for FleetActor {
     type Result = ();
 
@@ -232,7 +266,19 @@ impl Handler<ListRobots> for FleetActor {
     type Result = ResponseFuture<Vec<RobotView>>;
 
     fn handle(&mut self, _: ListRobots, _: &mut Context<Self>) -> Self::Result {
-        Box::pin(collect_views(self.addrs()))
+        let legacy: Vec<RobotView> = self
+            .legacy
+            .values()
+            .filter(|v| !self.robots.contains_key(&v.id))
+            .cloned()
+            .collect();
+        let addrs = self.addrs();
+        Box::pin(async move {
+            let mut views = collect_views(addrs).await;
+            views.extend(legacy);
+            views.sort_by(|a, b| a.id.cmp(&b.id));
+            views
+        })
     }
 }
 
@@ -241,10 +287,11 @@ impl Handler<GetRobot> for FleetActor {
 
     fn handle(&mut self, msg: GetRobot, _: &mut Context<Self>) -> Self::Result {
         let addr = self.robots.get(&msg.0).map(|e| e.addr.clone());
+        let legacy = self.legacy.get(&msg.0).cloned();
         Box::pin(async move {
             match addr {
                 Some(addr) => addr.send(GetView).await.ok(),
-                None => None,
+                None => legacy,
             }
         })
     }
@@ -277,7 +324,16 @@ impl Handler<SendCommand> for FleetActor {
 
     fn handle(&mut self, msg: SendCommand, _: &mut Context<Self>) -> Self::Result {
         let Some(entry) = self.robots.get(&msg.robot) else {
-            return Box::pin(fut::ready(CommandOutcome::UnknownRobot));
+            let outcome = match self.legacy.contains_key(&msg.robot) {
+                true => CommandOutcome::Rejected {
+                    code: ErrorCode::Unsupported,
+                    message: "a legacy robot speaks only the game protocol: it takes no \
+                        commands and cannot be stopped remotely"
+                        .into(),
+                },
+                false => CommandOutcome::UnknownRobot,
+            };
+            return Box::pin(fut::ready(outcome));
         };
         let addr = entry.addr.clone();
         let command = Command::new(self.next_command_id(), msg.kind);

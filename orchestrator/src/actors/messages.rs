@@ -5,7 +5,16 @@ use actix::Message;
 use fleet_protocol::{Ack, Event, RobotId, Status, Telemetry};
 use serde::Serialize;
 
-pub use crate::domain::{BroadcastOutcome, CommandOutcome, Liveness, RobotView};
+pub use crate::domain::{BroadcastOutcome, CommandOutcome, Liveness, RobotKind, RobotView};
+
+/// A students' robot was heard on the game's legacy topics (by the game master). The fleet
+/// lists it as a `legacy` robot unless the project's agent speaks for that id.
+#[derive(Debug, Clone, PartialEq, Message)]
+#[rtype(result = "()")]
+pub struct LegacyHeard {
+    pub robot: RobotId,
+    pub at_ms: i64,
+}
 
 /// One valid message from a robot, already parsed at the edge (the MQTT link).
 #[derive(Debug, Clone, PartialEq, Message)]

@@ -22,7 +22,8 @@ pub use fleet::{
     SubscribeChanges,
 };
 pub use messages::{
-    BroadcastOutcome, CommandOutcome, FleetChange, Incoming, Liveness, Payload, RobotView,
+    BroadcastOutcome, CommandOutcome, FleetChange, Incoming, LegacyHeard, Liveness, Payload,
+    RobotKind, RobotView,
 };
 pub use robot::{ACK_TIMEOUT, LIVENESS_CHECK_EVERY, RobotActor, STALE_AFTER};
 pub use seams::{CommandSink, Discard, FleetWiring, RecordSink, SendError, StateStore};

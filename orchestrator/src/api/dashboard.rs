@@ -19,6 +19,12 @@ pub(super) async fn index(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     page(&req, "index.html")
 }
 
+/// The course's game: teams, players, the flag, scores, the arena, the teacher's controls.
+#[get("/game")]
+pub(super) async fn game(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    page(&req, "game.html")
+}
+
 #[get("/remote/{id}")]
 pub(super) async fn remote(
     req: HttpRequest,

@@ -7,6 +7,7 @@ mod dashboard;
 mod error;
 mod estop;
 mod export;
+mod game;
 mod groups;
 mod many;
 pub mod map;
@@ -30,6 +31,7 @@ pub use map::CourseMap;
 
 use crate::actors::FleetActor;
 use crate::actors::mission::MissionControl;
+use crate::game::GameControl;
 use crate::mqtt::LinkCounters;
 use crate::recorder::RecorderHandle;
 use crate::store::Store;
@@ -42,6 +44,8 @@ pub struct AppState {
     pub link: Arc<LinkCounters>,
     /// Assigns and aborts missions.
     pub missions: Addr<MissionControl>,
+    /// The course's game: new, start, pause, resume, end, show.
+    pub game: GameControl,
     /// The tokens mutating routes accept (see [`auth`]).
     pub access: Arc<Access>,
     /// The course simulated robots drive on, for the dashboard's map.
@@ -60,6 +64,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .service(dashboard::index)
             .service(dashboard::remote)
             .service(dashboard::replay)
+            .service(dashboard::game)
             .service(dashboard::asset)
             .service(
                 web::scope("/api")
@@ -92,6 +97,13 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
                     .service(missions::list)
                     .service(missions::one)
                     .service(missions::abort)
+                    .service(game::list)
+                    .service(game::create)
+                    .service(game::one)
+                    .service(game::start)
+                    .service(game::pause)
+                    .service(game::resume)
+                    .service(game::end)
                     .service(map::course)
                     .service(access::whoami)
                     .service(access::students)

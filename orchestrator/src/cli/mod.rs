@@ -5,6 +5,7 @@ mod client;
 mod estop;
 mod export;
 mod format;
+pub mod game;
 mod groups;
 mod import;
 mod missions;
@@ -178,6 +179,15 @@ pub enum CliCommand {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// The course's game (capture the flag): new, start, pause, resume, end, show, list.
+    Game {
+        #[command(subcommand)]
+        action: game::GameAction,
+        #[command(flatten)]
+        name: game::GameName,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
     /// List each robot's student token and web remote address (teacher's token needed).
     Tokens {
         #[command(flatten)]
@@ -209,9 +219,14 @@ pub struct ServeArgs {
     /// Also start this many simulated robots in this process.
     #[arg(long, default_value_t = 0)]
     pub sim: usize,
-    /// Floor map for the simulated robots (default: the shipped oval course).
+    /// Floor map for the simulated robots (default: the shipped oval course; with
+    /// --sim-game, the game arena).
     #[arg(long)]
     pub sim_map: Option<PathBuf>,
+    /// The simulated robots play the course's game: course-style ids (0x5100000000NN), one
+    /// shared arena for their IR shots, the agent's game mode (`orchestrator game ...`).
+    #[arg(long)]
+    pub sim_game: bool,
     /// Name of the session recorded from startup.
     #[arg(long, default_value = "serve")]
     pub session: String,
@@ -278,6 +293,11 @@ pub fn run_client(command: CliCommand) -> anyhow::Result<()> {
         CliCommand::Export(args) => export::run(args),
         CliCommand::Import(args) => import::run(args),
         CliCommand::Replay(args) => replay::run(args),
+        CliCommand::Game {
+            action,
+            name,
+            client,
+        } => game::run(&client.client(), action, name),
     }
 }
 

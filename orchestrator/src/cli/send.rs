@@ -48,6 +48,8 @@ pub enum CommandArgs {
     Estop,
     /// Lift an emergency stop.
     Release,
+    /// Fire the IR gun once (the course's game).
+    Shoot,
 }
 
 /// A joint by its protocol name (`Joint::as_str`), the one spelling the API and pages use.
@@ -71,6 +73,7 @@ impl CommandArgs {
             CommandArgs::LineFollow { speed } => CommandKind::LineFollow { speed },
             CommandArgs::Estop => CommandKind::Estop,
             CommandArgs::Release => CommandKind::Release,
+            CommandArgs::Shoot => CommandKind::Shoot,
         }
     }
 }

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod error;
 pub mod fanout;
+pub mod game;
 pub mod groups;
 pub mod missions;
 pub mod replay;

@@ -17,4 +17,4 @@ pub use ids::{BadGroupName, GroupName, MissionId, SessionId};
 pub use mission_spec::{LineFollowSpec, MissionSpec, ScriptSpec, SpecError, Step, timeout_for};
 pub use mission_state::MissionState;
 pub use record::{Record, RecordKind};
-pub use robot::{Liveness, RobotView};
+pub use robot::{Liveness, RobotKind, RobotView};

@@ -14,16 +14,20 @@ pub enum RecordKind {
     Ack,
     /// A state change the orchestrator derived (online, offline, stale), as JSON.
     State,
+    /// The course's game: a legacy-protocol message (`init`, `tanks/{id}/...`) heard or sent
+    /// by the game master, raw; or a game control event (`game/{event}`) with the game as JSON.
+    Game,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 6] = [
+    pub const ALL: [RecordKind; 7] = [
         RecordKind::Status,
         RecordKind::Telemetry,
         RecordKind::Event,
         RecordKind::Command,
         RecordKind::Ack,
         RecordKind::State,
+        RecordKind::Game,
     ];
 
     /// The inverse of [`RecordKind::as_str`], for rows read back from the store.
@@ -39,6 +43,7 @@ impl RecordKind {
             RecordKind::Command => "command",
             RecordKind::Ack => "ack",
             RecordKind::State => "state",
+            RecordKind::Game => "game",
         }
     }
 }

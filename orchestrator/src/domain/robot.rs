@@ -32,10 +32,22 @@ impl Liveness {
     }
 }
 
+/// What speaks for a robot: the project's agent, or a students' robot that speaks only the
+/// course game's legacy protocol (no project commands: it cannot be stopped remotely).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RobotKind {
+    #[default]
+    Agent,
+    Legacy,
+}
+
 /// A serializable snapshot of one robot, as the API and the dashboard show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RobotView {
     pub id: RobotId,
+    #[serde(default)]
+    pub kind: RobotKind,
     pub state: Liveness,
     /// The last status (birth or offline) the robot published, if any arrived yet.
     pub status: Option<Status>,
@@ -55,6 +67,7 @@ impl RobotView {
     pub fn unknown(id: RobotId) -> Self {
         Self {
             id,
+            kind: RobotKind::Agent,
             state: Liveness::Offline,
             status: None,
             telemetry: None,

@@ -43,6 +43,14 @@ pub fn decode_record(record: &Record) -> Decoded {
         RecordKind::State => serde_json::from_slice::<StateChange>(payload)
             .map(|_| None)
             .map_err(|e| format!("malformed JSON payload: {e}")),
+        // The game master's events (`game/...`) are JSON; the legacy protocol is plain text,
+        // which the JSON exports carry raw (as an unreadable wrapper does).
+        RecordKind::Game if record.topic.starts_with("game/") => {
+            serde_json::from_slice::<serde_json::Value>(payload)
+                .map(|_| None)
+                .map_err(|e| format!("malformed JSON payload: {e}"))
+        }
+        RecordKind::Game => Err("plain text of the course game's legacy protocol, kept raw".into()),
     };
     match outcome {
         Ok(robot_ms) => Decoded::Message { robot_ms },

@@ -19,6 +19,14 @@ pub struct StateChange {
     pub reason: String,
 }
 
+/// The JSON payload of a game master's event record (`game/started`, ...): the game as the API
+/// shows it (`contract::game::GameDetails`); the schema names its first fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct GameEvent {
+    pub name: String,
+    pub phase: String,
+}
+
 /// The schema's name in an MCAP file (what Foxglove shows beside a topic).
 pub fn schema_name(kind: RecordKind) -> &'static str {
     match kind {
@@ -28,6 +36,7 @@ pub fn schema_name(kind: RecordKind) -> &'static str {
         RecordKind::Command => "fleet.Command",
         RecordKind::Ack => "fleet.Ack",
         RecordKind::State => "fleet.StateChange",
+        RecordKind::Game => "fleet.Game",
     }
 }
 
@@ -43,6 +52,7 @@ pub fn family_schema(kind: RecordKind) -> Value {
         RecordKind::Command => schema_for!(Command),
         RecordKind::Ack => schema_for!(Ack),
         RecordKind::State => schema_for!(StateChange),
+        RecordKind::Game => schema_for!(GameEvent),
     };
     schema.to_value()
 }

@@ -177,6 +177,14 @@ pub(super) async fn record_session(unreadable: bool) -> Recorded {
         tick(),
         state.to_string().into_bytes(),
     ));
+    // The game master's control event: a fleet-wide JSON record of the `game` kind.
+    sent.push(Record {
+        robot: None,
+        kind: RecordKind::Game,
+        at_ms: tick(),
+        topic: "game/started".to_owned(),
+        payload: br#"{"name":"final","phase":"running"}"#.to_vec(),
+    });
     if unreadable {
         let truncated = br#"{"v":1,"seq":99,"ts_"#.to_vec();
         sent.push(on(

@@ -158,7 +158,8 @@ impl Run {
                 }),
                 Err(e) => self.unreadable.push(unreadable("command", e.to_string())),
             },
-            RecordKind::Status | RecordKind::Ack | RecordKind::State => {}
+            // The game's records say nothing about how a line-follow run went.
+            RecordKind::Status | RecordKind::Ack | RecordKind::State | RecordKind::Game => {}
         }
     }
 

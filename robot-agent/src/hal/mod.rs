@@ -129,6 +129,11 @@ pub trait HitSensor: Send {
     fn hits(&self) -> broadcast::Receiver<Hit>;
 }
 
+/// The camera reading a QR code: the code in view now, if any (a base's label, in the game).
+pub trait Scanner: Send {
+    fn scan(&mut self) -> Result<Option<String>, HalError>;
+}
+
 /// Where the robot is; only the simulator knows.
 pub trait PoseSensor: Send {
     fn pose(&self) -> Pose;
@@ -149,4 +154,8 @@ pub struct Hardware {
     pub leds: Box<dyn Leds>,
     pub line: Box<dyn LineSensors>,
     pub pose: Option<Box<dyn PoseSensor>>,
+    /// The course's IR gun and receiver, and the QR scanner: fitted for the game, else `None`.
+    pub gun: Option<Box<dyn Gun>>,
+    pub hits: Option<Box<dyn HitSensor>>,
+    pub scanner: Option<Box<dyn Scanner>>,
 }

@@ -160,6 +160,15 @@ impl Controller {
                 // Latched first: even if the stop fails, motion stays refused.
                 self.hw.motors.stop()?;
             }
+            CommandKind::Shoot => match self.hw.gun.as_mut() {
+                Some(gun) => gun.shoot()?,
+                None => {
+                    return Err(Refusal {
+                        code: ErrorCode::Unsupported,
+                        message: "this robot has no IR gun".into(),
+                    });
+                }
+            },
             CommandKind::Release => {
                 if self.estopped {
                     self.estopped = false;

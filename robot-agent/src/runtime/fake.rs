@@ -71,6 +71,9 @@ pub fn fake_hardware() -> (Hardware, FakeProbe) {
             edges: edges.clone(),
         }),
         pose: None,
+        gun: None,
+        hits: None,
+        scanner: None,
     };
     let probe = FakeProbe {
         state,

@@ -6,6 +6,7 @@ use tracing::info;
 
 use super::{Agent, AgentError};
 use crate::config::{BackendKind, Settings};
+use crate::game::GamePlayer;
 use crate::hal::Hardware;
 use crate::hal::sim::{self, SimConfig, SimHandle};
 use fleet_course::{Course, MapError};
@@ -20,14 +21,25 @@ pub enum StartupError {
     NoRasptankSupport,
     #[error(transparent)]
     Agent(#[from] AgentError),
+    #[error(transparent)]
+    Game(#[from] crate::game::GameModeError),
 }
 
 /// Opens the hardware, runs the agent until a signal, and shuts everything down cleanly.
 pub async fn run(settings: Settings) -> Result<(), StartupError> {
-    let (hardware, sim) = open_hardware(&settings)?;
+    let (mut hardware, sim) = open_hardware(&settings)?;
+    let player = if settings.game {
+        let player = GamePlayer::attach(settings.agent.id.as_str(), &mut hardware)?;
+        Some(player.spawn(&settings.agent.broker))
+    } else {
+        None
+    };
     let agent = Agent::build(settings.agent, hardware)?;
-    info!(robot = %agent.id(), backend = ?settings.backend, "robot agent starting");
+    info!(robot = %agent.id(), backend = ?settings.backend, game = player.is_some(), "robot agent starting");
     agent.run_until_stopped().await?;
+    if let Some(player) = player {
+        player.shutdown().await;
+    }
     if let Some(sim) = sim {
         sim.shutdown().await;
     }

@@ -27,6 +27,7 @@ fn every_command() -> Vec<CommandKind> {
         CommandKind::LineFollow { speed: 0.5 },
         CommandKind::Estop,
         CommandKind::Release,
+        CommandKind::Shoot,
     ];
     for kind in &every {
         match kind {
@@ -36,7 +37,8 @@ fn every_command() -> Vec<CommandKind> {
             | CommandKind::Led { .. }
             | CommandKind::LineFollow { .. }
             | CommandKind::Estop
-            | CommandKind::Release => {}
+            | CommandKind::Release
+            | CommandKind::Shoot => {}
         }
     }
     every

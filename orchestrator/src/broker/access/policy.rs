@@ -6,14 +6,16 @@
 //! - a robot publishes only its own `robots/{id}/{status,telemetry,events,ack}` (its last will
 //!   included) and subscribes only to its own `cmd` and the fleet topics;
 //! - a student publishes only its robot's `cmd` and reads only its robot's topics;
-//! - a legacy game robot (issue 12) may connect; its topics are not defined yet, so it may
-//!   publish and subscribe nothing.
+//! - a legacy game robot (issue 12: a students' robot, or the agent's game connection) publishes
+//!   only `init` and its own `tanks/{id}/{flag,shots,qr_code}`, and reads only its own answer
+//!   topics `tanks/{id}/{init,flag,shots/in,shots/out,qr_code}` (or `tanks/{id}/#`).
 //!
 //! Every principal's MQTT client id must be its username, so nobody can take over (and kick)
 //! another client's session by reusing its id.
 
 use std::fmt;
 
+use fleet_game::LegacyTopic;
 use fleet_protocol::{RobotId, Topic, TopicKind, topic};
 
 /// Who a credential belongs to.
@@ -85,7 +87,12 @@ impl Principal {
                 Ok(Topic { robot, kind }) if robot == *id && kind != TopicKind::Cmd
             ),
             Principal::Student { robot, .. } => topic == topic::cmd(robot),
-            Principal::Legacy(_) => false,
+            Principal::Legacy(id) => matches!(
+                LegacyTopic::parse(topic),
+                Ok(LegacyTopic::Init)
+                    | Ok(LegacyTopic::Flag(_) | LegacyTopic::Shots(_) | LegacyTopic::QrCode(_))
+                    if legacy_robot(topic).as_ref() == Some(id) || topic == "init"
+            ),
         }
     }
 
@@ -98,7 +105,7 @@ impl Principal {
                 filter == topic::cmd(id) || topic::FLEET_TOPICS.contains(&filter)
             }
             Principal::Student { robot, .. } => reads_only_robot(filter, robot),
-            Principal::Legacy(_) => false,
+            Principal::Legacy(id) => reads_only_tank(filter, id),
         }
     }
 
@@ -106,6 +113,35 @@ impl Principal {
     pub fn is_superuser(&self) -> bool {
         *self == Principal::Orchestrator
     }
+}
+
+/// The robot a legacy topic belongs to (`None` for `init`).
+fn legacy_robot(topic: &str) -> Option<RobotId> {
+    match LegacyTopic::parse(topic).ok()? {
+        LegacyTopic::Init => None,
+        LegacyTopic::TankInit(id)
+        | LegacyTopic::Flag(id)
+        | LegacyTopic::Shots(id)
+        | LegacyTopic::ShotsIn(id)
+        | LegacyTopic::ShotsOut(id)
+        | LegacyTopic::QrCode(id) => Some(id),
+    }
+}
+
+/// One of the robot's own answer topics, `tanks/{id}/#` or `tanks/{id}/+`, nothing wider.
+fn reads_only_tank(filter: &str, robot: &RobotId) -> bool {
+    let root = format!("tanks/{robot}/");
+    if matches!(filter.strip_prefix(&root), Some("#" | "+" | "shots/+")) {
+        return true;
+    }
+    matches!(
+        LegacyTopic::parse(filter),
+        Ok(LegacyTopic::TankInit(_)
+            | LegacyTopic::Flag(_)
+            | LegacyTopic::ShotsIn(_)
+            | LegacyTopic::ShotsOut(_)
+            | LegacyTopic::QrCode(_))
+    ) && legacy_robot(filter).as_ref() == Some(robot)
 }
 
 /// `robots/{robot}/{kind}`, `robots/{robot}/+` or `robots/{robot}/#`, and nothing wider.

@@ -46,6 +46,16 @@ fn publishing_is_allowed_only_as_the_table_says() {
         (Principal::Orchestrator, "robots/r2/cmd", true),
         (Principal::Legacy(id("g1")), "robots/g1/telemetry", false),
         (Principal::Legacy(id("g1")), "fleet/cmd", false),
+        (Principal::Legacy(id("g1")), "init", true),
+        (Principal::Legacy(id("g1")), "tanks/g1/flag", true),
+        (Principal::Legacy(id("g1")), "tanks/g1/shots", true),
+        (Principal::Legacy(id("g1")), "tanks/g1/qr_code", true),
+        (Principal::Legacy(id("g1")), "tanks/g2/flag", false),
+        (Principal::Legacy(id("g1")), "tanks/g1/init", false),
+        (Principal::Legacy(id("g1")), "tanks/g1/shots/in", false),
+        (Principal::Legacy(id("g1")), "tanks/g2/shots/out", false),
+        (Principal::Legacy(id("g1")), "tanks/g1/score", false),
+        (robot("g1"), "tanks/g1/flag", false),
     ];
     for (who, t, allowed) in table {
         assert_eq!(who.may_publish(t), *allowed, "{who} publishing on {t}");
@@ -80,6 +90,17 @@ fn subscribing_is_allowed_only_as_the_table_says() {
         (Principal::Orchestrator, "robots/+/telemetry", true),
         (Principal::Orchestrator, "#", true),
         (Principal::Legacy(id("g1")), "robots/g1/cmd", false),
+        (Principal::Legacy(id("g1")), "tanks/g1/init", true),
+        (Principal::Legacy(id("g1")), "tanks/g1/flag", true),
+        (Principal::Legacy(id("g1")), "tanks/g1/shots/in", true),
+        (Principal::Legacy(id("g1")), "tanks/g1/shots/out", true),
+        (Principal::Legacy(id("g1")), "tanks/g1/qr_code", true),
+        (Principal::Legacy(id("g1")), "tanks/g1/#", true),
+        (Principal::Legacy(id("g1")), "tanks/g2/flag", false),
+        (Principal::Legacy(id("g1")), "tanks/+/flag", false),
+        (Principal::Legacy(id("g1")), "tanks/#", false),
+        (Principal::Legacy(id("g1")), "init", false),
+        (Principal::Legacy(id("g1")), "#", false),
     ];
     for (who, filter, allowed) in table {
         assert_eq!(

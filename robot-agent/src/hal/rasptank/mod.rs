@@ -100,6 +100,11 @@ pub fn build<I: Io>(config: &RasptankConfig, io: &mut I) -> Result<Hardware, Ras
         leds,
         line: Box::new(line),
         pose: None,
+        // The IR parts (ir_lirc, ir_receiver) need their pins in the config first; no camera
+        // QR reader yet.
+        gun: None,
+        hits: None,
+        scanner: None,
     })
 }
 

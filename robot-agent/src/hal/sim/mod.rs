@@ -18,7 +18,10 @@ use tokio::time::{Instant, MissedTickBehavior};
 
 use super::{Hardware, HardwareInfo, LineEdge, Rgb};
 
+pub mod arena;
+mod gun;
 mod parts;
+mod scanner;
 pub mod world;
 
 #[cfg(test)]
@@ -26,6 +29,7 @@ mod spawn_tests;
 #[cfg(test)]
 mod world_tests;
 
+pub use arena::{ArenaSeat, SimArena};
 pub use parts::{JointLimits, ServoLimits};
 pub use world::{PhysicsParams, World};
 
@@ -54,6 +58,8 @@ pub struct SimConfig {
     pub time_scale: f64,
     pub physics: PhysicsParams,
     pub servo_limits: ServoLimits,
+    /// The game arena this robot plays in: with a seat it has an IR gun and receiver.
+    pub arena: Option<ArenaSeat>,
 }
 
 impl SimConfig {
@@ -65,6 +71,7 @@ impl SimConfig {
             time_scale: 1.0,
             physics: PhysicsParams::default(),
             servo_limits: ServoLimits::default(),
+            arena: None,
         }
     }
 }
@@ -161,6 +168,7 @@ pub fn spawn(config: SimConfig) -> (Hardware, SimHandle) {
         time_scale,
         physics,
         servo_limits,
+        arena,
     } = config;
     let time_scale = if time_scale.is_finite() && time_scale >= MIN_TIME_SCALE {
         time_scale
@@ -182,6 +190,19 @@ pub fn spawn(config: SimConfig) -> (Hardware, SimHandle) {
         time_scale,
         stop_rx,
     ));
+    let (gun, hits) = match arena {
+        Some(seat) => {
+            let hits = seat.arena.seat(seat.mac, &world);
+            (
+                Some(Box::new(gun::SimGun {
+                    arena: seat.arena,
+                    mac: seat.mac,
+                }) as Box<dyn super::Gun>),
+                Some(Box::new(gun::SimHitSensor { hits }) as Box<dyn super::HitSensor>),
+            )
+        }
+        None => (None, None),
+    };
     let hardware = Hardware {
         info: HardwareInfo {
             backend: Backend::Sim,
@@ -206,6 +227,11 @@ pub fn spawn(config: SimConfig) -> (Hardware, SimHandle) {
             edges: edges.clone(),
         }),
         pose: Some(Box::new(SimPose {
+            world: Arc::clone(&world),
+        })),
+        gun,
+        hits,
+        scanner: Some(Box::new(scanner::SimScanner {
             world: Arc::clone(&world),
         })),
     };

@@ -1,0 +1,185 @@
+//! A whole game played by six of the project's agents in game mode (three a team) on the
+//! simulated arena, against the real orchestrator: the script moves the robots by hand and
+//! fires their guns through the API; the agents sense zones, scan bases and feel hits
+//! themselves and speak the legacy protocol. Played to the end, recorded and scored.
+
+use std::time::Duration;
+
+use fleet_game::Team;
+use fleet_protocol::Pose;
+use fleet_tests::TestApp;
+use fleet_tests::db::Recording;
+use fleet_tests::game_agents::{GameAgent, spawn_game_agent};
+use fleet_tests::wait_until;
+use robot_agent::hal::sim::SimArena;
+use serde_json::{Value, json};
+
+const WAIT: Duration = Duration::from_secs(10);
+// The arena: the line along y = 1.0 from x 0.2 to 3.4, the red base over x 0.30..0.60, the
+// capture zone over 1.65..1.95, the blue base over 3.00..3.30.
+const LINE: f64 = 1.0;
+const EAST: f64 = 0.0;
+const WEST: f64 = 180.0;
+/// Standing across the line (sensors on it), out of every shot along it.
+const ACROSS: f64 = 90.0;
+
+async fn shoot(app: &TestApp, robot: &GameAgent) {
+    let shot = app
+        .post(
+            &format!("/api/robots/{}/commands", robot.id),
+            &json!({ "kind": "shoot" }),
+        )
+        .await;
+    assert_eq!(shot.status, 200, "{shot:?}");
+    assert_eq!(shot.body["outcome"], "acked", "{shot:?}");
+}
+
+/// A red robot takes the flag from the west and leaves the zone with it.
+async fn capture_from_west(robot: &GameAgent, catches: usize) {
+    robot.place(1.40, LINE, EAST);
+    robot.place(1.80, LINE, EAST);
+    robot.wait_heard("FLAG_CATCHED", catches).await;
+    robot.place(1.40, LINE, EAST);
+}
+
+/// Brings the flag to the red base (its scanner reads the code there) and parks by the line.
+async fn deposit_red(robot: &GameAgent, deposits: usize, park_x: f64) {
+    robot.place(0.75, LINE, WEST);
+    robot.place(0.45, LINE, WEST);
+    robot.wait_heard("FLAG_DEPOSITED", deposits).await;
+    robot.place(0.75, LINE, WEST);
+    robot.place(park_x, LINE - 0.06, ACROSS);
+}
+
+async fn game_view(app: &TestApp) -> Value {
+    app.get("/api/games/current").await.body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn six_agents_in_game_mode_play_a_game_to_red_s_third_flag_recorded_and_scored() {
+    let app = TestApp::spawn(|_| {}).await;
+    let made = app
+        .post(
+            "/api/games",
+            &json!({ "name": "six agents", "capture_time_ms": 300 }),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{made:?}");
+    let arena = SimArena::new();
+    // Registered one after the other, so red, blue, red, blue, red, blue; parked off the line.
+    let mut robots = Vec::new();
+    for i in 1..=6u32 {
+        let y = if i % 2 == 1 { 0.3 } else { 1.7 };
+        let start = Pose {
+            x: 0.4 + 0.5 * f64::from(i),
+            y,
+            heading: 0.0,
+        };
+        let id = format!("0x5100000000{i:02x}");
+        robots.push(spawn_game_agent(&app, &id, &arena, start).await);
+    }
+    for (i, robot) in robots.iter().enumerate() {
+        let team = if i % 2 == 0 { Team::Red } else { Team::Blue };
+        assert_eq!(robot.player.state().team, Some(team), "{}", robot.id);
+    }
+    let [r1, b1, r2, b2, r3, b3] = &robots[..] else {
+        panic!("six robots");
+    };
+    for robot in &robots {
+        app.poll_get(&format!("/api/robots/{}", robot.id), WAIT, |r| {
+            r.body["telemetry"].is_object()
+        })
+        .await
+        .unwrap_or_else(|r| panic!("{} never reported its sensors: {r:?}", robot.id));
+    }
+    let started = app.post("/api/games/current/start", &json!({})).await;
+    assert_eq!(
+        started.status, 200,
+        "every agent online and reporting: {started:?}"
+    );
+
+    // Red's first flag.
+    capture_from_west(r1, 1).await;
+    deposit_red(r1, 1, 0.70).await;
+
+    // Blue starts a capture from the east; red shoots it out of it.
+    b1.place(2.20, LINE, WEST);
+    b1.place(1.80, LINE, WEST);
+    b1.wait_heard("START_CATCHING", 1).await;
+    r2.place(1.20, LINE, EAST);
+    shoot(&app, r2).await;
+    b1.wait_heard("ABORT_CATCHING_SHOT", 1).await;
+    wait_until(WAIT, "b1 to hold still, LEDs blinking", || {
+        b1.player.state().immobilised
+    })
+    .await;
+    assert_eq!(b1.sim.motors(), Default::default());
+    b1.place(2.20, LINE, WEST);
+    b1.place(2.80, LINE - 0.06, ACROSS);
+    r2.place(0.90, LINE - 0.06, ACROSS);
+
+    // Blue hits its own team-mate.
+    b3.place(2.10, LINE, WEST);
+    b2.place(2.40, LINE, WEST);
+    shoot(&app, b2).await;
+    b2.wait_heard("FRIENDLY_FIRE", 1).await;
+    b3.place(2.90, LINE - 0.06, ACROSS);
+
+    // Red takes the flag, and loses it to a blue shot.
+    capture_from_west(r3, 1).await;
+    r3.place(1.80, LINE, EAST);
+    r3.wait_heard("ALREADY_GOT", 1).await;
+    shoot(&app, b2).await;
+    r3.wait_heard("FLAG_LOST", 1).await;
+    r3.place(1.40, LINE, EAST);
+    r3.place(1.10, LINE - 0.06, ACROSS);
+
+    // Red's second and third flags: the third wins.
+    capture_from_west(r1, 2).await;
+    deposit_red(r1, 2, 0.70).await;
+    // r3's hold from the hit is over by now (2 s): it plays again.
+    capture_from_west(r3, 2).await;
+    deposit_red(r3, 1, 0.80).await;
+    for robot in &robots {
+        robot.wait_heard("WIN RED", 1).await;
+        assert_eq!(robot.player.state().winner, Some(Team::Red), "{}", robot.id);
+    }
+
+    let view = game_view(&app).await;
+    assert_eq!(view["phase"], "ended");
+    assert_eq!(view["winner"], "red");
+    let score = |robot: &GameAgent, what: &str| view["scores"]["robots"][&robot.id][what].clone();
+    assert_eq!(score(r1, "captures"), 2);
+    assert_eq!(score(r1, "deposits"), 2);
+    assert_eq!(score(r2, "hits_given"), 1);
+    assert_eq!(score(b1, "hits_taken"), 1);
+    assert_eq!(score(b2, "friendly_fire"), 1);
+    assert_eq!(score(b2, "hits_given"), 1);
+    assert_eq!(score(r3, "captures"), 2);
+    assert_eq!(score(r3, "flags_lost"), 1);
+    assert_eq!(score(r3, "deposits"), 1);
+    assert_eq!(view["scores"]["teams"]["red"]["deposits"], 3);
+    assert_eq!(view["scores"]["teams"]["blue"]["deposits"], 0);
+    assert!(
+        view["players"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|p| p["kind"] == "agent")
+    );
+
+    let stopped = app.stop().await;
+    let recording = Recording::open(&stopped.db_path).await;
+    let ended = recording
+        .count_records("kind = 'game' AND topic = 'game/ended'")
+        .await;
+    assert_eq!(ended, 1);
+    let shots = recording
+        .count_records("kind = 'game' AND topic LIKE 'tanks/%/shots' AND CAST(payload AS TEXT) LIKE 'SHOT_BY 0xf1%'")
+        .await;
+    assert_eq!(shots, 3, "three hits reported by the agents' receivers");
+    let poses = recording
+        .count_records("kind = 'telemetry' AND CAST(payload AS TEXT) LIKE '%\"pose\"%'")
+        .await;
+    assert!(poses > 0, "the robots' poses are recorded for a replay");
+}
