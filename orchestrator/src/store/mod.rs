@@ -2,11 +2,13 @@
 //! so queueing writers in the pool beats SQLITE_BUSY) plus a small read-only pool; the schema
 //! lives in the top-level `migrations/` and is applied on open.
 
+mod credentials;
 mod error;
 mod groups;
 mod missions;
 mod records;
 mod robots;
+mod roster;
 mod sessions;
 mod state_saver;
 
@@ -19,11 +21,13 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, Transaction};
 
+pub use credentials::RobotCredentialRow;
 pub use error::StoreError;
 pub use groups::{Group, GroupError, GroupName};
 pub use missions::{MissionId, MissionRecord, NewMission, Transition};
 pub use records::{RecordFilter, ReplayCursor, StoredRecord};
 pub use robots::RobotRow;
+pub use roster::{StudentRow, StudentWrite};
 pub use sessions::{Session, SessionId};
 pub use state_saver::RobotStateSaver;
 
@@ -164,10 +168,12 @@ mod tests {
                 "mission_transitions",
                 "missions",
                 "records",
+                "robot_credentials",
                 "robot_group_members",
                 "robot_groups",
                 "robots",
-                "sessions"
+                "sessions",
+                "students"
             ]
         );
     }
