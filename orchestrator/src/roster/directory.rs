@@ -45,6 +45,16 @@ impl StudentDirectory {
         }
     }
 
+    /// The robot `student` drives: `None` for a student not in the roster, `Some(None)` for
+    /// one assigned to no robot.
+    pub fn robot_of(&self, student: &StudentId) -> Option<Option<RobotId>> {
+        let entries = self.entries.read().unwrap_or_else(PoisonError::into_inner);
+        entries
+            .iter()
+            .find(|(l, _)| l.student == *student)
+            .map(|(l, _)| l.robot.clone())
+    }
+
     pub fn remove(&self, student: &StudentId) {
         self.entries
             .write()

@@ -7,6 +7,7 @@
 pub mod csv;
 mod directory;
 mod issued;
+mod relay;
 mod service;
 mod stops;
 mod student_id;
@@ -14,6 +15,7 @@ mod student_id;
 pub use csv::{RosterLine, parse_roster};
 pub use directory::{StudentDirectory, StudentLogin};
 pub use issued::IssuedCredential;
+pub use relay::{StudentAnswer, StudentRelay};
 pub use service::{ClassAccess, ClassError};
-pub use stops::{StopHolder, StopLedger, StopTarget};
+pub use stops::{Commander, StopHolder, StopLedger, StopRefusal, StopTarget};
 pub use student_id::{BadStudentId, StudentId};

@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use fleet_protocol::RobotId;
+use fleet_protocol::{CommandKind, RobotId};
 
 use super::StudentId;
 
@@ -26,6 +26,36 @@ pub enum StopTarget<'a> {
     Robots(&'a [RobotId]),
 }
 
+/// Who sends a command, for [`StopLedger::admit`].
+#[derive(Debug, Clone, Copy)]
+pub enum Commander<'a> {
+    Teacher,
+    Student {
+        student: &'a StudentId,
+        robot: &'a RobotId,
+    },
+}
+
+/// A student's release refused: whose stop it is (none recorded: the teacher's to lift).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", refusal_text(.robot, .holder))]
+pub struct StopRefusal {
+    pub robot: RobotId,
+    pub holder: Option<StopHolder>,
+}
+
+fn refusal_text(robot: &RobotId, holder: &Option<StopHolder>) -> String {
+    match holder {
+        Some(StopHolder::Teacher) => {
+            format!("the emergency stop on {robot} is the teacher's: only the teacher can lift it")
+        }
+        Some(StopHolder::Student(other)) => format!(
+            "the emergency stop on {robot} was set by {other}: only they or the teacher can lift it"
+        ),
+        None => format!("no stop you set on {robot} is recorded: only the teacher can lift it"),
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct StopLedger {
     /// The teacher's STOP ALL is in force (for robots not seen yet as well).
@@ -39,6 +69,33 @@ pub struct StopLedger {
 }
 
 impl StopLedger {
+    /// Applies `kind` from `who` on `target`: a stop is recorded, a release recorded or
+    /// refused. Other commands pass (the robot itself refuses motion while latched). A
+    /// student's target is its robot, whatever `target` says.
+    pub fn admit(
+        &mut self,
+        who: Commander<'_>,
+        target: StopTarget<'_>,
+        kind: &CommandKind,
+    ) -> Result<(), StopRefusal> {
+        match (who, kind) {
+            (Commander::Teacher, CommandKind::Estop) => self.teacher_stop(target),
+            (Commander::Teacher, CommandKind::Release) => self.teacher_release(target),
+            (Commander::Student { student, robot }, CommandKind::Estop) => {
+                self.student_stop(student, robot)
+            }
+            (Commander::Student { student, robot }, CommandKind::Release) => {
+                self.student_release(student, robot)
+                    .map_err(|holder| StopRefusal {
+                        robot: robot.clone(),
+                        holder,
+                    })?
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
     pub fn teacher_stop(&mut self, target: StopTarget<'_>) {
         match target {
             StopTarget::All => {
