@@ -5,18 +5,22 @@
 //! - robots: `pattern` lines with `%u` (the username is the robot id): each writes only its own
 //!   `robots/{id}/{status,telemetry,events,ack}` and reads its own `cmd` and the fleet topics.
 //!   Mosquitto ACL-checks last wills, so a forged will is refused there too.
-//! - students: a `user` block each, writing only its robot's `cmd` and reading its robot's
-//!   topics. Student ids never equal an enrolled robot id (the roster refuses that), so the
-//!   robot patterns give a student nothing.
+//! - students: a `user` block each, writing only its own `students/{id}/cmd` (the orchestrator
+//!   relays to its robot after checking, roster/relay.rs) and reading its own
+//!   `students/{id}/answer` and its robot's topics. Student ids never equal an enrolled robot
+//!   id (the roster refuses that), so the robot patterns give a student nothing.
 //! - the orchestrator: one user reading and writing everything.
 //!
-//! `%u`, not `%c`: Mosquitto does not bind a client id to its username (only
-//! `use_username_as_clientid`, which the conf lines turn on, so nobody can take over another
-//! client's session by reusing its id).
+//! `%u`, not `%c`: Mosquitto does not bind a client id to its username, so a rule on the
+//! client id could be had by choosing one. What Mosquitto cannot do that the embedded broker
+//! does: refuse a client id that is not the username. A credential holder could so take over
+//! (disconnect) another client's session, though never its topics. `use_username_as_clientid`
+//! would close that, but it also makes the orchestrator's own two connections (its link and
+//! the student relay) take each other's place, so it is left off.
 
 use std::fmt::Write as _;
 
-use fleet_protocol::{RobotId, TopicKind, topic};
+use fleet_protocol::{RobotId, TopicKind, student_topic, topic};
 
 /// A user of the generated password file: name and its `$7$` hash.
 #[derive(Debug, Clone)]
@@ -100,11 +104,11 @@ pub fn acl_file(
             .unwrap_or(&root);
         let _ = writeln!(
             out,
-            "\n# Student {} drives {}.\nuser {}\ntopic write {}\ntopic read {root}#",
-            student.username,
+            "\n# Student {name} drives {}.\nuser {name}\ntopic write {}\ntopic read {}\ntopic read {root}#",
             student.robot,
-            student.username,
-            topic::cmd(&student.robot)
+            student_topic::cmd(name),
+            student_topic::answer(name),
+            name = student.username,
         );
     }
     Ok(out)
@@ -113,7 +117,7 @@ pub fn acl_file(
 /// What to add to `mosquitto.conf` for files written to `dir`.
 pub fn conf_lines(password_file: &str, acl_file: &str) -> String {
     format!(
-        "per_listener_settings false\nallow_anonymous false\nuse_username_as_clientid true\npassword_file {password_file}\nacl_file {acl_file}\n"
+        "per_listener_settings false\nallow_anonymous false\npassword_file {password_file}\nacl_file {acl_file}\n"
     )
 }
 
@@ -146,11 +150,12 @@ mod tests {
             "pattern write robots/%u/ack",
             "pattern read robots/%u/cmd",
             "pattern read fleet/cmd",
-            "user ada\ntopic write robots/sim-01/cmd\ntopic read robots/sim-01/#",
+            "user ada\ntopic write students/ada/cmd\ntopic read students/ada/answer\ntopic read robots/sim-01/#",
         ] {
             assert!(acl.contains(line), "missing {line:?} in\n{acl}");
         }
         assert!(!acl.contains("pattern write robots/%u/cmd"));
+        assert!(!acl.contains("topic write robots/sim-01/cmd"), "students go through the relay");
     }
 
     #[test]
