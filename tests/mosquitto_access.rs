@@ -6,7 +6,9 @@
 
 use std::time::Duration;
 
-use fleet_protocol::{BrokerAddress, CommandKind, Credentials, student_topic, topic};
+use fleet_protocol::{
+    Backend, BrokerAddress, CommandKind, Credentials, Status, encode, student_topic, topic,
+};
 use fleet_tests::raw_mqtt::RawClient;
 use fleet_tests::{Broker, Observer, TestApp, command, robot_id, spawn_sim_robot_on, wait_until};
 use orchestrator::broker::BrokerEndpoint;
@@ -14,7 +16,7 @@ use orchestrator::cli::broker_config;
 use orchestrator::contract::roster::{Enrolled, ImportReport, RosterImport};
 use orchestrator::domain::CommandOutcome;
 use orchestrator::roster::StudentAnswer;
-use rumqttc::QoS;
+use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -26,6 +28,32 @@ fn login(broker: &Broker, username: &str, password: &str) -> BrokerAddress {
         password: password.into(),
     });
     address
+}
+
+/// A plain rumqttc client as `client_id`, connected (its event loop polled in the background).
+async fn plain_client(broker: &BrokerAddress, client_id: &str) -> AsyncClient {
+    let mut options = MqttOptions::new(client_id, broker.host.clone(), broker.port);
+    if let Some(c) = &broker.credentials {
+        options.set_credentials(c.username.clone(), c.password.clone());
+    }
+    let (client, mut eventloop) = AsyncClient::new(options, 100);
+    let (connected, mut rx) = tokio::sync::mpsc::channel(1);
+    tokio::spawn(async move {
+        while let Ok(event) = eventloop.poll().await {
+            if let Event::Incoming(Packet::ConnAck(_)) = event {
+                let _ = connected.try_send(());
+            }
+        }
+    });
+    tokio::time::timeout(WAIT, rx.recv())
+        .await
+        .expect("a ConnAck");
+    client
+}
+
+/// A status from `id` that a test can recognise.
+fn marker(id: &fleet_protocol::RobotId) -> Vec<u8> {
+    encode(&Status::online(id.clone(), "marker", Backend::Sim, vec![], 3))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -99,7 +127,8 @@ async fn a_mosquitto_configured_by_broker_config_enforces_the_classroom_rules() 
         None,
     )
     .await;
-    let rogue = RawClient::connect(&robot_login(&enrolled[0]), "rogue").await;
+    // r1's credential under a client id of its own (the same one would take r1's session).
+    let rogue = plain_client(&robot_login(&enrolled[0]), "rogue-r1").await;
     let r2_id = robot_id("r2");
     let fast = CommandKind::Drive {
         speed: 1.0,
@@ -110,19 +139,24 @@ async fn a_mosquitto_configured_by_broker_config_enforces_the_classroom_rules() 
         (topic::cmd(&r2_id), command("evil-2", CommandKind::Release)),
         (topic::cmd(&r2_id), command("evil-3", fast.clone())),
     ] {
-        rogue.publish(&t, payload, QoS::AtLeastOnce, false).await;
+        rogue
+            .publish(t, QoS::AtLeastOnce, false, payload)
+            .await
+            .expect("queued");
     }
     // A marker on its own topic, after the others on the same connection.
     let r1_id = robot_id("r1");
     rogue
-        .publish(
-            &topic::status(&r1_id),
-            fleet_tests::raw_mqtt::birth(&r1_id),
-            QoS::AtLeastOnce,
-            false,
-        )
-        .await;
-    wait_until(WAIT, "the marker", || watcher.on("robots/r1/status").len() >= 2).await;
+        .publish(topic::status(&r1_id), QoS::AtLeastOnce, false, marker(&r1_id))
+        .await
+        .expect("queued");
+    wait_until(WAIT, "the marker", || {
+        watcher
+            .on("robots/r1/status")
+            .iter()
+            .any(|m| String::from_utf8_lossy(&m.payload).contains("marker"))
+    })
+    .await;
     assert!(r2.agent.state().estopped, "the teacher's estop is still latched");
     let m = r2.sim.motors();
     assert_eq!((m.left, m.right), (0.0, 0.0), "r2 did not move");
