@@ -42,7 +42,7 @@ pub struct ClassAccess {
     /// The embedded broker's registry; `None` when access is open or the broker is external
     /// (then `broker-config` carries the credentials to Mosquitto).
     registry: Option<Arc<CredentialRegistry>>,
-    students: StudentDirectory,
+    students: Arc<StudentDirectory>,
     stops: Mutex<StopLedger>,
 }
 
@@ -55,7 +55,7 @@ impl ClassAccess {
         let class = Self {
             store,
             registry,
-            students: StudentDirectory::default(),
+            students: Arc::default(),
             stops: Mutex::default(),
         };
         let robots = class.store.list_robot_credentials().await?;
@@ -80,7 +80,8 @@ impl ClassAccess {
         Ok(class)
     }
 
-    pub fn directory(&self) -> &StudentDirectory {
+    /// The students' token hashes, shared with the HTTP API's [`crate::api::Access`].
+    pub fn directory(&self) -> &Arc<StudentDirectory> {
         &self.students
     }
 
