@@ -218,8 +218,7 @@ async fn a_frozen_orchestrator_stops_a_line_following_external_agent_within_its_
         .expect("a still sample after the SIGSTOP");
     let last_moving = samples
         .iter()
-        .filter(|t| t.ts_ms < first_still.ts_ms && moving(t))
-        .next_back()
+        .rfind(|t| t.ts_ms < first_still.ts_ms && moving(t))
         .expect("a moving sample before the stop");
     let upper = first_still.ts_ms - stopped_at;
     let lower = last_moving.ts_ms.saturating_sub(signalled_by);

@@ -6,45 +6,27 @@
 
 use std::time::{Duration, Instant};
 
-use fleet_protocol::Pose;
-use fleet_tests::orchestrator::in_state;
+use fleet_tests::pages::{PAGE_TIMEOUT, fleet_on_the_oval, markers};
 use fleet_tests::robot_io::is_still;
 use fleet_tests::webdriver::Browser;
-use fleet_tests::{SimRobot, TestApp, robot_id, spawn_sim_robot_on, wait_until};
+use fleet_tests::{SimRobot, TestApp, robot_id, wait_until};
 use orchestrator::api::Access;
 use orchestrator::configuration::TEST_TEACHER_TOKEN;
 use serde_json::json;
 
-const PAGE_TIMEOUT: Duration = Duration::from_secs(15);
+/// How close a map marker must be to where the simulator has its robot.
+const MARKER_TOLERANCE_M: f64 = 0.02;
 /// WebDriver's code for the ArrowUp key.
 const ARROW_UP: &str = "\u{E013}";
 
 /// The orchestrator and `n` simulated robots spread along the oval's bottom straight.
 async fn fleet(n: usize) -> (TestApp, Vec<SimRobot>) {
-    let app = TestApp::spawn(|_| {}).await;
-    let mut robots = Vec::new();
-    for i in 0..n {
-        let id = format!("sim-{:02}", i + 1);
-        let robot = spawn_sim_robot_on(app.robot_broker(&id), &id, |_, sim| {
-            sim.start = Some(Pose {
-                x: 0.5 + 0.35 * i as f64,
-                y: 0.2,
-                heading: 0.0,
-            });
-        })
-        .await;
-        robots.push(robot);
-    }
-    app.wait_for_robots(PAGE_TIMEOUT, "every robot online", |list| {
-        in_state(list, "online").len() == n
-    })
-    .await;
-    (app, robots)
+    fleet_on_the_oval(n, 1.0).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_dashboard_lists_every_robot_live_with_its_pose_on_the_map() {
-    let (app, _robots) = fleet(3).await;
+    let (app, robots) = fleet(3).await;
     let mission = app
         .post(
             "/api/missions",
@@ -67,6 +49,16 @@ async fn the_dashboard_lists_every_robot_live_with_its_pose_on_the_map() {
         )
         .await;
     assert_eq!(team.status, 201, "{team:?}");
+    // Colours on two robots, for their cards to show.
+    for (robot, [r, g, b]) in [("sim-02", [230, 40, 40]), ("sim-03", [0, 160, 255])] {
+        let reply = app
+            .post(
+                &format!("/api/robots/{robot}/commands"),
+                &json!({"kind": "led", "r": r, "g": g, "b": b}),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{reply:?}");
+    }
     let browser = Browser::start();
     browser.goto(&format!("{}/?token={TEST_TEACHER_TOKEN}", app.base_url));
 
@@ -120,11 +112,52 @@ async fn the_dashboard_lists_every_robot_live_with_its_pose_on_the_map() {
          return row ? row.textContent.includes('sim-01, sim-02') : { pending: 'no row' };",
     );
 
+    browser.wait_for(
+        PAGE_TIMEOUT,
+        "the LED colours on the cards",
+        "const rgb = id => (document.querySelector(`.card[data-robot=\"${id}\"] .swatch`).dataset.rgb || '-');
+         const seen = ['sim-01', 'sim-02', 'sim-03'].map(rgb).join(' ');
+         return seen === '- 230,40,40 0,160,255' || { pending: seen };",
+    );
+
     let png = browser.screenshot();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a PNG screenshot");
     if std::env::var_os("UPDATE_SCREENSHOT").is_some() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/dashboard.png");
         std::fs::write(path, &png).expect("write docs/dashboard.png");
+    }
+
+    // Each marker where the simulator has its robot. The line followers move ~5 mm per
+    // telemetry period, so they are stopped first and compared once at rest.
+    let estop = app.post("/api/estop", &json!({})).await;
+    assert_eq!(estop.status, 200, "{estop:?}");
+    wait_until(PAGE_TIMEOUT, "every robot to stop", || {
+        robots.iter().all(is_still)
+    })
+    .await;
+    let deadline = Instant::now() + PAGE_TIMEOUT;
+    loop {
+        let drawn = markers(&browser);
+        let off: Vec<String> = robots
+            .iter()
+            .filter_map(|r| {
+                let pose = r.sim.pose();
+                let marker = drawn.iter().find(|m| m.robot == r.id.as_str());
+                let error = marker.map(|m| (m.x - pose.x).hypot(m.y - pose.y));
+                match error {
+                    Some(e) if e <= MARKER_TOLERANCE_M => None,
+                    _ => Some(format!("{}: marker {marker:?}, simulator {pose:?}", r.id)),
+                }
+            })
+            .collect();
+        if off.is_empty() && drawn.len() == robots.len() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "markers not within {MARKER_TOLERANCE_M} m of the simulators: {off:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     drop(browser);
     app.stop().await;
@@ -199,6 +232,17 @@ async fn the_web_remote_drives_a_simulated_robot_while_a_key_is_held() {
         "the student role and live telemetry",
         "return document.getElementById('role').textContent === 'student'
             && document.getElementById('r-mode').textContent === 'idle'",
+    );
+    // The page's timing comes from the protocol crate, through the generated protocol.js.
+    assert_eq!(
+        browser.execute(
+            "return document.getElementById('deadman').textContent",
+            json!([])
+        ),
+        json!(format!(
+            "{} ms",
+            fleet_protocol::DEADMAN_DEFAULT.as_millis()
+        ))
     );
     let start = robot.sim.pose();
 
@@ -295,6 +339,47 @@ async fn the_web_remote_shows_clearly_that_its_robot_is_estopped() {
     );
     browser.key_up("w");
     assert!(is_still(&robots[0]), "an estopped robot moved");
+    drop(browser);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_pages_view_model_replays_recorded_changes_without_a_page_or_a_stream() {
+    let (app, _robots) = fleet(1).await;
+    let browser = Browser::start();
+    browser.goto(&format!("{}/remote/sim-01", app.base_url));
+    // The module on its own, fed changes as a replay would: no DOM, no EventSource.
+    let state = browser.execute_async(
+        "const done = arguments[arguments.length - 1];
+         import('/assets/fleet_model.js').then(({ FleetModel }) => {
+           const m = new FleetModel();
+           m.load([{ id: 'a1', state: 'online', telemetry: null, mission: null }]);
+           const touched = [
+             { change: 'robot_added', robot: 'b2' },
+             { change: 'state_changed', robot: 'b2', from: 'offline', to: 'online', at_ms: 5 },
+             { change: 'telemetry_updated', robot: 'a1', telemetry: { seq: 7, mode: 'estopped',
+               pose: { x: 1, y: 2, heading: 0 }, leds: { r: 1, g: 2, b: 3 } } },
+             { change: 'mission_changed', mission: { id: 4, robot: 'b2', kind: 'line_follow',
+               state: 'succeeded', progress: 'lap 1/1' } },
+             { change: 'something_new', robot: 'a1' },
+             { change: 'lagged' },
+           ].map((c, i) => m.apply(c, 1000 + i));
+           const a1 = m.robots.get('a1');
+           const b2 = m.robots.get('b2');
+           done({ touched, ids: m.ids(), a1: [a1.telemetry.seq, a1.last_seen_ms, a1.telemetry.leds.b],
+                  b2: [b2.state, b2.mission, b2.mission_state] });
+         }).catch(e => done({ error: String(e) }));",
+        json!([]),
+    );
+    assert_eq!(
+        state,
+        json!({
+            "touched": ["b2", "b2", "a1", "b2", "a1", null],
+            "ids": ["a1", "b2"],
+            "a1": [7, 1002, 3],
+            "b2": ["online", "#4 line_follow succeeded · lap 1/1", "succeeded"],
+        })
+    );
     drop(browser);
     app.stop().await;
 }

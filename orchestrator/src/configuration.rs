@@ -20,7 +20,8 @@ pub struct Settings {
     pub sim_map: Option<PathBuf>,
     /// The session recorded from startup.
     pub session: String,
-    /// The teacher's token for mutating API calls; `None`: generate a random one at startup.
+    /// The teacher's token for mutating API calls; `None`: the one in the token file beside
+    /// the database, or a new random one written there (see [`crate::instance`]).
     pub teacher_token: Option<String>,
     /// The embedded broker takes anyone (`serve --open`); otherwise every client needs a
     /// credential and stays within its topics.

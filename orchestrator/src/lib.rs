@@ -2,15 +2,18 @@
 //! serves the HTTP API, the dashboard and the CLI's requests.
 
 pub mod actors;
+pub mod addresses;
 pub mod api;
 pub mod broker;
 pub mod cli;
 pub mod configuration;
 pub mod contract;
+pub mod instance;
+pub mod logging;
 pub mod mqtt;
 pub mod recorder;
 pub mod roster;
 pub mod sim;
 pub mod startup;
 pub mod store;
-pub mod telemetry;
+pub mod summary;

@@ -10,18 +10,17 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         CliCommand::Serve(args) => {
-            orchestrator::telemetry::init("info");
+            orchestrator::logging::init("info");
             let settings = Settings::from_args(&args).context("reading the serve options")?;
             actix_web::rt::System::new().block_on(async move {
-                Application::build(settings)
-                    .await?
-                    .run_until_stopped()
-                    .await
+                let app = Application::build(settings).await?;
+                println!("{}", app.summary());
+                app.run_until_stopped().await
             })
         }
         command => {
-            orchestrator::telemetry::init("warn");
-            run_client(&cli.api, cli.token, command)
+            orchestrator::logging::init("warn");
+            run_client(command)
         }
     }
 }

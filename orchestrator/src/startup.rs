@@ -1,7 +1,8 @@
-//! Building and running the orchestrator, zero2prod style: [`Application::build`] binds every
-//! port (0 allowed), opens the database and starts the actors; [`Application::run_until_stopped`]
-//! serves until Ctrl-C / SIGTERM (or [`Application::stop_handle`]) and then shuts down in order:
-//! simulated robots, MQTT link, recorder (flushing what it holds), broker.
+//! Building and running the orchestrator, zero2prod style: [`Application::build`] takes the
+//! database's lock, binds every port (0 allowed), opens the database and starts the actors;
+//! [`Application::run_until_stopped`] serves until Ctrl-C / SIGTERM (or
+//! [`Application::stop_handle`]) and then shuts down in order: simulated robots, MQTT link,
+//! recorder (flushing what it holds), broker, and last the database lock.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,19 +11,22 @@ use actix::{Actor, Addr};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
+use fleet_course::Course;
 use fleet_protocol::BrokerAddress;
-use robot_agent::hal::sim::FloorMap;
 use tracing::{info, warn};
 
 use crate::actors::mission::MissionControl;
 use crate::actors::{FleetActor, FleetWiring, ListRobots, RobotView};
+use crate::addresses;
 use crate::api::{self, Access, AppState, CourseMap};
 use crate::broker::{BrokerAccess, BrokerEndpoint, EmbeddedBroker};
 use crate::configuration::Settings;
+use crate::instance::{DbLock, Holder, InstanceFiles, load_or_create_token};
 use crate::mqtt::{HeartbeatTask, MqttLink};
 use crate::recorder::{Recorder, RecorderConfig, RecorderHandle, now_ms};
 use crate::sim::SimFleet;
 use crate::store::{RobotStateSaver, Store};
+use crate::summary::{BrokerSummary, StartupSummary};
 
 /// How long startup waits for the MQTT link to subscribe before serving anyway, so that robot
 /// messages published right after startup are not missed when the broker is up.
@@ -34,6 +38,7 @@ pub struct Application {
     server: Server,
     broker_address: BrokerAddress,
     broker_access: BrokerAccess,
+    summary: StartupSummary,
     parts: Parts,
 }
 
@@ -46,21 +51,74 @@ struct Parts {
     recorder: RecorderHandle,
     store: Store,
     broker: Option<EmbeddedBroker>,
+    /// Released last, once nothing of this process touches the database any more.
+    lock: DbLock,
 }
 
 impl Application {
     /// Must run inside an actix System (`#[actix_web::main]`, `#[actix::test]`).
+    ///
+    /// The order is what keeps a second server on the same database harmless: settings that
+    /// can fail first, then the database lock (refused at once, naming the holder, when
+    /// another server holds it), then the ports (so a start that cannot listen leaves no new
+    /// file), and only then, as the lock's holder, the token file and the database, where
+    /// the recorder closes a session and missions are failed that an unclean stop left open.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        // Settings that can fail are read before anything starts.
         let map = match &settings.sim_map {
-            Some(path) => FloorMap::load(path)?,
-            None => FloorMap::oval(),
+            Some(path) => Course::load(path)?,
+            None => Course::oval(),
         };
-        let access = Arc::new(match &settings.teacher_token {
-            Some(token) => Access::new(token.clone()),
-            None => Access::new(Access::generate_token().context("generating a teacher token")?),
-        });
+        let files = InstanceFiles::beside(&settings.db);
+        files.check_folder()?;
+        let early_lock = DbLock::take_existing(&files)?;
 
+        let listener = std::net::TcpListener::bind(settings.http).with_context(|| {
+            format!(
+                "cannot listen on {} for the HTTP API (is another server using that port? pick another with --http)",
+                settings.http
+            )
+        })?;
+        let http_bound = listener.local_addr().context("reading the HTTP address")?;
+        let interfaces = addresses::interface_ips();
+        let broker_access = broker_access(&settings);
+        let (broker, broker_address, broker_summary) = match &settings.broker {
+            BrokerEndpoint::Embedded { bind } => {
+                let broker = EmbeddedBroker::start_with(*bind, broker_access.clone())
+                    .context("starting the embedded broker")?;
+                let address = broker.address();
+                let reachable = addresses::reachable(broker.local_addr(), &interfaces);
+                (Some(broker), address, BrokerSummary::Embedded { reachable })
+            }
+            BrokerEndpoint::External(address) => (
+                None,
+                address.clone(),
+                BrokerSummary::External { url: address.url() },
+            ),
+        };
+
+        let mut lock = match early_lock {
+            Some(lock) => lock,
+            None => DbLock::take(&files)?,
+        };
+        let dashboard = addresses::reachable(http_bound, &interfaces);
+        let base_url = format!(
+            "http://{}",
+            addresses::link_address(&dashboard).unwrap_or(http_bound)
+        );
+        // The holder is named to a second server on this machine: the loopback address first.
+        let local_url = format!(
+            "http://{}",
+            dashboard.first().copied().unwrap_or(http_bound)
+        );
+        lock.record(&Holder::this_process(
+            local_url.clone(),
+            broker_summary.describe(),
+        ))?;
+
+        // From here on this process holds the database.
+        let (token, token_source) =
+            load_or_create_token(&files.token, settings.teacher_token.as_deref())?;
+        let access = Arc::new(Access::new(token));
         let store = Store::open(&settings.db)
             .await
             .with_context(|| format!("opening the database {}", settings.db.display()))?;
@@ -81,27 +139,13 @@ impl Application {
             .await
             .context("starting the recorder")?;
 
-        let broker_access = broker_access(&settings);
-        let (broker, broker_address) = match &settings.broker {
-            BrokerEndpoint::Embedded { bind } => {
-                let broker = EmbeddedBroker::start_with(*bind, broker_access.clone())
-                    .context("starting the embedded broker")?;
-                let address = broker.address();
-                info!(url = %broker.url(), "embedded MQTT broker listening");
-                (Some(broker), address)
-            }
-            BrokerEndpoint::External(address) => {
-                info!(url = %address.url(), "using an external MQTT broker");
-                (None, address.clone())
-            }
-        };
-
         let known: Vec<RobotView> = store
             .list_robots()
             .await?
             .iter()
             .map(RobotView::from)
             .collect();
+        let known_robots = known.len();
         let (link_id, link_address) = broker_access
             .orchestrator_login(&broker_address)
             .context("issuing the orchestrator's broker credential")?;
@@ -131,22 +175,13 @@ impl Application {
             missions,
             access: access.clone(),
             map: Arc::new(CourseMap::from(&map)),
+            base_url,
         });
-        let http = HttpServer::new(move || App::new().configure(api::configure(state.clone())))
+        let server = HttpServer::new(move || App::new().configure(api::configure(state.clone())))
             .workers(2)
-            .bind(settings.http)
-            .with_context(|| format!("binding the HTTP API on {}", settings.http))?;
-        let http_port = http.addrs()[0].port();
-        let server = http.run();
-        info!(url = %format!("http://{}:{http_port}", settings.http.ip()), "HTTP API and dashboard");
-        if settings.teacher_token.is_none() {
-            // Generated: the log is the only place the teacher can read it from.
-            info!(
-                "teacher dashboard (its token allows every command): http://{}:{http_port}/?token={}",
-                settings.http.ip(),
-                access.teacher_token()
-            );
-        }
+            .listen(listener)
+            .with_context(|| format!("serving HTTP on {http_bound}"))?
+            .run();
 
         let sims = if settings.sim > 0 {
             let login = |id: &_| Ok(broker_access.robot_login(&broker_address, id)?);
@@ -155,12 +190,23 @@ impl Application {
             None
         };
 
+        let summary = StartupSummary {
+            teacher_link: format!("{local_url}/?token={}", access.teacher_token()),
+            dashboard,
+            token_file: std::path::absolute(&files.token).unwrap_or(files.token),
+            token_source,
+            broker: broker_summary,
+            database: std::path::absolute(&settings.db).unwrap_or(settings.db),
+            sims: settings.sim,
+            known_robots,
+        };
         Ok(Self {
-            http_port,
+            http_port: http_bound.port(),
             access,
             server,
             broker_address,
             broker_access,
+            summary,
             parts: Parts {
                 sims,
                 heartbeat,
@@ -169,8 +215,14 @@ impl Application {
                 recorder,
                 store,
                 broker,
+                lock,
             },
         })
+    }
+
+    /// What a teacher reads at startup: addresses, the teacher's link, database, robots.
+    pub fn summary(&self) -> &StartupSummary {
+        &self.summary
     }
 
     pub fn http_port(&self) -> u16 {
@@ -246,5 +298,6 @@ impl Parts {
         if let Some(broker) = self.broker {
             broker.shutdown();
         }
+        drop(self.lock);
     }
 }

@@ -135,7 +135,7 @@ impl Remote {
         tcsetwinsize(&slave, size).expect("set the pty size");
         let modes_before = tcgetattr(&slave).expect("tcgetattr").local_modes;
         let child = Command::new(BIN)
-            .args(["--api", &server.api, "--token", TOKEN, "remote", "sim-01"])
+            .args(["remote", "--api", &server.api, "--token", TOKEN, "sim-01"])
             .args(extra)
             .stdin(slave.try_clone().expect("dup"))
             .stdout(slave.try_clone().expect("dup"))

@@ -6,6 +6,7 @@
 //! `docs/protocol.md` describes the same protocol for humans.
 
 pub mod ack;
+pub mod backoff;
 pub mod broker_url;
 pub mod codec;
 pub mod command;
@@ -20,6 +21,7 @@ pub mod timing;
 pub mod topic;
 
 pub use ack::{Ack, AckResult, ErrorCode};
+pub use backoff::Backoff;
 pub use broker_url::{BrokerAddress, BrokerUrlError, Credentials, DEFAULT_MQTT_PORT};
 pub use codec::{MAX_PAYLOAD_BYTES, decode, encode};
 pub use command::{Command, CommandId, CommandKind, Joint};
@@ -28,7 +30,7 @@ pub use event::{Event, EventKind, LineSensor};
 pub use heartbeat::Heartbeat;
 pub use robot_id::RobotId;
 pub use status::{Backend, Capability, RobotState, Status};
-pub use telemetry::{LineReading, MotorOutput, Pose, RobotMode, ServoAngles, Telemetry};
+pub use telemetry::{LedColour, LineReading, MotorOutput, Pose, RobotMode, ServoAngles, Telemetry};
 pub use timing::{DEADMAN_DEFAULT, DRIVE_REPEAT, HEARTBEAT_PERIOD, LEASE_DEFAULT};
 pub use topic::{Topic, TopicKind};
 

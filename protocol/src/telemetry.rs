@@ -56,6 +56,14 @@ pub struct Pose {
     pub heading: f64,
 }
 
+/// The colour the robot last set all its LEDs to (the last `led` command it executed).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedColour {
+    pub r: u8,
+    pub g: u8,
+    pub b: u8,
+}
+
 /// What the agent is doing right now.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -84,6 +92,9 @@ pub struct Telemetry {
     pub battery_v: Option<f32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pose: Option<Pose>,
+    /// Absent until the robot has executed an `led` command (the LEDs cannot be read back).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leds: Option<LedColour>,
 }
 
 impl Telemetry {
@@ -98,6 +109,7 @@ impl Telemetry {
             servos: ServoAngles::default(),
             battery_v: None,
             pose: None,
+            leds: None,
         }
     }
 }
@@ -127,6 +139,11 @@ mod tests {
             x: 1.0,
             y: 2.0,
             heading: 0.5,
+        });
+        t.leds = Some(LedColour {
+            r: 255,
+            g: 16,
+            b: 0,
         });
         assert_round_trip(&t);
         assert!(crate::encode(&t).len() < 400);

@@ -4,7 +4,8 @@
 //! size through the same broker (one publish, N plain clients each answering on its own topic,
 //! time to the last answer), and once a bare publish -> receive round trip.
 //!
-//! `cargo bench -p fleet-tests --bench estop_fanout` (ROUNDS=n to change the samples per size).
+//! `cargo bench -p fleet-tests --bench estop_fanout` (ROUNDS=n to change the samples per size,
+//! SIZES=10,100 to choose the fleet sizes). Rows are printed as they are measured.
 //! The robots run the real agent runtime on fake hardware (`fake_hardware()`), telemetry at
 //! 1 Hz: a thousand simulators at 100 Hz physics would measure their physics on 2 cores, not
 //! the fan-out. Each size gets a fresh orchestrator.
@@ -35,28 +36,36 @@ struct Row {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let rounds = count_from_env("ROUNDS", DEFAULT_ROUNDS);
-    let mut rows = Vec::new();
+    let sizes: Vec<usize> = std::env::var("SIZES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| SIZES.to_vec());
+    println!(
+        "estop fan-out through the embedded broker (loopback, QoS 1, TCP_NODELAY), {rounds} rounds per size"
+    );
+    println!("{} {:>11}", header(), "incomplete");
+    let print = |r: Row| println!("{} {:>11}", row(&r.what, r.samples), r.incomplete);
     for open in [false, true] {
         let access = if open { "acl off" } else { "acl on" };
-        for n in SIZES {
+        for &n in &sizes {
             let app = TestApp::spawn(|s| s.open = open).await;
-            if n == SIZES[0] {
+            if n == sizes[0] {
                 let (sub, publ) = (app.client_broker("echo-sub"), app.client_broker("echo-pub"));
-                rows.push(Row {
+                print(Row {
                     what: format!("{access}: bare MQTT publish -> receive"),
                     samples: bare_mqtt_with(&sub, &publ, ECHO_SAMPLES, ECHO_WARMUP).await,
                     incomplete: 0,
                 });
             }
-            rows.push(bare_fanout(&app, n, rounds, access).await);
+            print(bare_fanout(&app, n, rounds, access).await);
             let agents = spawn_agents(&app, n).await;
             let (server, wall, incomplete) = fan_out(&app, n, rounds).await;
-            rows.push(Row {
+            print(Row {
                 what: format!("{access}: estop {n:>4}: issue -> last ack"),
                 samples: server,
                 incomplete,
             });
-            rows.push(Row {
+            print(Row {
                 what: format!("{access}: estop {n:>4}: HTTP call"),
                 samples: wall,
                 incomplete,
@@ -68,13 +77,6 @@ async fn main() {
             }
             app.stop().await;
         }
-    }
-    println!(
-        "estop fan-out through the embedded broker (loopback, QoS 1, TCP_NODELAY), {rounds} rounds per size"
-    );
-    println!("{} {:>11}", header(), "incomplete");
-    for r in rows {
-        println!("{} {:>11}", row(&r.what, r.samples), r.incomplete);
     }
 }
 

@@ -8,6 +8,7 @@ pub mod fleet_ops;
 pub mod latency;
 mod observer;
 pub mod orchestrator;
+pub mod pages;
 pub mod raw_mqtt;
 pub mod robot_io;
 pub mod webdriver;

@@ -132,6 +132,16 @@ impl Browser {
         )
     }
 
+    /// Runs `script` asynchronously: it gets a callback as its last argument and the call
+    /// returns what the script passes to it (for scripts that await, such as a dynamic import).
+    pub fn execute_async(&self, script: &str, args: Value) -> Value {
+        self.call(
+            "POST",
+            "/execute/async",
+            Some(json!({ "script": script, "args": args })),
+        )
+    }
+
     /// Polls `script` until it returns something truthy; returns that value. A script may
     /// return `{"pending": detail}` to say "not yet" with what it saw, for the failure message.
     pub fn wait_for(&self, timeout: Duration, what: &str, script: &str) -> Value {
@@ -153,19 +163,35 @@ impl Browser {
         }
     }
 
-    /// Clicks the first element matching `css`, as a user would (WebDriver scrolls it into view
-    /// and refuses if something covers it).
-    pub fn click(&self, css: &str) {
+    /// The WebDriver reference of the first element matching `css`; panics when there is none.
+    fn find(&self, css: &str) -> String {
         let found = self.call(
             "POST",
             "/element",
             Some(json!({ "using": "css selector", "value": css })),
         );
-        let id = found[ELEMENT]
+        found[ELEMENT]
             .as_str()
             .unwrap_or_else(|| panic!("no element {css}: {found}"))
-            .to_owned();
+            .to_owned()
+    }
+
+    /// Clicks the first element matching `css`, as a user would (WebDriver scrolls it into view
+    /// and refuses if something covers it). Clicking an `<option>` selects it.
+    pub fn click(&self, css: &str) {
+        let id = self.find(css);
         self.call("POST", &format!("/element/{id}/click"), Some(json!({})));
+    }
+
+    /// Empties the input matching `css` and types `text` into it, key by key.
+    pub fn fill(&self, css: &str, text: &str) {
+        let id = self.find(css);
+        self.call("POST", &format!("/element/{id}/clear"), Some(json!({})));
+        self.call(
+            "POST",
+            &format!("/element/{id}/value"),
+            Some(json!({ "text": text })),
+        );
     }
 
     /// Presses a key (a character, or a WebDriver key code such as "\u{E013}" for ArrowUp) and

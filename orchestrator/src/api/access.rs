@@ -39,6 +39,8 @@ struct StudentAccess {
     token: String,
     /// Path of the robot's remote page with the token in it (prefix with the server's URL).
     remote: String,
+    /// The same at the address students open (another machine's, when the server has one).
+    url: String,
 }
 
 #[get("/access/students")]
@@ -51,9 +53,11 @@ pub(super) async fn students(
         .iter()
         .map(|r| {
             let token = state.access.student_token(&r.id);
+            let remote = format!("/remote/{}?token={token}", r.id);
             StudentAccess {
                 robot: r.id.to_string(),
-                remote: format!("/remote/{}?token={token}", r.id),
+                url: format!("{}{remote}", state.base_url),
+                remote,
                 token,
             }
         })

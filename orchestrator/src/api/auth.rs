@@ -102,7 +102,7 @@ pub fn bearer(req: &HttpRequest) -> Option<&str> {
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     #[error(
-        "this action needs a token: send `Authorization: Bearer <token>` (the teacher's token is in the server log; the CLI takes --token or ORCHESTRATOR_TOKEN)"
+        "this action needs a token: send `Authorization: Bearer <token>` (the teacher's token is in the file <db>.teacher-token beside the server's database, which the CLI reads; or give the CLI --token / ORCHESTRATOR_TOKEN)"
     )]
     Missing,
     #[error("this token does not allow {0}")]

@@ -1,8 +1,9 @@
 //! `GET /api/map`: the course the simulated robots drive on (floor size, the line as segments,
-//! white zones, start pose), in metres, x right and y up, for the dashboard to draw.
+//! white zones with their roles, start pose), in metres, x right and y up, for the dashboard
+//! to draw. docs/api.md ("Map") describes the answer.
 
 use actix_web::{HttpResponse, get, web};
-use robot_agent::hal::sim::FloorMap;
+use fleet_course::{Course, ZoneRole};
 use serde::Serialize;
 
 use super::AppState;
@@ -21,14 +22,19 @@ pub struct CourseMap {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CourseZone {
     pub name: String,
+    /// `finish`, `capture`, `base` or `white`, so a page can draw each kind its own way.
+    pub role: ZoneRole,
+    /// A base's team (`red`, `blue`); `null` for other zones. A base's QR code is not served:
+    /// pages have no use for it and the game master hands it out.
+    pub team: Option<String>,
     pub x: f64,
     pub y: f64,
     pub w: f64,
     pub h: f64,
 }
 
-impl From<&FloorMap> for CourseMap {
-    fn from(map: &FloorMap) -> Self {
+impl From<&Course> for CourseMap {
+    fn from(map: &Course) -> Self {
         let (width, height) = map.size();
         Self {
             width,
@@ -44,6 +50,8 @@ impl From<&FloorMap> for CourseMap {
                 .iter()
                 .map(|z| CourseZone {
                     name: z.name.clone(),
+                    role: z.role,
+                    team: z.team.clone(),
                     x: z.x,
                     y: z.y,
                     w: z.w,
@@ -66,7 +74,7 @@ mod tests {
 
     #[test]
     fn the_oval_course_becomes_a_closed_chain_of_segments_with_its_finish_zone() {
-        let drawn = CourseMap::from(&FloorMap::oval());
+        let drawn = CourseMap::from(&Course::oval());
         assert_eq!((drawn.width, drawn.height), (2.4, 1.2));
         let first = drawn.segments.first().unwrap();
         let last = drawn.segments.last().unwrap();
@@ -80,5 +88,31 @@ mod tests {
         );
         assert_eq!(drawn.zones.len(), 1);
         assert_eq!(drawn.zones[0].name, "finish");
+    }
+
+    #[test]
+    fn zones_carry_their_role_and_a_base_its_team_in_the_json_answer() {
+        let oval = serde_json::to_value(CourseMap::from(&Course::oval())).unwrap();
+        assert_eq!(oval["zones"][0]["role"], "finish");
+        assert_eq!(oval["zones"][0]["team"], serde_json::Value::Null);
+        let arena = serde_json::to_value(CourseMap::from(&Course::arena())).unwrap();
+        let zones = arena["zones"].as_array().unwrap();
+        let roles: Vec<(&str, Option<&str>)> = zones
+            .iter()
+            .map(|z| (z["role"].as_str().unwrap(), z["team"].as_str()))
+            .collect();
+        assert_eq!(
+            roles,
+            [
+                ("capture", None),
+                ("base", Some("red")),
+                ("base", Some("blue"))
+            ]
+        );
+        assert!(zones.iter().all(|z| z.get("qr_code").is_none()));
+        // The fields the dashboard already reads are still there.
+        for field in ["width", "height", "line_width", "segments", "start"] {
+            assert!(arena.get(field).is_some(), "{field}");
+        }
     }
 }

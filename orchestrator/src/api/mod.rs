@@ -44,6 +44,9 @@ pub struct AppState {
     pub access: Arc<Access>,
     /// The course simulated robots drive on, for the dashboard's map.
     pub map: Arc<CourseMap>,
+    /// Where people open this server (`http://192.168.1.20:8080`, never `0.0.0.0`): the start
+    /// of the links it hands out.
+    pub base_url: String,
 }
 
 /// Registers every route; used by the server and by tests.

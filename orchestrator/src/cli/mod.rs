@@ -16,6 +16,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use tracing::warn;
+
+use crate::instance::{InstanceFiles, read_token_file};
 
 pub use client::ApiClient;
 pub use groups::GroupAction;
@@ -30,7 +33,16 @@ pub use send::CommandArgs;
     about = "Fleet orchestrator for a classroom of RaspTank robots"
 )]
 pub struct Cli {
-    /// Base URL of a running orchestrator's API (for the client subcommands).
+    #[command(subcommand)]
+    pub command: CliCommand,
+}
+
+/// Where a client subcommand finds the server, and with which token. Only the client
+/// subcommands take these (`serve --help` does not list them); global within each, so
+/// `sessions list --api URL` works as well as `sessions --api URL list`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ClientArgs {
+    /// Base URL of a running orchestrator's API.
     #[arg(
         long,
         global = true,
@@ -39,6 +51,7 @@ pub struct Cli {
     )]
     pub api: String,
     /// Token sent with every request: the teacher's (all commands) or a student's (one robot).
+    /// Unset: the teacher's token from the file `serve` keeps beside its database (--db).
     #[arg(
         long,
         global = true,
@@ -46,8 +59,38 @@ pub struct Cli {
         hide_env_values = true
     )]
     pub token: Option<String>,
-    #[command(subcommand)]
-    pub command: CliCommand,
+    /// The server's database, beside which `serve` keeps the teacher's token file
+    /// (`<db>.teacher-token`); read when no --token is given.
+    #[arg(
+        long = "db",
+        global = true,
+        env = "ORCHESTRATOR_DB",
+        default_value = "fleet.db"
+    )]
+    pub db: PathBuf,
+}
+
+impl ClientArgs {
+    /// The token to send: `--token` / `ORCHESTRATOR_TOKEN`, else the teacher's token file
+    /// beside `--db` when it is there and readable, else none (reads still work).
+    pub fn resolved_token(&self) -> Option<String> {
+        if let Some(token) = self.token.clone().filter(|t| !t.trim().is_empty()) {
+            return Some(token);
+        }
+        let path = InstanceFiles::beside(&self.db).token;
+        match read_token_file(&path) {
+            Ok(token) => token,
+            Err(e) => {
+                warn!(file = %path.display(), "cannot read the teacher token file: {e}");
+                None
+            }
+        }
+    }
+
+    /// A client of the API at `--api`, sending the resolved token.
+    pub fn client(&self) -> ApiClient {
+        ApiClient::new(&self.api).with_token(self.resolved_token())
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -59,51 +102,79 @@ pub enum CliCommand {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        client: ClientArgs,
     },
     /// Show one robot.
-    Robot { id: String },
+    Robot {
+        id: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
     /// Send a command to one robot and print its acknowledgement.
     Send {
         robot: String,
         #[command(subcommand)]
         command: CommandArgs,
+        #[command(flatten)]
+        client: ClientArgs,
     },
     /// Manage recording sessions.
     Sessions {
         #[command(subcommand)]
         action: SessionAction,
+        #[command(flatten)]
+        client: ClientArgs,
     },
     /// Drive one robot from this terminal (arrows/WASD, space stops, Esc quits).
-    Remote(RemoteArgs),
+    Remote {
+        #[command(flatten)]
+        args: RemoteArgs,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
     /// Emergency-stop every robot (or one group) and list who acknowledged.
     Estop {
         /// Only this group's robots (default: every robot, with one broadcast).
         #[arg(long)]
         group: Option<String>,
+        #[command(flatten)]
+        client: ClientArgs,
     },
     /// Lift the emergency stop of every robot (or one group).
     Release {
         /// Only this group's robots (default: every robot, with one broadcast).
         #[arg(long)]
         group: Option<String>,
+        #[command(flatten)]
+        client: ClientArgs,
     },
     /// Send one command to every robot (one broadcast) and list who acknowledged.
     SendAll {
         #[command(subcommand)]
         command: CommandArgs,
+        #[command(flatten)]
+        client: ClientArgs,
     },
     /// Manage groups of robots (teams, tables) and send commands to them.
     Groups {
         #[command(subcommand)]
         action: GroupAction,
+        #[command(flatten)]
+        client: ClientArgs,
     },
     /// Assign, list, show and abort missions.
     Missions {
         #[command(subcommand)]
         action: MissionAction,
+        #[command(flatten)]
+        client: ClientArgs,
     },
     /// List each robot's student token and web remote address (teacher's token needed).
-    Tokens,
+    Tokens {
+        #[command(flatten)]
+        client: ClientArgs,
+    },
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -117,7 +188,8 @@ pub struct ServeArgs {
     /// Use an external broker instead of the embedded one: mqtt://[user:pass@]host:port
     #[arg(long, env = "ORCHESTRATOR_BROKER")]
     pub broker: Option<String>,
-    /// SQLite file the sessions are recorded in (created if missing).
+    /// SQLite file the sessions are recorded in (created if missing; its folder must exist).
+    /// One server per database: a second `serve` on the same file refuses to start.
     #[arg(long, env = "ORCHESTRATOR_DB", default_value = "fleet.db")]
     pub db: PathBuf,
     /// Also start this many simulated robots in this process.
@@ -130,7 +202,8 @@ pub struct ServeArgs {
     #[arg(long, default_value = "serve")]
     pub session: String,
     /// The teacher's token, needed by every mutating API call (commands, sessions, stop-all).
-    /// Unset: a random one is generated and the dashboard's address with it is logged.
+    /// Unset: the one in `<db>.teacher-token` (mode 0600) beside the database, or a new random
+    /// one written there. Set: replaces the file's, and is kept there for the next start.
     #[arg(long, env = "ORCHESTRATOR_TEACHER_TOKEN", hide_env_values = true)]
     pub teacher_token: Option<String>,
     /// Turn the embedded broker's access control off: anyone on the network may connect,
@@ -149,21 +222,103 @@ pub enum SessionAction {
     Stop,
 }
 
-/// Runs a client subcommand against the API at `api`, sending `token` if given. `serve` is handled by the binary.
-pub fn run_client(api: &str, token: Option<String>, command: CliCommand) -> anyhow::Result<()> {
-    let client = ApiClient::new(api).with_token(token);
+/// Runs a client subcommand against the API its [`ClientArgs`] name. `serve` is handled by
+/// the binary.
+pub fn run_client(command: CliCommand) -> anyhow::Result<()> {
     match command {
         CliCommand::Serve(_) => unreachable!("serve is not a client command"),
-        CliCommand::Robots { json } => robots::list(&client, json),
-        CliCommand::Robot { id } => robots::show(&client, &id),
-        CliCommand::Send { robot, command } => send::send(&client, &robot, command),
-        CliCommand::Sessions { action } => sessions::run(&client, action),
-        CliCommand::Remote(args) => remote::run(client, args),
-        CliCommand::Tokens => tokens::list(&client),
-        CliCommand::Estop { group } => estop::estop(&client, group.as_deref(), false),
-        CliCommand::Release { group } => estop::estop(&client, group.as_deref(), true),
-        CliCommand::SendAll { command } => estop::send_all(&client, command),
-        CliCommand::Groups { action } => groups::run(&client, action),
-        CliCommand::Missions { action } => missions::run(&client, action),
+        CliCommand::Robots { json, client } => robots::list(&client.client(), json),
+        CliCommand::Robot { id, client } => robots::show(&client.client(), &id),
+        CliCommand::Send {
+            robot,
+            command,
+            client,
+        } => send::send(&client.client(), &robot, command),
+        CliCommand::Sessions { action, client } => sessions::run(&client.client(), action),
+        CliCommand::Remote { args, client } => remote::run(client.client(), args),
+        CliCommand::Tokens { client } => tokens::list(&client.client()),
+        CliCommand::Estop { group, client } => {
+            estop::estop(&client.client(), group.as_deref(), false)
+        }
+        CliCommand::Release { group, client } => {
+            estop::estop(&client.client(), group.as_deref(), true)
+        }
+        CliCommand::SendAll { command, client } => estop::send_all(&client.client(), command),
+        CliCommand::Groups { action, client } => groups::run(&client.client(), action),
+        CliCommand::Missions { action, client } => missions::run(&client.client(), action),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    fn parse(args: &[&str]) -> CliCommand {
+        Cli::try_parse_from(std::iter::once("orchestrator").chain(args.iter().copied()))
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+            .command
+    }
+
+    fn help_of(subcommand: &str) -> String {
+        let mut cli = Cli::command();
+        cli.build();
+        cli.find_subcommand_mut(subcommand)
+            .unwrap_or_else(|| panic!("no subcommand {subcommand}"))
+            .render_long_help()
+            .to_string()
+    }
+
+    #[test]
+    fn serve_help_lists_no_client_flags_and_the_client_subcommands_do() {
+        let serve = help_of("serve");
+        assert!(!serve.contains("--api"), "{serve}");
+        assert!(!serve.contains("--token "), "{serve}");
+        assert!(serve.contains("--teacher-token"), "{serve}");
+        for client in ["estop", "robots", "sessions", "remote"] {
+            let help = help_of(client);
+            assert!(help.contains("--api") && help.contains("--token"), "{help}");
+        }
+        let refused = Cli::try_parse_from(["orchestrator", "serve", "--api", "http://x"]);
+        assert!(refused.is_err(), "serve accepted --api");
+    }
+
+    #[test]
+    fn client_flags_work_before_and_after_a_nested_subcommand() {
+        for args in [
+            &["sessions", "--api", "http://h:1", "list"][..],
+            &["sessions", "list", "--api", "http://h:1"][..],
+        ] {
+            match parse(args) {
+                CliCommand::Sessions {
+                    action: SessionAction::List,
+                    client,
+                } => assert_eq!(client.api, "http://h:1"),
+                other => panic!("{args:?} parsed as {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn without_a_token_the_client_reads_the_teacher_token_file_beside_its_db() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("class.db");
+        let CliCommand::Estop { client, .. } = parse(&["estop", "--db", db.to_str().unwrap()])
+        else {
+            panic!("not estop");
+        };
+        let client = ClientArgs {
+            token: None,
+            ..client
+        };
+        assert_eq!(client.resolved_token(), None, "no file yet");
+        std::fs::write(InstanceFiles::beside(&db).token, "from-the-file\n").unwrap();
+        assert_eq!(client.resolved_token().as_deref(), Some("from-the-file"));
+        let given = ClientArgs {
+            token: Some("given".into()),
+            ..client
+        };
+        assert_eq!(given.resolved_token().as_deref(), Some("given"));
     }
 }

@@ -10,11 +10,11 @@ pub fn list(client: &ApiClient) -> anyhow::Result<()> {
     println!("{:<20} {:<26} REMOTE", "ROBOT", "STUDENT TOKEN");
     for s in &students {
         println!(
-            "{:<20} {:<26} {}{}",
+            "{:<20} {:<26} {}",
             s["robot"].as_str().unwrap_or("?"),
             s["token"].as_str().unwrap_or("?"),
-            client.base(),
-            s["remote"].as_str().unwrap_or("")
+            // The server's own address for students, not this client's `--api` (loopback).
+            s["url"].as_str().unwrap_or("?")
         );
     }
     println!("{} robots", students.len());

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix::Recipient;
+use fleet_protocol::Backoff;
 use fleet_protocol::{BrokerAddress, MAX_PAYLOAD_BYTES, TopicKind};
-use robot_agent::runtime::Backoff;
 use rumqttc::{
     AsyncClient, ConnectionError, Event, EventLoop, MqttOptions, NetworkOptions, Outgoing, Packet,
     Publish, QoS, SubscribeFilter,

@@ -10,7 +10,8 @@ use fleet_protocol::{EventKind, MotorOutput, Pose};
 
 use super::LineFollower;
 use crate::hal::sim::world::edges_between;
-use crate::hal::sim::{FloorMap, PhysicsParams, Point, Surface, World};
+use crate::hal::sim::{PhysicsParams, World};
+use fleet_course::{Course, Point, Surface};
 
 const DT: f64 = 0.01;
 /// The runtime's tick: every other physics step.
@@ -29,7 +30,7 @@ struct Drive {
 
 impl Drive {
     fn new(start: Pose, speed: f32) -> Self {
-        let world = World::new(Arc::new(FloorMap::oval()), start, PhysicsParams::default());
+        let world = World::new(Arc::new(Course::oval()), start, PhysicsParams::default());
         Self {
             world,
             follower: LineFollower::new(speed),
@@ -106,14 +107,17 @@ impl Drive {
 
 #[test]
 fn line_following_completes_a_lap_of_the_oval_course() {
-    let map = FloorMap::oval();
+    let map = Course::oval();
     let speed = 0.5;
     let mut drive = Drive::new(map.start(), speed);
     // Into the finish zone, out of it, and round to it again.
     drive.until(120.0, |d| d.count(&EventKind::ZoneEntered) == 2);
 
     let entered = drive.times_of(&EventKind::ZoneEntered);
-    assert_eq!(drive.middle_sensor_surface(), Surface::WhiteZone("finish"));
+    assert_eq!(
+        drive.middle_sensor_surface(),
+        Surface::WhiteZone(map.zone("finish").unwrap())
+    );
     let lap_time = entered[1] - entered[0];
     let lap = map.line_length();
     let ideal = lap / (f64::from(speed) * 0.29);
@@ -139,7 +143,7 @@ fn line_following_completes_a_lap_of_the_oval_course() {
 
 #[test]
 fn zone_enter_and_leave_events_fire_once_per_lap() {
-    let map = FloorMap::oval();
+    let map = Course::oval();
     let zone = map.zone("finish").unwrap().clone();
     // Clockwise this time (right turns), starting 40 cm before the zone.
     let start = Pose {

@@ -99,6 +99,36 @@ pub trait LineSensors: Send {
     fn edges(&self) -> broadcast::Receiver<LineEdge>;
 }
 
+/// A shot that hit this robot, as its IR receiver decoded it: weapon byte and shooter's MAC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    pub weapon: u8,
+    pub mac: u64,
+}
+
+impl Hit {
+    /// The course's report of it, `SHOT_BY 0xf1dca632bf91cc`: Python's `hex()` of the weapon byte
+    /// followed by the 48-bit MAC, as InfraLib's receiver prints it.
+    pub fn shot_by(&self) -> String {
+        format!("SHOT_BY 0x{:02x}{:012x}", self.weapon, self.mac)
+    }
+
+    /// The shooter's id as the game master derives it from `SHOT_BY` (`0x` + the MAC digits).
+    pub fn shooter_id(&self) -> String {
+        format!("0x{:012x}", self.mac)
+    }
+}
+
+/// The IR emitter: sends one shot frame carrying this robot's MAC.
+pub trait Gun: Send {
+    fn shoot(&mut self) -> Result<(), HalError>;
+}
+
+/// The IR receiver: every decoded hit, as it arrives.
+pub trait HitSensor: Send {
+    fn hits(&self) -> broadcast::Receiver<Hit>;
+}
+
 /// Where the robot is; only the simulator knows.
 pub trait PoseSensor: Send {
     fn pose(&self) -> Pose;

@@ -3,7 +3,8 @@
 
 use fleet_protocol::command::RejectedCommand;
 use fleet_protocol::{
-    Ack, Capability, Command, CommandKind, ErrorCode, EventKind, ProtocolError, RobotMode,
+    Ack, Capability, Command, CommandKind, ErrorCode, EventKind, LedColour, ProtocolError,
+    RobotMode,
 };
 use tokio::time::Instant;
 use tracing::{info, warn};
@@ -128,7 +129,10 @@ impl Controller {
                 self.hw.motors.stop()?;
             }
             CommandKind::Servo { joint, angle } => self.hw.servos.set_angle(joint, angle)?,
-            CommandKind::Led { r, g, b } => self.hw.leds.set_all(Rgb { r, g, b })?,
+            CommandKind::Led { r, g, b } => {
+                self.hw.leds.set_all(Rgb { r, g, b })?;
+                self.leds = Some(LedColour { r, g, b });
+            }
             CommandKind::LineFollow { speed } => {
                 if !self.hw.info.capabilities.contains(&Capability::LineSensors) {
                     return Err(Refusal {

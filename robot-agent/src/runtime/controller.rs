@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use fleet_protocol::{EventKind, RobotMode, Status, Telemetry, topic};
+use fleet_protocol::{EventKind, LedColour, RobotMode, Status, Telemetry, topic};
 use rumqttc::AsyncClient;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -49,6 +49,8 @@ pub(crate) struct Controller {
     /// Motors were stopped by a link loss; the event goes out once the link is back.
     link_loss_pending: bool,
     telemetry_seq: u64,
+    /// The colour of the last `led` command executed, reported in telemetry.
+    pub(super) leds: Option<LedColour>,
 }
 
 impl Controller {
@@ -77,6 +79,7 @@ impl Controller {
             listening: false,
             link_loss_pending: false,
             telemetry_seq: 0,
+            leds: None,
         }
     }
 
@@ -271,6 +274,7 @@ impl Controller {
         sample.motors = self.hw.motors.output();
         sample.servos = self.hw.servos.angles();
         sample.pose = self.hw.pose.as_ref().map(|p| p.pose());
+        sample.leds = self.leds;
         self.out.telemetry(&sample);
     }
 

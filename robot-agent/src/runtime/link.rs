@@ -16,8 +16,8 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::{Instrument, Span, debug, info, warn};
 
 use super::AgentConfig;
-use super::backoff::Backoff;
 use super::stats::Counters;
+use fleet_protocol::Backoff;
 
 /// What the link tells the controller.
 #[derive(Debug)]

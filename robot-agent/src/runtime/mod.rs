@@ -2,7 +2,6 @@
 //! over any [`Hardware`]. Built like zero2prod's `Application`: [`Agent::build`], then either
 //! [`Agent::run_until_stopped`] (the binary) or [`Agent::spawn`] (tests, in-process fleets).
 
-mod backoff;
 mod commands;
 mod controller;
 #[cfg(test)]
@@ -28,7 +27,6 @@ use tokio::task::JoinHandle;
 use tracing::{Instrument, info, info_span, warn};
 
 use crate::hal::Hardware;
-pub use backoff::Backoff;
 pub use stats::{AgentState, AgentStats};
 
 use controller::{Controller, Stop};

@@ -7,7 +7,8 @@ use tracing::info;
 use super::{Agent, AgentError};
 use crate::config::{BackendKind, Settings};
 use crate::hal::Hardware;
-use crate::hal::sim::{self, FloorMap, MapError, SimConfig, SimHandle};
+use crate::hal::sim::{self, SimConfig, SimHandle};
+use fleet_course::{Course, MapError};
 
 #[derive(Debug, Error)]
 pub enum StartupError {
@@ -38,8 +39,8 @@ pub fn open_hardware(settings: &Settings) -> Result<(Hardware, Option<SimHandle>
     match settings.backend {
         BackendKind::Sim => {
             let map = match &settings.sim.map {
-                Some(path) => FloorMap::load(path)?,
-                None => FloorMap::oval(),
+                Some(path) => Course::load(path)?,
+                None => Course::oval(),
             };
             let mut config = SimConfig::new(map);
             config.time_scale = settings.sim.time_scale;

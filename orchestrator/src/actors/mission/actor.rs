@@ -10,7 +10,7 @@ use fleet_protocol::{CommandKind, ErrorCode, EventKind, RobotId};
 use tokio::sync::broadcast;
 use tracing::{error, info, warn};
 
-use super::course::{Course, Verdict};
+use super::course::{LapJudge, Verdict};
 use super::link::{AttachMission, DetachMission, LocateRobot, RobotSignal};
 use super::spec::MissionSpec;
 use super::state::MissionState;
@@ -47,7 +47,7 @@ pub struct AbortMission {
 pub struct MissionActor {
     pub(super) start: MissionStart,
     pub(super) state: MissionState,
-    course: Option<Course>,
+    course: Option<LapJudge>,
     /// Shown in live views ("lap 1/2", "step 3/5").
     pub(super) progress: Option<String>,
 }
@@ -69,7 +69,7 @@ impl MissionActor {
     fn begin(&mut self, ctx: &mut Context<Self>) {
         match &self.start.spec {
             MissionSpec::LineFollow(spec) => {
-                let course = Course::new(spec);
+                let course = LapJudge::new(spec);
                 self.progress = Some(course.progress());
                 self.course = Some(course);
                 let speed = spec.speed;
@@ -157,6 +157,9 @@ impl MissionActor {
     ) -> Option<ResponseActFuture<Self, ()>> {
         if self.state.is_terminal() {
             return None;
+        }
+        if let Some(judge) = &self.course {
+            self.progress = Some(judge.final_progress());
         }
         if stop_robot {
             // Fire and forget: the mission is over whether or not the stop is acknowledged.

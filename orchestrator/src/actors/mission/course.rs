@@ -1,6 +1,7 @@
 //! Judging a line-follow course from the robot's events alone (the line follower runs on the
 //! robot; the orchestrator only listens): a lap ends when the robot enters the finish zone
 //! after having left it, so a robot that starts inside or before the zone still drives a lap.
+//! (The course itself, its map and geometry, is the `fleet-course` crate; this is its referee.)
 
 use fleet_protocol::EventKind;
 
@@ -18,30 +19,47 @@ pub enum Verdict {
 }
 
 #[derive(Debug, Clone)]
-pub struct Course {
+pub struct LapJudge {
     laps: u32,
     lost_line_fails: bool,
     done: u32,
     /// The robot left the finish zone since the last counted entry.
     left_zone: bool,
+    /// A zero-lap course: the robot reached the finish zone.
+    reached: bool,
 }
 
-impl Course {
+impl LapJudge {
     pub fn new(spec: &LineFollowSpec) -> Self {
         Self {
             laps: spec.laps,
             lost_line_fails: spec.lost_line_fails,
             done: 0,
             left_zone: false,
+            reached: false,
         }
     }
 
-    /// "lap 1/3", for live views.
+    /// "lap 1/3": the lap being driven, for live views of a running mission.
     pub fn progress(&self) -> String {
         if self.laps == 0 {
             "to the finish zone".to_owned()
         } else {
             format!("lap {}/{}", (self.done + 1).min(self.laps), self.laps)
+        }
+    }
+
+    /// What the robot achieved, once the mission is over (whatever ended it): "0/1 laps done"
+    /// rather than "lap 1/1" for a robot that never got round, so an ended card does not read
+    /// as if a lap had been driven.
+    pub fn final_progress(&self) -> String {
+        match (self.laps, self.reached) {
+            (0, true) => "reached the finish zone".to_owned(),
+            (0, false) => "finish zone not reached".to_owned(),
+            (laps, _) => {
+                let s = if laps == 1 { "" } else { "s" };
+                format!("{}/{laps} lap{s} done", self.done.min(laps))
+            }
         }
     }
 
@@ -52,6 +70,7 @@ impl Course {
                 Verdict::Continue
             }
             EventKind::ZoneEntered if self.laps == 0 => {
+                self.reached = true;
                 Verdict::Succeeded("reached the finish zone".into())
             }
             EventKind::ZoneEntered if self.left_zone => {
@@ -80,8 +99,8 @@ impl Course {
 mod tests {
     use super::*;
 
-    fn course(laps: u32) -> Course {
-        Course::new(&LineFollowSpec {
+    fn course(laps: u32) -> LapJudge {
+        LapJudge::new(&LineFollowSpec {
             speed: 0.5,
             laps,
             lost_line_fails: true,
@@ -141,12 +160,71 @@ mod tests {
             course(1).on_event(&EventKind::Estopped),
             Verdict::Aborted(_)
         ));
-        let mut lenient = Course::new(&LineFollowSpec {
+        let mut lenient = LapJudge::new(&LineFollowSpec {
             speed: 0.5,
             laps: 1,
             lost_line_fails: false,
         });
         assert_eq!(lenient.on_event(&EventKind::LineLost), Verdict::Continue);
         assert_eq!(lenient.on_event(&EventKind::LineFound), Verdict::Continue);
+    }
+}
+
+#[cfg(test)]
+mod final_progress_tests {
+    use super::*;
+
+    fn judge(laps: u32) -> LapJudge {
+        LapJudge::new(&LineFollowSpec {
+            speed: 0.5,
+            laps,
+            lost_line_fails: true,
+        })
+    }
+
+    #[test]
+    fn a_lap_that_ended_before_it_was_driven_reads_none_done_not_lap_one_of_one() {
+        // The robot started off the line: the follower searched, then gave up.
+        let mut j = judge(1);
+        let stopped = EventKind::LineFollowStopped {
+            reason: "line not found".into(),
+        };
+        assert!(matches!(j.on_event(&stopped), Verdict::Failed(_)));
+        assert_eq!(j.final_progress(), "0/1 lap done");
+        assert_ne!(j.final_progress(), j.progress());
+        // Nothing happened at all (offline, timed out before any event): same honest text.
+        assert_eq!(judge(3).final_progress(), "0/3 laps done");
+    }
+
+    #[test]
+    fn the_final_text_counts_the_laps_driven_before_the_end() {
+        let mut j = judge(3);
+        j.on_event(&EventKind::ZoneLeft);
+        j.on_event(&EventKind::ZoneEntered);
+        assert_eq!(j.progress(), "lap 2/3");
+        assert!(matches!(
+            j.on_event(&EventKind::LineLost),
+            Verdict::Failed(_)
+        ));
+        assert_eq!(j.final_progress(), "1/3 laps done");
+
+        let mut all = judge(1);
+        all.on_event(&EventKind::ZoneLeft);
+        assert!(matches!(
+            all.on_event(&EventKind::ZoneEntered),
+            Verdict::Succeeded(_)
+        ));
+        assert_eq!(all.final_progress(), "1/1 lap done");
+    }
+
+    #[test]
+    fn a_zero_lap_course_ends_saying_whether_the_finish_zone_was_reached() {
+        let mut j = judge(0);
+        assert_eq!(j.final_progress(), "finish zone not reached");
+        assert!(matches!(
+            j.on_event(&EventKind::ZoneEntered),
+            Verdict::Succeeded(_)
+        ));
+        assert_eq!(j.final_progress(), "reached the finish zone");
     }
 }

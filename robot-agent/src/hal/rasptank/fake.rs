@@ -17,6 +17,10 @@ pub enum Op {
     /// Bus, 7-bit address, bytes.
     I2c(u8, u8, Vec<u8>),
     Spi(Vec<u8>),
+    /// LIRC ioctl request and its `u32` argument.
+    Ioctl(u32, u32),
+    /// One write to the LIRC device.
+    Write(Vec<u8>),
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -59,6 +63,25 @@ impl Log {
 
     pub fn spi(&self) -> FakeSpi {
         FakeSpi { log: self.clone() }
+    }
+
+    pub fn lirc(&self) -> FakeLirc {
+        FakeLirc { log: self.clone() }
+    }
+}
+
+pub struct FakeLirc {
+    log: Log,
+}
+
+impl super::ir_lirc::LircTx for FakeLirc {
+    fn ioctl(&mut self, request: u32, value: u32) -> Result<(), HalError> {
+        self.log.push(Op::Ioctl(request, value));
+        Ok(())
+    }
+    fn write(&mut self, bytes: &[u8]) -> Result<(), HalError> {
+        self.log.push(Op::Write(bytes.to_vec()));
+        Ok(())
     }
 }
 

@@ -1,5 +1,5 @@
 //! The real Adeept RaspTank: track motors on GPIO + software PWM, arm servos on a PCA9685,
-//! line sensors by edge interrupt, WS2812 LEDs over SPI.
+//! line sensors by edge interrupt, WS2812 LEDs over SPI, the course's IR gun and receiver.
 //!
 //! Drivers are generic over the seams in [`io`]; [`build`] assembles them into a
 //! [`Hardware`] from any [`Io`], and [`open`] (feature `rasptank`) does so with rppal on a Pi.
@@ -7,6 +7,10 @@
 
 pub mod config;
 pub mod io;
+pub mod ir_frame;
+pub mod ir_lirc;
+pub mod ir_pulses;
+pub mod ir_receiver;
 pub mod leds;
 pub mod line;
 pub mod motors;

@@ -4,11 +4,13 @@
 //! (true pose, distance travelled, shutdown). A tokio task steps the [`World`] in fixed steps of
 //! [`STEP`] simulated seconds, as many as the real time elapsed times `time_scale`, and turns
 //! every sensor change into a [`LineEdge`] on a broadcast channel, like edge interrupts.
-//! See [`world`] for the sensor convention (black line, white zones).
+//! See [`world`] for the sensor convention (black line, white zones); the floor itself is a
+//! [`Course`] of the `fleet-course` crate.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use fleet_course::Course;
 use fleet_protocol::{Backend, Capability, LineReading, MotorOutput, Pose};
 use tokio::sync::{broadcast, oneshot};
 use tokio::task::JoinHandle;
@@ -16,18 +18,14 @@ use tokio::time::{Instant, MissedTickBehavior};
 
 use super::{Hardware, HardwareInfo, LineEdge, Rgb};
 
-pub mod floor_map;
 mod parts;
 pub mod world;
 
-#[cfg(test)]
-mod floor_map_tests;
 #[cfg(test)]
 mod spawn_tests;
 #[cfg(test)]
 mod world_tests;
 
-pub use floor_map::{FloorMap, MapError, Point, Surface, Zone};
 pub use parts::{JointLimits, ServoLimits};
 pub use world::{PhysicsParams, World};
 
@@ -48,7 +46,7 @@ const EDGE_BUFFER: usize = 64;
 
 #[derive(Debug, Clone)]
 pub struct SimConfig {
-    pub map: FloorMap,
+    pub map: Course,
     /// Where the robot starts; `None` uses the map's start pose.
     pub start: Option<Pose>,
     /// Simulated seconds per real second: 1.0 is real time, tests may run faster. Values below
@@ -60,7 +58,7 @@ pub struct SimConfig {
 
 impl SimConfig {
     /// Real time, default physics, the map's start pose.
-    pub fn new(map: FloorMap) -> Self {
+    pub fn new(map: Course) -> Self {
         Self {
             map,
             start: None,
@@ -74,7 +72,7 @@ impl SimConfig {
 impl Default for SimConfig {
     /// The shipped oval course.
     fn default() -> Self {
-        Self::new(FloorMap::oval())
+        Self::new(Course::oval())
     }
 }
 
@@ -134,7 +132,7 @@ impl SimHandle {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    pub fn map(&self) -> Arc<FloorMap> {
+    pub fn map(&self) -> Arc<Course> {
         Arc::clone(lock(&self.world).map())
     }
 

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use fleet_protocol::{LineReading, LineSensor, MotorOutput, Pose};
 
-use super::floor_map::{FloorMap, Point, Surface};
+use fleet_course::{Course, Point, Surface};
 
 /// The robot's physical figures (HARDWARE.md has where the defaults come from).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -47,7 +47,7 @@ impl Default for PhysicsParams {
 /// One simulated robot on one floor.
 #[derive(Debug, Clone)]
 pub struct World {
-    map: Arc<FloorMap>,
+    map: Arc<Course>,
     params: PhysicsParams,
     pose: Pose,
     output: MotorOutput,
@@ -59,7 +59,7 @@ pub struct World {
 }
 
 impl World {
-    pub fn new(map: Arc<FloorMap>, start: Pose, params: PhysicsParams) -> Self {
+    pub fn new(map: Arc<Course>, start: Pose, params: PhysicsParams) -> Self {
         let mut world = Self {
             map,
             params,
@@ -74,7 +74,7 @@ impl World {
         world
     }
 
-    pub fn map(&self) -> &Arc<FloorMap> {
+    pub fn map(&self) -> &Arc<Course> {
         &self.map
     }
 

@@ -5,14 +5,14 @@ use std::sync::Arc;
 
 use fleet_protocol::{LineReading, LineSensor, MotorOutput, Pose};
 
-use super::floor_map::FloorMap;
 use super::world::{PhysicsParams, World, edges_between};
+use fleet_course::Course;
 
 const DT: f64 = 0.01;
 
 fn world_at(x: f64, y: f64, heading: f64) -> World {
     World::new(
-        Arc::new(FloorMap::oval()),
+        Arc::new(Course::oval()),
         Pose { x, y, heading },
         PhysicsParams::default(),
     )

@@ -2,8 +2,8 @@
 //! neither hammers it nor waits long once it is back (rumqttc retries at once unless its user
 //! waits).
 //!
-//! The orchestrator's link uses this too: it already depends on this crate (for `--sim`), and
-//! the protocol crate keeps to what both sides must agree on, which a retry policy is not.
+//! Pure computation shared by both ends of the link (the agent's reconnects, the orchestrator's
+//! MQTT link and recorder retries), so neither borrows it from the other.
 
 use std::time::Duration;
 
