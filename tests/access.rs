@@ -6,6 +6,7 @@ use std::time::Duration;
 use fleet_tests::{TestApp, robot_id, spawn_sim_robot_on};
 use orchestrator::api::Access;
 use orchestrator::configuration::TEST_TEACHER_TOKEN;
+use orchestrator::contract::StudentAccess;
 use serde_json::json;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -96,12 +97,12 @@ async fn reads_stay_open_and_only_the_teacher_lists_student_tokens() {
     assert_eq!(refused.status, 403);
     let listed = app.get_with_token(students, Some(TEST_TEACHER_TOKEN)).await;
     assert_eq!(listed.status, 200);
-    let list = listed.body.as_array().expect("a list");
+    let list: Vec<StudentAccess> = listed.json();
     assert_eq!(list.len(), 2);
-    assert_eq!(list[0]["robot"], "sim-01");
-    assert_eq!(list[0]["token"], student("sim-01"));
+    assert_eq!(list[0].robot.as_str(), "sim-01");
+    assert_eq!(list[0].token, student("sim-01"));
     assert_eq!(
-        list[0]["remote"],
+        list[0].remote,
         format!("/remote/sim-01?token={}", student("sim-01"))
     );
 

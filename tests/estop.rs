@@ -4,9 +4,12 @@
 
 use std::time::Duration;
 
+use fleet_protocol::ErrorCode;
 use fleet_tests::fleet_ops::{listed, spawn_robots};
 use fleet_tests::robot_io::is_still;
 use fleet_tests::{TestApp, wait_until};
+use orchestrator::contract::{CommandAnswer, FanoutReport};
+use orchestrator::domain::CommandOutcome;
 use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -34,13 +37,11 @@ async fn an_estop_of_twenty_robots_accounts_for_every_acknowledgement_and_the_of
 
     assert_eq!(estop.status, 200, "{estop:?}");
     let report = &estop.body;
-    assert_eq!(report["target"], "all");
-    assert_eq!(report["command"], "estop");
-    assert_eq!(report["robots"], 20);
-    assert!(
-        report["broadcast_cmd_id"].is_string(),
-        "one broadcast: {report}"
-    );
+    let typed: FanoutReport = estop.json();
+    assert_eq!(typed.target, "all");
+    assert_eq!(typed.command, "estop");
+    assert_eq!(typed.robots, 20);
+    assert!(typed.broadcast_cmd_id.is_some(), "one broadcast: {report}");
     assert_eq!(listed(report, "acknowledged"), ids[..19]);
     assert_eq!(listed(report, "offline"), ["tank-20"]);
     for list in ["refused", "no_answer", "unknown", "failed"] {
@@ -53,7 +54,10 @@ async fn an_estop_of_twenty_robots_accounts_for_every_acknowledgement_and_the_of
 
     let refused = app.post("/api/robots/tank-01/commands", &drive()).await;
     assert_eq!(refused.status, 422, "{refused:?}");
-    assert_eq!(refused.body["code"], "estopped");
+    let CommandOutcome::Rejected { code, .. } = refused.json::<CommandAnswer>().outcome else {
+        panic!("not a refusal: {refused:?}");
+    };
+    assert_eq!(code, ErrorCode::Estopped);
     assert!(is_still(&robots[0]));
 
     let release = app.post("/api/release", &json!({})).await;
@@ -80,9 +84,10 @@ async fn a_group_estop_stops_only_that_group_until_the_group_is_released() {
     let estop = app.post("/api/estop?group=red", &json!({})).await;
 
     assert_eq!(estop.status, 200, "{estop:?}");
-    assert_eq!(estop.body["target"], "group:red");
-    assert_eq!(estop.body["robots"], 2);
-    assert!(estop.body["broadcast_cmd_id"].is_null());
+    let typed: FanoutReport = estop.json();
+    assert_eq!(typed.target, "group:red");
+    assert_eq!(typed.robots, 2);
+    assert!(typed.broadcast_cmd_id.is_none());
     assert_eq!(listed(&estop.body, "acknowledged"), ["red-1", "red-2"]);
     let estopped: Vec<bool> = robots.iter().map(|r| r.agent.state().estopped).collect();
     assert_eq!(estopped, [true, true, false, false]);

@@ -74,15 +74,12 @@ async fn every_robot_is_listed_online(app: &TestApp) {
         })
         .await;
     let expected: Vec<String> = (0..ROBOTS).map(|i| id(i).as_str().to_owned()).collect();
-    let listed: Vec<String> = robots
-        .iter()
-        .filter_map(|r| r["id"].as_str().map(str::to_owned))
-        .collect();
+    let listed: Vec<String> = robots.iter().map(|r| r.id.as_str().to_owned()).collect();
     assert_eq!(listed, expected);
-    let with_status = robots.iter().filter(|r| !r["status"].is_null()).count();
+    let with_status = robots.iter().filter(|r| r.status.is_some()).count();
     assert_eq!(with_status, (0..ROBOTS).filter(|&i| has_birth(i)).count());
     let stats = app.stats().await;
-    assert_eq!(stats["fleet"]["robots"], ROBOTS, "{stats}");
+    assert_eq!(stats.fleet.robots, ROBOTS, "{stats:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,8 +5,13 @@ use std::time::Duration;
 
 use fleet_tests::fleet_ops::{listed, spawn_robots};
 use fleet_tests::{TestApp, wait_until};
+use orchestrator::contract::{FanoutReport, Group};
 use robot_agent::hal::Rgb;
 use serde_json::json;
+
+fn members(group: &Group) -> Vec<&str> {
+    group.members.iter().map(|m| m.as_str()).collect()
+}
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -31,7 +36,7 @@ async fn a_group_command_reaches_only_the_robots_of_its_group() {
         .await;
 
     assert_eq!(report.status, 200, "{report:?}");
-    assert_eq!(report.body["target"], "group:table-1");
+    assert_eq!(report.json::<FanoutReport>().target, "group:table-1");
     assert_eq!(listed(&report.body, "acknowledged"), ["t1", "t3"]);
     let red_led = Rgb { r: 255, g: 0, b: 0 };
     let now: Vec<Rgb> = robots.iter().map(|r| r.sim.leds()).collect();
@@ -92,12 +97,12 @@ async fn groups_are_managed_through_the_api_and_mistakes_get_clear_errors() {
         )
         .await;
     assert_eq!(added.status, 200, "{added:?}");
-    assert_eq!(added.body["members"], json!(["t1", "t2"]));
+    assert_eq!(members(&added.json()), ["t1", "t2"]);
     let listed_groups = app.get("/api/groups").await;
-    assert_eq!(listed_groups.body[0]["name"], "red");
+    assert_eq!(listed_groups.json::<Vec<Group>>()[0].name.as_str(), "red");
 
     let removed = app.delete("/api/groups/red/members/t1").await;
-    assert_eq!(removed.body["members"], json!(["t2"]), "{removed:?}");
+    assert_eq!(members(&removed.json()), ["t2"], "{removed:?}");
     let stranger = app.delete("/api/groups/red/members/t1").await;
     assert_eq!(
         (stranger.status, stranger.error()),

@@ -137,7 +137,7 @@ async fn a_scripted_mission_drives_past_the_dead_man_then_moves_a_servo_and_stop
     assert!(is_still(&robots[0]));
     let claw = app
         .wait_for_robots(WAIT, "the claw at 45 degrees", |list| {
-            list[0]["telemetry"]["servos"]["claw"] == 45.0
+            list[0].telemetry.as_ref().map(|t| t.servos.claw) == Some(45.0)
         })
         .await;
     assert_eq!(claw.len(), 1);

@@ -9,6 +9,7 @@ use fleet_tests::db::Recording;
 use fleet_tests::orchestrator::in_state;
 use fleet_tests::{Broker, SimRobot, TestApp, spawn_sim_robot_on, wait_until};
 use orchestrator::broker::BrokerEndpoint;
+use orchestrator::contract::{CommandAnswer, RobotView};
 use robot_agent::hal::sim::JointLimits;
 use serde_json::{Value, json};
 
@@ -68,15 +69,16 @@ async fn five_robots_are_supervised_commanded_and_recorded(app: TestApp) {
             in_state(r, "online").len() == ROBOTS.len()
         })
         .await;
-    let ids: Vec<&str> = listed.iter().filter_map(|r| r["id"].as_str()).collect();
+    let ids: Vec<&str> = listed.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids, ROBOTS, "listed sorted by id");
 
     // A drive is executed by the robot and acknowledged through the API.
     let drive = json!({"kind": "drive", "speed": 0.6, "turn": 0.0});
     let reply = command(&app, "tank-1", drive).await;
     assert_eq!(reply.status, 200, "{reply:?}");
-    assert_eq!(reply.body["outcome"], "acked", "{reply:?}");
-    assert_eq!(reply.body["robot"], "tank-1");
+    let answer: CommandAnswer = reply.json();
+    assert_eq!(answer.outcome_name(), "acked", "{reply:?}");
+    assert_eq!(answer.robot.as_str(), "tank-1");
     let tank1 = &robots[0];
     wait_until(SOON, "tank-1 to move", || {
         tank1.sim.distance_travelled() > 0.005
@@ -113,13 +115,17 @@ async fn five_robots_are_supervised_commanded_and_recorded(app: TestApp) {
     let tank3 = robots.remove(2);
     tank3.agent.kill_link().await.expect("kill tank-3's link");
     let view = app.wait_for_robot_state("tank-3", "offline", SOON).await;
-    assert_eq!(view["status"]["reason"], "link lost", "{view}");
+    let reason = view.status.as_ref().and_then(|s| s.reason.as_deref());
+    assert_eq!(reason, Some("link lost"), "{view:?}");
     let robots_now = app.get("/api/robots").await;
-    let online = in_state(robots_now.body.as_array().expect("list"), "online");
-    assert_eq!(online.len(), 4, "{robots_now:?}");
+    let online = in_state(&robots_now.json::<Vec<RobotView>>(), "online").len();
+    assert_eq!(online, 4, "{robots_now:?}");
     let reply = command(&app, "tank-3", json!({"kind": "stop"})).await;
     assert_eq!(reply.status, 409, "{reply:?}");
-    assert_eq!(reply.body["outcome"], "robot_offline");
+    assert_eq!(
+        reply.json::<CommandAnswer>().outcome_name(),
+        "robot_offline"
+    );
 
     // ...and the deaths, commands and acks too.
     for (robot, kind, at_least) in [

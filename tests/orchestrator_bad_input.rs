@@ -9,6 +9,7 @@ use fleet_protocol::{Ack, Event, EventKind, Telemetry, encode};
 use fleet_tests::db::Recording;
 use fleet_tests::raw_mqtt::{self, RawClient};
 use fleet_tests::{TestApp, robot_id, spawn_sim_robot_on};
+use orchestrator::contract::Stats;
 use rumqttc::QoS;
 use serde_json::{Value, json};
 
@@ -92,12 +93,12 @@ fn garbage() -> Vec<(String, Vec<u8>, &'static str)> {
     ]
 }
 
-fn dropped(stats: &Value) -> BTreeMap<String, u64> {
-    stats["mqtt"]["dropped"]
-        .as_object()
-        .expect("mqtt.dropped")
+fn dropped(stats: &Stats) -> BTreeMap<String, u64> {
+    stats
+        .mqtt
+        .dropped
         .iter()
-        .map(|(k, v)| (k.clone(), v.as_u64().expect("a count")))
+        .map(|(reason, n)| (reason.as_str().to_owned(), *n))
         .collect()
 }
 
@@ -151,14 +152,14 @@ async fn garbage_on_every_subscribed_topic_is_counted_per_reason_and_recording_g
         );
         tokio::time::sleep(Duration::from_millis(25)).await;
     };
-    let mqtt = &stats["mqtt"];
+    let mqtt = &stats.mqtt;
     let dropped_total: u64 = dropped(&stats).values().sum();
     assert_eq!(
-        mqtt["received"].as_u64(),
-        Some(mqtt["accepted"].as_u64().expect("accepted") + dropped_total),
-        "every message received is accepted or counted as dropped: {mqtt}"
+        mqtt.received,
+        mqtt.accepted + dropped_total,
+        "every message received is accepted or counted as dropped: {mqtt:?}"
     );
-    assert_eq!(mqtt["connects"], 1, "the link was never cut: {mqtt}");
+    assert_eq!(mqtt.connects, 1, "the link was never cut: {mqtt:?}");
 
     // No garbage became a robot; the good one is still online and still recorded.
     let robots = app.get("/api/robots").await;

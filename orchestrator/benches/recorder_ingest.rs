@@ -10,9 +10,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use fleet_protocol::{Pose, RobotId, RobotMode, Telemetry, topic};
-use orchestrator::recorder::{
-    Record, RecordKind, Recorder, RecorderConfig, RecorderHandle, now_ms,
-};
+use orchestrator::domain::now_ms;
+use orchestrator::recorder::{Record, RecordKind, Recorder, RecorderConfig, RecorderHandle};
 use orchestrator::store::{SessionId, Store};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 

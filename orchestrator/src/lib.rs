@@ -8,6 +8,7 @@ pub mod broker;
 pub mod cli;
 pub mod configuration;
 pub mod contract;
+pub mod domain;
 pub mod instance;
 pub mod logging;
 pub mod mqtt;

@@ -295,3 +295,38 @@ fn a_panic_in_the_remote_still_restores_the_terminal() {
     );
     assert!(remote.printed().contains("\x1b[?25h"), "cursor shown again");
 }
+
+#[test]
+fn a_remote_for_a_robot_never_seen_says_so_and_exits_with_a_failure() {
+    let server = Server::start();
+    let mut child = Command::new(BIN)
+        .args(["remote", "--api", &server.api, "--token", TOKEN, "ghost-9"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start orchestrator remote");
+    let deadline = Instant::now() + TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the remote waited for a robot never seen"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("read stderr");
+    assert!(!status.success(), "exited with {status}");
+    assert!(
+        stderr.contains("no robot ghost-9 has been seen"),
+        "{stderr}"
+    );
+}

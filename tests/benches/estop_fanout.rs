@@ -16,6 +16,7 @@ use fleet_tests::fanout::BareFanout;
 use fleet_tests::latency::{bare_mqtt_with, count_from_env, header, row};
 use fleet_tests::orchestrator::in_state;
 use fleet_tests::{TestApp, robot_id};
+use orchestrator::contract::FanoutReport;
 use robot_agent::runtime::fake::fake_hardware;
 use robot_agent::runtime::{Agent, AgentConfig, AgentHandle};
 use serde_json::json;
@@ -128,7 +129,8 @@ async fn fan_out(app: &TestApp, n: usize, rounds: usize) -> (Vec<Duration>, Vec<
         let estop = app.post("/api/estop", &json!({})).await;
         let took = started.elapsed();
         assert_eq!(estop.status, 200, "{estop:?}");
-        let acked = estop.body["acknowledged"].as_array().map_or(0, Vec::len);
+        let report: FanoutReport = estop.json();
+        let acked = report.acknowledged.len();
         let release = app.post("/api/release", &json!({})).await;
         assert_eq!(release.status, 200, "{release:?}");
         if round < WARMUP {
@@ -137,7 +139,7 @@ async fn fan_out(app: &TestApp, n: usize, rounds: usize) -> (Vec<Duration>, Vec<
         if acked != n {
             incomplete += 1;
         }
-        let ms = estop.body["elapsed_ms"].as_f64().unwrap_or(f64::NAN);
+        let ms = report.elapsed_ms;
         server.push(Duration::from_secs_f64(ms / 1e3));
         wall.push(took);
     }

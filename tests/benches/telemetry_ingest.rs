@@ -155,7 +155,7 @@ async fn scenario(robots: usize, rate: Rate) -> Outcome {
     let sent_before: u64 = publishers.iter().map(RawClient::sent).sum();
 
     let started = Instant::now();
-    let started_ms = orchestrator::recorder::now_ms();
+    let started_ms = orchestrator::domain::now_ms();
     let running = Arc::new(AtomicBool::new(true));
     let mut tasks = Vec::new();
     let publishers = Arc::new(publishers);
@@ -179,10 +179,7 @@ async fn scenario(robots: usize, rate: Rate) -> Outcome {
     // Rows are persisted once their batch commits: time from the first publish to the last commit.
     let persisted_for_ms = (after.last_flush_at_ms - started_ms).max(1) as f64;
     let stats = app.stats().await;
-    let mqtt_dropped: u64 = stats["mqtt"]["dropped"]
-        .as_object()
-        .map(|m| m.values().filter_map(|v| v.as_u64()).sum())
-        .unwrap_or(0);
+    let mqtt_dropped: u64 = stats.mqtt.dropped_total();
     let outcome = Outcome {
         robots,
         rate,
@@ -245,7 +242,7 @@ async fn settle(app: &TestApp) -> RecorderStats {
 }
 
 async fn accepted(app: &TestApp) -> u64 {
-    app.stats().await["mqtt"]["accepted"].as_u64().unwrap_or(0)
+    app.stats().await.mqtt.accepted
 }
 
 /// This process's resident memory (the orchestrator runs in it), from /proc/self/status.

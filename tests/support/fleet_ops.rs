@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use fleet_protocol::RobotId;
+use orchestrator::contract::FanoutReport;
 use robot_agent::hal::sim::SimConfig;
 use robot_agent::runtime::AgentConfig;
 use serde_json::Value;
@@ -57,18 +59,20 @@ pub async fn wait_for_end(app: &TestApp, id: i64, timeout: Duration) -> Value {
     .await
 }
 
-/// The ids in one list of a fan-out report, sorted.
+/// The ids in one list of a fan-out report (`contract::FanoutReport`), sorted.
 pub fn listed(report: &Value, list: &str) -> Vec<String> {
-    let mut ids: Vec<String> = report[list]
-        .as_array()
-        .unwrap_or_else(|| panic!("no list {list:?} in {report}"))
-        .iter()
-        .map(|v| {
-            v.as_str()
-                .map(str::to_owned)
-                .unwrap_or_else(|| v["robot"].to_string())
-        })
-        .collect();
+    let report: FanoutReport = serde_json::from_value(report.clone())
+        .unwrap_or_else(|e| panic!("not a fan-out report ({e}): {report}"));
+    let robots: Vec<&RobotId> = match list {
+        "acknowledged" => report.acknowledged.iter().collect(),
+        "no_answer" => report.no_answer.iter().collect(),
+        "offline" => report.offline.iter().collect(),
+        "unknown" => report.unknown.iter().collect(),
+        "refused" => report.refused.iter().map(|r| &r.robot).collect(),
+        "failed" => report.failed.iter().map(|f| &f.robot).collect(),
+        other => panic!("a fan-out report has no list {other:?}"),
+    };
+    let mut ids: Vec<String> = robots.iter().map(|r| r.as_str().to_owned()).collect();
     ids.sort();
     ids
 }

@@ -12,9 +12,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use fleet_protocol::{BrokerAddress, RobotId};
 use orchestrator::broker::{BrokerAccess, Principal};
 use orchestrator::configuration::Settings;
+use orchestrator::contract::{ErrorBody, RobotView, Stats};
 use orchestrator::recorder::{RecorderHandle, RecorderStats};
 use orchestrator::startup::Application;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::init_tracing;
@@ -70,14 +72,27 @@ pub struct Reply {
     /// `Value::Null` when the body is not JSON (see `text`).
     pub body: Value,
     pub text: String,
+    /// The message of an error answer (`contract::ErrorBody`), when the body is one.
+    pub error: Option<String>,
 }
 
 impl Reply {
     /// The `error` message of a JSON error body; panics (with the reply) when there is none.
     pub fn error(&self) -> &str {
-        self.body["error"]
-            .as_str()
+        self.error
+            .as_deref()
             .unwrap_or_else(|| panic!("expected a JSON error body, got {self:?}"))
+    }
+
+    /// The body read as one of the API's answer types ([`orchestrator::contract`]); panics
+    /// (with the reply) when it is not that type.
+    pub fn json<T: DeserializeOwned>(&self) -> T {
+        serde_json::from_value(self.body.clone()).unwrap_or_else(|e| {
+            panic!(
+                "expected a {} answer ({e}), got {self:?}",
+                std::any::type_name::<T>()
+            )
+        })
     }
 }
 
@@ -249,16 +264,21 @@ impl TestApp {
     }
 
     /// Polls `GET /api/robots/{id}` until the robot is in `state`; returns the robot.
-    pub async fn wait_for_robot_state(&self, id: &str, state: &str, timeout: Duration) -> Value {
+    pub async fn wait_for_robot_state(
+        &self,
+        id: &str,
+        state: &str,
+        timeout: Duration,
+    ) -> RobotView {
         let path = format!("/api/robots/{id}");
         self.poll_get(&path, timeout, |r| {
-            r.status == 200 && r.body["state"] == state
+            r.status == 200 && r.json::<RobotView>().state.as_str() == state
         })
         .await
         .unwrap_or_else(|last| {
             panic!("robot {id} not {state} within {timeout:?}; last answer: {last:?}")
         })
-        .body
+        .json()
     }
 
     /// Polls `GET /api/robots` until `pred` holds for the list; returns the list.
@@ -266,11 +286,11 @@ impl TestApp {
         &self,
         timeout: Duration,
         what: &str,
-        pred: impl Fn(&[Value]) -> bool,
-    ) -> Vec<Value> {
+        pred: impl Fn(&[RobotView]) -> bool,
+    ) -> Vec<RobotView> {
         let robots = |reply: &Reply| {
             assert_eq!(reply.status, 200, "GET /api/robots: {reply:?}");
-            reply.body.as_array().cloned().unwrap_or_default()
+            reply.json::<Vec<RobotView>>()
         };
         match self
             .poll_get("/api/robots", timeout, |r| pred(&robots(r)))
@@ -285,10 +305,10 @@ impl TestApp {
     }
 
     /// `GET /api/stats`.
-    pub async fn stats(&self) -> Value {
+    pub async fn stats(&self) -> Stats {
         let reply = self.get("/api/stats").await;
         assert_eq!(reply.status, 200, "GET /api/stats: {reply:?}");
-        reply.body
+        reply.json()
     }
 
     /// One request with `token` as the bearer token (or none) and `body` as JSON (or none),
@@ -324,7 +344,15 @@ impl TestApp {
                 .read_to_string()
                 .unwrap_or_else(|e| panic!("reading an HTTP {status} body: {e}"));
             let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-            Reply { status, body, text }
+            let error = serde_json::from_str::<ErrorBody>(&text)
+                .ok()
+                .map(|e| e.error);
+            Reply {
+                status,
+                body,
+                text,
+                error,
+            }
         })
         .await
         .expect("HTTP task")
@@ -342,6 +370,9 @@ impl Drop for TestApp {
 }
 
 /// Every robot in `robots` whose `state` is `state`.
-pub fn in_state<'a>(robots: &'a [Value], state: &str) -> Vec<&'a Value> {
-    robots.iter().filter(|r| r["state"] == state).collect()
+pub fn in_state<'a>(robots: &'a [RobotView], state: &str) -> Vec<&'a RobotView> {
+    robots
+        .iter()
+        .filter(|r| r.state.as_str() == state)
+        .collect()
 }

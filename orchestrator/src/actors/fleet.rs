@@ -15,7 +15,7 @@ use super::messages::{
 };
 use super::robot::{Dispatch, ExpectAck, GetView, RobotActor, RobotExited};
 use super::seams::FleetWiring;
-use crate::recorder::now_ms;
+use crate::domain::now_ms;
 
 /// Every robot, sorted by id.
 #[derive(Debug, Message)]
@@ -57,7 +57,7 @@ pub struct SubscribeChanges;
 pub(crate) struct PanicRobot(pub RobotId);
 
 /// Fleet-wide counters.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct FleetStats {
     pub robots: usize,
     pub online: usize,

@@ -15,7 +15,7 @@ use tracing::{debug, info, warn};
 
 use super::messages::{CommandOutcome, FleetChange, Incoming, Liveness, Payload, RobotView};
 use super::seams::FleetWiring;
-use crate::recorder::{Record, RecordKind, now_ms};
+use crate::domain::{Record, RecordKind, now_ms};
 
 // Missions attach to a robot actor to receive its events and liveness changes.
 #[path = "robot_mission.rs"]

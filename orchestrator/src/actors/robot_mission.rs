@@ -8,7 +8,7 @@ use tracing::debug;
 use super::RobotActor;
 use crate::actors::messages::Liveness;
 use crate::actors::mission::link::{AttachError, AttachMission, DetachMission, RobotSignal};
-use crate::store::MissionId;
+use crate::domain::MissionId;
 
 pub(super) struct MissionLink {
     id: MissionId,

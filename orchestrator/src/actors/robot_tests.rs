@@ -8,7 +8,7 @@ use super::fleet::{GetRobot, SendCommand};
 use super::messages::{CommandOutcome, FleetChange, Liveness, RobotView};
 use super::robot::{ACK_TIMEOUT, LIVENESS_CHECK_EVERY, STALE_AFTER};
 use super::test_support::*;
-use crate::recorder::RecordKind;
+use crate::domain::RecordKind;
 
 async fn view(h: &Harness, id: &str) -> RobotView {
     h.fleet

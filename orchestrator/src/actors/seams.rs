@@ -1,14 +1,19 @@
 //! The traits through which actors and the MQTT link reach the outside world: publishing
-//! commands, recording, persisting robot state. Production wires in the MQTT publisher, the
-//! recorder and the store; tests wire in fakes.
+//! commands, recording, persisting robot state and missions. Production wires in the MQTT
+//! publisher, the recorder and the store; tests wire in fakes. This is the one persistence
+//! style of the actors: robot actors and mission actors alike reach the store only through
+//! these traits, with domain types.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use fleet_protocol::{Command, RobotId};
 use tokio::sync::broadcast;
 
-use super::messages::{FleetChange, RobotView};
-use crate::recorder::Record;
+use super::messages::FleetChange;
+use crate::domain::{GroupName, MissionId, MissionSpec, MissionState, Record, RobotView};
+use crate::store::{NewMission, RobotStateSaver, Store, StoreError};
 
 /// Takes a record for the session recording. Must never block (it is called from actors and
 /// from the task polling the MQTT event loop): queue or drop, never wait.
@@ -33,6 +38,82 @@ pub struct SendError(pub String);
 /// Must never block.
 pub trait StateStore: Send + Sync + 'static {
     fn save_robot(&self, view: &RobotView);
+}
+
+impl StateStore for RobotStateSaver {
+    fn save_robot(&self, view: &RobotView) {
+        self.save(view);
+    }
+}
+
+/// A future a seam returns, boxed so the trait can be used as `dyn`.
+pub type SeamFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// Records missions and their state changes (the store implements it). Mission actors await
+/// these writes, because a change is shown to live views only once it is recorded.
+pub trait MissionLog: Send + Sync + 'static {
+    /// Creates the mission's row in state `assigned`, returning its id.
+    fn insert(
+        &self,
+        robot: &RobotId,
+        spec: &MissionSpec,
+        group: Option<&GroupName>,
+        at_ms: i64,
+    ) -> SeamFuture<Result<MissionId, StoreError>>;
+
+    /// Moves the mission `from -> to`; `Ok(false)` if its row was not in state `from`.
+    fn transition(
+        &self,
+        id: MissionId,
+        from: MissionState,
+        to: MissionState,
+        reason: Option<String>,
+        at_ms: i64,
+    ) -> SeamFuture<Result<bool, StoreError>>;
+}
+
+impl MissionLog for Store {
+    fn insert(
+        &self,
+        robot: &RobotId,
+        spec: &MissionSpec,
+        group: Option<&GroupName>,
+        at_ms: i64,
+    ) -> SeamFuture<Result<MissionId, StoreError>> {
+        let store = self.clone();
+        let robot = robot.clone();
+        let kind = spec.kind();
+        // A spec is plain data (numbers, enums, strings): serializing it cannot fail.
+        let spec_json = serde_json::to_string(spec).unwrap_or_else(|_| "{}".into());
+        let group = group.map(|g| g.as_str().to_owned());
+        Box::pin(async move {
+            store
+                .insert_mission(NewMission {
+                    robot: &robot,
+                    kind,
+                    spec_json: &spec_json,
+                    group: group.as_deref(),
+                    at_ms,
+                })
+                .await
+        })
+    }
+
+    fn transition(
+        &self,
+        id: MissionId,
+        from: MissionState,
+        to: MissionState,
+        reason: Option<String>,
+        at_ms: i64,
+    ) -> SeamFuture<Result<bool, StoreError>> {
+        let store = self.clone();
+        Box::pin(async move {
+            store
+                .transition_mission(id, from, to, reason.as_deref(), at_ms)
+                .await
+        })
+    }
 }
 
 impl RecordSink for crate::recorder::RecorderHandle {
@@ -118,55 +199,5 @@ impl FleetWiring {
             store,
             changes,
         }
-    }
-}
-
-/// A robot's saved state (store) as the view its actor restarts from, for
-/// [`super::FleetActor::with_known_robots`]. An unreadable state or status is left out rather
-/// than trusted: the robot's next message sets it again.
-impl From<&crate::store::RobotRow> for RobotView {
-    fn from(row: &crate::store::RobotRow) -> Self {
-        let mut view = RobotView::unknown(row.id.clone());
-        view.state = super::messages::Liveness::parse(&row.last_state)
-            .unwrap_or(super::messages::Liveness::Offline);
-        view.status = row
-            .last_status
-            .as_deref()
-            .and_then(|json| fleet_protocol::decode(json.as_bytes()).ok());
-        view.last_seen_ms = Some(row.last_seen_ms);
-        view
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::actors::Liveness;
-    use crate::store::RobotRow;
-    use fleet_protocol::{Backend, Status, encode};
-
-    #[test]
-    fn a_saved_robot_row_becomes_the_view_its_actor_starts_from() {
-        let id = RobotId::parse("t1").unwrap();
-        let status = Status::online(id.clone(), "0.1.0", Backend::Sim, vec![], 3);
-        let row = RobotRow {
-            id: id.clone(),
-            first_seen_ms: 1,
-            last_seen_ms: 9,
-            last_status: Some(String::from_utf8(encode(&status)).unwrap()),
-            last_state: "stale".into(),
-        };
-        let view = RobotView::from(&row);
-        assert_eq!(view.state, Liveness::Stale);
-        assert_eq!(view.status, Some(status));
-        assert_eq!(view.last_seen_ms, Some(9));
-
-        let garbled = RobotRow {
-            last_status: Some("{".into()),
-            last_state: "exploded".into(),
-            ..row
-        };
-        let view = RobotView::from(&garbled);
-        assert_eq!((view.state, view.status), (Liveness::Offline, None));
     }
 }

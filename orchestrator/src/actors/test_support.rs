@@ -10,8 +10,8 @@ use fleet_protocol::{
 use super::fleet::FleetActor;
 use super::messages::{Incoming, Payload, RobotView};
 use super::seams::{Captured, CommandSink, FleetWiring, SendError};
-use crate::recorder::Record;
-use crate::recorder::now_ms;
+use crate::domain::Record;
+use crate::domain::now_ms;
 
 /// Remembers every command "published": `None` as robot means a `fleet/cmd` broadcast.
 #[derive(Default)]

@@ -3,12 +3,12 @@
 //! the address of its remote page).
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde::Deserialize;
 
-use super::auth::{Teacher, bearer};
+use super::auth::{Role, Teacher, bearer};
 use super::{ApiError, AppState};
 use crate::actors::ListRobots;
+use crate::contract::{StudentAccess, WhoAmI};
 
 #[derive(Debug, Deserialize)]
 struct WhoAmIQuery {
@@ -28,19 +28,10 @@ pub(super) async fn whoami(
     };
     let role = bearer(&req).and_then(|token| state.access.role(token, robot.as_ref()));
     Ok(HttpResponse::Ok().json(match role {
-        Some(role) => serde_json::to_value(role).unwrap_or_else(|_| json!({"role": "none"})),
-        None => json!({ "role": "none" }),
+        Some(Role::Teacher) => WhoAmI::Teacher,
+        Some(Role::Student { robot }) => WhoAmI::Student { robot },
+        None => WhoAmI::None,
     }))
-}
-
-#[derive(Debug, Serialize)]
-struct StudentAccess {
-    robot: String,
-    token: String,
-    /// Path of the robot's remote page with the token in it (prefix with the server's URL).
-    remote: String,
-    /// The same at the address students open (another machine's, when the server has one).
-    url: String,
 }
 
 #[get("/access/students")]
@@ -55,7 +46,7 @@ pub(super) async fn students(
             let token = state.access.student_token(&r.id);
             let remote = format!("/remote/{}?token={token}", r.id);
             StudentAccess {
-                robot: r.id.to_string(),
+                robot: r.id.clone(),
                 url: format!("{}{remote}", state.base_url),
                 remote,
                 token,

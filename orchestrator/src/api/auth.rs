@@ -13,10 +13,10 @@ use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, dev::Payload, web};
 use fleet_protocol::RobotId;
 use serde::Serialize;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::AppState;
+use crate::contract::ErrorBody;
 
 /// Hex digits kept of a student token's HMAC.
 const STUDENT_TOKEN_HEX: usize = 24;
@@ -125,7 +125,9 @@ impl ResponseError for AuthError {
         if matches!(self, AuthError::Missing) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
-        response.json(json!({ "error": self.to_string() }))
+        response.json(ErrorBody {
+            error: self.to_string(),
+        })
     }
 }
 

@@ -42,7 +42,7 @@ pub(super) async fn asset(
 
 fn page(req: &HttpRequest, name: &str) -> Result<HttpResponse, ApiError> {
     let file = assets::find(name)
-        .ok_or_else(|| ApiError::Internal(format!("page {name} not embedded")))?;
+        .ok_or_else(|| ApiError::internal(format!("page {name} not embedded")))?;
     let mut response = serve(req, file);
     // A page's first address may carry a token: never send it on to another site.
     response.headers_mut().insert(

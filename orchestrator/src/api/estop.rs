@@ -1,5 +1,5 @@
 //! `POST /api/estop` and `POST /api/release`, for every robot or `?group=NAME`. The answer
-//! accounts for every robot targeted (see [`FanoutReport`]); it is 200 even when some did not
+//! accounts for every robot targeted (see [`crate::contract::FanoutReport`]); it is 200 even when some did not
 //! acknowledge: the lists say who, and the caller decides what to do about it.
 
 use actix_web::{HttpRequest, HttpResponse, post, web};

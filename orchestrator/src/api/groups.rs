@@ -5,27 +5,12 @@
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use fleet_protocol::{CommandKind, RobotId};
-use serde::Deserialize;
-use serde_json::json;
 
 use super::many::{group_name, to_all, to_group};
 use super::robots::{robot_id, seen};
 use super::{ApiError, AppState, Teacher};
-use crate::recorder::now_ms;
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewGroup {
-    name: String,
-    #[serde(default)]
-    robots: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Members {
-    robots: Vec<String>,
-}
+use crate::contract::{Deleted, Members, NewGroup};
+use crate::domain::now_ms;
 
 /// Parses robot ids and checks the fleet has seen each one, naming the first that fails.
 async fn known_robots(state: &AppState, raw: &[String]) -> Result<Vec<RobotId>, ApiError> {
@@ -73,7 +58,7 @@ pub(super) async fn remove(
 ) -> Result<HttpResponse, ApiError> {
     let name = group_name(&name)?;
     state.store.delete_group(&name).await?;
-    Ok(HttpResponse::Ok().json(json!({ "deleted": name })))
+    Ok(HttpResponse::Ok().json(Deleted { deleted: name }))
 }
 
 #[post("/groups/{name}/members")]

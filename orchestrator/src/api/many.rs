@@ -7,11 +7,10 @@ use std::time::Instant;
 use fleet_protocol::CommandKind;
 use futures_util::future::join_all;
 
-use super::fanout::FanoutReport;
 use super::{ApiError, AppState};
-use crate::actors::mission::command_name;
 use crate::actors::{BroadcastCommand, CommandOutcome, SendCommand};
-use crate::store::GroupName;
+use crate::contract::FanoutReport;
+use crate::domain::GroupName;
 
 pub(super) fn check(kind: &CommandKind) -> Result<(), ApiError> {
     kind.validate()
@@ -20,7 +19,7 @@ pub(super) fn check(kind: &CommandKind) -> Result<(), ApiError> {
 
 pub(super) async fn to_all(state: &AppState, kind: CommandKind) -> Result<FanoutReport, ApiError> {
     check(&kind)?;
-    let name = command_name(&kind);
+    let name = kind.name();
     let started = Instant::now();
     let answer = state.fleet.send(BroadcastCommand { kind }).await?;
     Ok(FanoutReport::new(
@@ -39,7 +38,7 @@ pub(super) async fn to_group(
 ) -> Result<FanoutReport, ApiError> {
     check(&kind)?;
     let members = state.store.get_group(group).await?.members;
-    let name = command_name(&kind);
+    let name = kind.name();
     let started = Instant::now();
     let sends = members.into_iter().map(|robot| {
         let (fleet, kind) = (state.fleet.clone(), kind.clone());

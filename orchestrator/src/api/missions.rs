@@ -5,27 +5,18 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::many::group_name;
 use super::robots::robot_id;
 use super::{ApiError, AppState, Teacher};
 use crate::actors::mission::{
-    AbortById, AbortError, AssignError, AssignMission, Assignment, MissionSpec, timeout_for,
+    AbortById, AbortError, AssignError, AssignMission, Assignment, timeout_for,
 };
-use crate::store::{MissionId, MissionRecord};
+use crate::contract::{AbortRequest, AssignRequest, GroupAssignment, MissionRecord, RefusedRobot};
+use crate::domain::MissionId;
 
 /// Most missions one list answer holds.
 const MAX_LIST: u32 = 1000;
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AssignBody {
-    robot: Option<String>,
-    group: Option<String>,
-    mission: MissionSpec,
-    timeout_ms: Option<u64>,
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -36,17 +27,13 @@ struct ListQuery {
     limit: Option<u32>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AbortBody {
-    reason: Option<String>,
-}
-
 fn assign_error(e: &AssignError) -> ApiError {
     match e {
         AssignError::UnknownRobot(_) => ApiError::NotFound(e.to_string()),
         AssignError::Offline(_) | AssignError::Busy { .. } => ApiError::Conflict(e.to_string()),
-        AssignError::Store(_) => ApiError::Internal(e.to_string()),
+        AssignError::Store(source) => {
+            ApiError::internal_from("the mission could not be recorded", source.clone())
+        }
     }
 }
 
@@ -65,9 +52,9 @@ async fn record(state: &AppState, id: MissionId) -> Result<MissionRecord, ApiErr
 pub(super) async fn assign(
     _: Teacher,
     state: web::Data<AppState>,
-    body: web::Json<AssignBody>,
+    body: web::Json<AssignRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let AssignBody {
+    let AssignRequest {
         robot,
         group,
         mission,
@@ -106,7 +93,7 @@ pub(super) async fn assign(
         .await?;
     if !by_group {
         let Some(Assignment { result, .. }) = answers.into_iter().next() else {
-            return Err(ApiError::Internal("no answer for the robot".into()));
+            return Err(ApiError::internal("no answer for the robot"));
         };
         let id = result.map_err(|e| assign_error(&e))?;
         return Ok(HttpResponse::Created().json(record(&state, id).await?));
@@ -116,15 +103,26 @@ pub(super) async fn assign(
     for a in answers {
         match a.result {
             Ok(id) => assigned.push(record(&state, id).await?),
-            Err(e) => refused.push(json!({ "robot": a.robot, "error": e.to_string() })),
+            Err(e) => refused.push(RefusedRobot {
+                robot: a.robot,
+                error: e.to_string(),
+            }),
         }
     }
-    let body = json!({ "group": group, "assigned": assigned, "refused": refused });
-    if assigned.is_empty() {
-        let mut body = body;
-        body["error"] = json!(format!(
+    let Some(group) = group else {
+        return Err(ApiError::internal("a group assignment without its group"));
+    };
+    let none_assigned = assigned.is_empty();
+    let mut body = GroupAssignment {
+        error: None,
+        group,
+        assigned,
+        refused,
+    };
+    if none_assigned {
+        body.error = Some(format!(
             "no robot of group {} could take the mission",
-            group.map(|g| g.to_string()).unwrap_or_default()
+            body.group
         ));
         return Ok(HttpResponse::Conflict().json(body));
     }
@@ -161,7 +159,7 @@ pub(super) async fn abort(
     _: Teacher,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: Option<web::Json<AbortBody>>,
+    body: Option<web::Json<AbortRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let id = MissionId(id.into_inner());
     let reason = body

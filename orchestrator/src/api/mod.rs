@@ -6,11 +6,11 @@ pub mod auth;
 mod dashboard;
 mod error;
 mod estop;
-mod fanout;
 mod groups;
 mod many;
 pub mod map;
 mod missions;
+mod request_log;
 mod robots;
 mod sessions;
 mod stats;
@@ -23,7 +23,6 @@ use actix_web::web;
 
 pub use auth::{Access, RobotDriver, Teacher};
 pub use error::ApiError;
-pub use fanout::FanoutReport;
 pub use map::CourseMap;
 
 use crate::actors::FleetActor;
@@ -60,6 +59,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .service(dashboard::asset)
             .service(
                 web::scope("/api")
+                    .wrap(actix_web::middleware::from_fn(request_log::log_request))
                     .service(robots::list)
                     .service(robots::one)
                     .service(robots::command)

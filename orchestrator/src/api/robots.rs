@@ -2,11 +2,11 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use fleet_protocol::{CommandKind, RobotId};
-use serde_json::json;
 
 use super::many::check;
 use super::{ApiError, AppState, RobotDriver};
 use crate::actors::{CommandOutcome, GetRobot, ListRobots, RobotView, SendCommand};
+use crate::contract::CommandAnswer;
 
 /// Parses a robot id from the path, refusing hostile ids with the reason.
 pub(super) fn robot_id(raw: &str) -> Result<RobotId, ApiError> {
@@ -84,12 +84,9 @@ pub(super) fn outcome_response(robot: &RobotId, outcome: &CommandOutcome) -> Htt
             Some(format!("command to {robot} failed: {reason}")),
         ),
     };
-    let mut body = serde_json::to_value(outcome).unwrap_or_else(|_| json!({}));
-    if let Some(obj) = body.as_object_mut() {
-        obj.insert("robot".into(), json!(robot));
-        if let Some(error) = error {
-            obj.insert("error".into(), json!(error));
-        }
-    }
-    HttpResponse::build(status).json(body)
+    HttpResponse::build(status).json(CommandAnswer {
+        robot: robot.clone(),
+        outcome: outcome.clone(),
+        error,
+    })
 }

@@ -2,26 +2,14 @@
 //! `POST /api/sessions/stop`. Starting and stopping need the teacher's token.
 
 use actix_web::{HttpResponse, get, post, web};
-use serde::{Deserialize, Serialize};
 
 use super::{ApiError, AppState, Teacher};
-use crate::store::{RecordFilter, Session, SessionId};
+use crate::contract::{SessionView, StartSession};
+use crate::domain::SessionId;
+use crate::store::{RecordFilter, Session};
 
 /// Longest accepted session name, in characters.
 const MAX_NAME_CHARS: usize = 200;
-
-#[derive(Debug, Serialize)]
-struct SessionView {
-    id: i64,
-    name: String,
-    started_at_ms: i64,
-    stopped_at_ms: Option<i64>,
-    running: bool,
-    /// Records stored for the session so far.
-    records: u64,
-    /// Records the recorder had to drop during it (non-zero: the recording has gaps).
-    dropped: i64,
-}
 
 async fn view(state: &AppState, s: Session) -> Result<SessionView, ApiError> {
     let filter = RecordFilter {
@@ -30,7 +18,7 @@ async fn view(state: &AppState, s: Session) -> Result<SessionView, ApiError> {
     };
     let records = state.store.count_records(&filter).await?;
     Ok(SessionView {
-        id: s.id.0,
+        id: s.id,
         running: s.is_running(),
         name: s.name,
         started_at_ms: s.started_at_ms,
@@ -50,11 +38,6 @@ pub(super) async fn list(state: web::Data<AppState>) -> Result<HttpResponse, Api
     Ok(HttpResponse::Ok().json(views))
 }
 
-#[derive(Debug, Deserialize)]
-struct StartSession {
-    name: String,
-}
-
 #[post("/sessions")]
 pub(super) async fn start(
     _: Teacher,
@@ -67,11 +50,7 @@ pub(super) async fn start(
             "a session name must have 1..{MAX_NAME_CHARS} characters"
         )));
     }
-    let id = state
-        .recorder
-        .start_session(name)
-        .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    let id = state.recorder.start_session(name).await?;
     let session = get_session(&state, id).await?;
     Ok(HttpResponse::Created().json(view(&state, session).await?))
 }
@@ -83,11 +62,7 @@ pub(super) async fn stop(_: Teacher, state: web::Data<AppState>) -> Result<HttpR
         .running_session()
         .await?
         .ok_or_else(|| ApiError::Conflict("no session is running".into()))?;
-    state
-        .recorder
-        .stop_session()
-        .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    state.recorder.stop_session().await?;
     let session = get_session(&state, running.id).await?;
     Ok(HttpResponse::Ok().json(view(&state, session).await?))
 }
@@ -97,5 +72,5 @@ async fn get_session(state: &AppState, id: SessionId) -> Result<Session, ApiErro
         .store
         .get_session(id)
         .await?
-        .ok_or_else(|| ApiError::Internal(format!("session {id} vanished")))
+        .ok_or_else(|| ApiError::internal(format!("session {id} vanished")))
 }

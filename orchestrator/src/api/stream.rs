@@ -95,7 +95,7 @@ fn sse_data(change: &FleetChange) -> Bytes {
 mod tests {
     use super::*;
     use crate::actors::mission::{MissionState, MissionUpdate};
-    use crate::store::MissionId;
+    use crate::domain::MissionId;
 
     fn id(raw: &str) -> RobotId {
         RobotId::parse(raw).unwrap()

@@ -102,13 +102,13 @@ pub fn acl_file(
         let root = root
             .strip_suffix(TopicKind::Status.suffix())
             .unwrap_or(&root);
+        let name = &student.username;
         let _ = writeln!(
             out,
             "\n# Student {name} drives {}.\nuser {name}\ntopic write {}\ntopic read {}\ntopic read {root}#",
             student.robot,
             student_topic::cmd(name),
             student_topic::answer(name),
-            name = student.username,
         );
     }
     Ok(out)

@@ -1,11 +1,13 @@
-//! A small blocking client of the orchestrator's HTTP API, used by the CLI subcommands.
+//! A small blocking client of the orchestrator's HTTP API, used by the CLI subcommands. Answers
+//! are read into the API's own types ([`crate::contract`]), errors through its error body.
 
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+
+use crate::contract::ErrorBody;
 
 pub struct ApiClient {
     base: String,
@@ -90,16 +92,15 @@ fn decode<T: DeserializeOwned>(
     mut response: ureq::http::Response<ureq::Body>,
 ) -> anyhow::Result<T> {
     let status = response.status();
-    let body: Value = response
+    let body = response
         .body_mut()
-        .read_json()
-        .with_context(|| format!("{url} answered {status} with a body that is not JSON"))?;
+        .read_to_string()
+        .with_context(|| format!("reading the answer of {url} ({status})"))?;
     if !status.is_success() {
-        let message = body
-            .get("error")
-            .and_then(Value::as_str)
-            .unwrap_or("no error message");
+        let message = serde_json::from_str::<ErrorBody>(&body)
+            .map(|e| e.error)
+            .unwrap_or_else(|_| "no error message".to_owned());
         bail!("{message} (HTTP {})", status.as_u16());
     }
-    serde_json::from_value(body).with_context(|| format!("unexpected answer from {url}"))
+    serde_json::from_str(&body).with_context(|| format!("unexpected answer from {url}"))
 }

@@ -3,9 +3,10 @@
 //! Exits non-zero when an online robot did not acknowledge, so a script can tell.
 
 use anyhow::bail;
-use serde_json::{Value, json};
 
+use super::format::plural;
 use super::{ApiClient, CommandArgs};
+use crate::contract::FanoutReport;
 
 pub fn estop(client: &ApiClient, group: Option<&str>, release: bool) -> anyhow::Result<()> {
     let route = if release {
@@ -17,62 +18,53 @@ pub fn estop(client: &ApiClient, group: Option<&str>, release: bool) -> anyhow::
         Some(g) => format!("{route}?group={g}"),
         None => route.to_owned(),
     };
-    let report: Value = client.post(&path, &json!({}))?;
+    let report: FanoutReport = client.post(&path, &serde_json::json!({}))?;
     print_report(&report)
 }
 
 pub fn send_all(client: &ApiClient, command: CommandArgs) -> anyhow::Result<()> {
-    let report: Value = client.post("/api/fleet/commands", &command.to_kind())?;
+    let report: FanoutReport = client.post("/api/fleet/commands", &command.to_kind())?;
     print_report(&report)
 }
 
-fn ids(report: &Value, list: &str) -> Vec<String> {
-    report[list]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|v| match v {
-                    Value::String(s) => s.clone(),
-                    other => format!(
-                        "{} ({})",
-                        other["robot"].as_str().unwrap_or("?"),
-                        other["message"]
-                            .as_str()
-                            .or(other["reason"].as_str())
-                            .unwrap_or("?")
-                    ),
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+fn ids<'a>(robots: impl IntoIterator<Item = &'a fleet_protocol::RobotId>) -> Vec<String> {
+    robots.into_iter().map(ToString::to_string).collect()
 }
 
-pub(super) fn print_report(report: &Value) -> anyhow::Result<()> {
+pub(super) fn print_report(report: &FanoutReport) -> anyhow::Result<()> {
     println!(
-        "{} to {}: {} robots in {:.1} ms",
-        report["command"].as_str().unwrap_or("?"),
-        report["target"].as_str().unwrap_or("?"),
-        report["robots"],
-        report["elapsed_ms"].as_f64().unwrap_or(0.0)
+        "{} to {}: {} in {:.1} ms",
+        report.command,
+        report.target,
+        plural(report.robots, "robot"),
+        report.elapsed_ms
     );
-    let lists = [
-        ("acknowledged", "acknowledged"),
-        ("refused", "refused"),
-        ("no_answer", "no answer in time"),
-        ("offline", "offline"),
-        ("unknown", "never seen"),
-        ("failed", "not sent"),
+    let refused = report
+        .refused
+        .iter()
+        .map(|r| format!("{} ({})", r.robot, r.message))
+        .collect();
+    let failed = report
+        .failed
+        .iter()
+        .map(|f| format!("{} ({})", f.robot, f.reason))
+        .collect();
+    let lists: [(&str, Vec<String>); 6] = [
+        ("acknowledged", ids(&report.acknowledged)),
+        ("refused", refused),
+        ("no answer in time", ids(&report.no_answer)),
+        ("offline", ids(&report.offline)),
+        ("never seen", ids(&report.unknown)),
+        ("not sent", failed),
     ];
-    for (key, label) in lists {
-        let robots = ids(report, key);
+    for (label, robots) in lists {
         if !robots.is_empty() {
             println!("  {label:<18} {:>3}: {}", robots.len(), robots.join(", "));
         }
     }
-    let unanswered =
-        ids(report, "no_answer").len() + ids(report, "failed").len() + ids(report, "refused").len();
+    let unanswered = report.unanswered();
     if unanswered > 0 {
-        bail!("{unanswered} robots did not acknowledge");
+        bail!("{} did not acknowledge", plural(unanswered, "robot"));
     }
     Ok(())
 }

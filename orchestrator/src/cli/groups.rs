@@ -1,10 +1,11 @@
 //! `orchestrator groups ...`: manage groups of robots and send a command to every member.
 
 use clap::Subcommand;
-use serde_json::{Value, json};
 
 use super::estop::print_report;
+use super::format::plural;
 use super::{ApiClient, CommandArgs};
+use crate::contract::{Deleted, FanoutReport, Group, Members, NewGroup};
 
 #[derive(Debug, Subcommand)]
 pub enum GroupAction {
@@ -36,54 +37,53 @@ pub enum GroupAction {
     },
 }
 
-pub fn run(client: &ApiClient, action: GroupAction) -> anyhow::Result<()> {
-    match action {
+/// Runs a groups subcommand; none lists the groups.
+pub fn run(client: &ApiClient, action: Option<GroupAction>) -> anyhow::Result<()> {
+    match action.unwrap_or(GroupAction::List) {
         GroupAction::List => {
-            let groups: Vec<Value> = client.get("/api/groups")?;
+            let groups: Vec<Group> = client.get("/api/groups")?;
             for g in &groups {
                 print_group(g);
             }
-            println!("{} groups", groups.len());
+            println!("{}", plural(groups.len(), "group"));
         }
         GroupAction::Show { name } => print_group(&client.get(&format!("/api/groups/{name}"))?),
         GroupAction::Create { name, robots } => {
-            let g: Value =
-                client.post("/api/groups", &json!({ "name": name, "robots": robots }))?;
+            let g: Group = client.post("/api/groups", &NewGroup { name, robots })?;
             print_group(&g);
         }
         GroupAction::Delete { name } => {
-            let _: Value = client.delete(&format!("/api/groups/{name}"))?;
-            println!("group {name} deleted");
+            let d: Deleted = client.delete(&format!("/api/groups/{name}"))?;
+            println!("group {} deleted", d.deleted);
         }
         GroupAction::Add { name, robots } => {
             let path = format!("/api/groups/{name}/members");
-            print_group(&client.post(&path, &json!({ "robots": robots }))?);
+            print_group(&client.post(&path, &Members { robots })?);
         }
         GroupAction::Remove { name, robots } => {
-            let mut last = Value::Null;
+            let mut last = None;
             for robot in robots {
-                last = client.delete(&format!("/api/groups/{name}/members/{robot}"))?;
+                last = Some(client.delete(&format!("/api/groups/{name}/members/{robot}"))?);
             }
-            print_group(&last);
+            if let Some(group) = last {
+                print_group(&group);
+            }
         }
         GroupAction::Send { name, command } => {
             let path = format!("/api/groups/{name}/commands");
-            let report: Value = client.post(&path, &command.to_kind())?;
+            let report: FanoutReport = client.post(&path, &command.to_kind())?;
             return print_report(&report);
         }
     }
     Ok(())
 }
 
-fn print_group(g: &Value) {
-    let members: Vec<&str> = g["members"]
-        .as_array()
-        .map(|m| m.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
+fn print_group(g: &Group) {
+    let members: Vec<&str> = g.members.iter().map(|m| m.as_str()).collect();
     println!(
-        "{:<20} {:>3} robots: {}",
-        g["name"].as_str().unwrap_or("?"),
-        members.len(),
+        "{:<20} {:>10}: {}",
+        g.name.as_str(),
+        plural(members.len(), "robot"),
         members.join(" ")
     );
 }

@@ -3,11 +3,12 @@
 
 use std::path::PathBuf;
 
+use super::ApiClient;
+use super::format::plural;
+use crate::contract::{AbortRequest, AssignAnswer, AssignRequest, MissionRecord};
+use crate::domain::{LineFollowSpec, MissionSpec, ScriptSpec, Step};
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use serde_json::{Value, json};
-
-use super::ApiClient;
 
 #[derive(Debug, Subcommand)]
 pub enum MissionAction {
@@ -72,20 +73,20 @@ pub fn run(client: &ApiClient, action: MissionAction) -> anyhow::Result<()> {
             if let Some(r) = robot {
                 path.push_str(&format!("&robot={r}"));
             }
-            let missions: Vec<Value> = client.get(&path)?;
+            let missions: Vec<MissionRecord> = client.get(&path)?;
             for m in &missions {
                 print_mission(m);
             }
-            println!("{} missions", missions.len());
+            println!("{}", plural(missions.len(), "mission"));
         }
         MissionAction::Show { id } => {
-            let m: Value = client.get(&format!("/api/missions/{id}"))?;
+            let m: MissionRecord = client.get(&format!("/api/missions/{id}"))?;
             println!("{}", serde_json::to_string_pretty(&m)?);
         }
         MissionAction::Abort { id, reason } => {
-            let m: Value = client.post(
+            let m: MissionRecord = client.post(
                 &format!("/api/missions/{id}/abort"),
-                &json!({ "reason": reason }),
+                &AbortRequest { reason },
             )?;
             print_mission(&m);
         }
@@ -96,8 +97,11 @@ pub fn run(client: &ApiClient, action: MissionAction) -> anyhow::Result<()> {
             timeout_ms,
             tolerate_line_lost,
         } => {
-            let spec = json!({ "kind": "line_follow", "speed": speed, "laps": laps,
-                "lost_line_fails": !tolerate_line_lost });
+            let spec = MissionSpec::LineFollow(LineFollowSpec {
+                speed,
+                laps,
+                lost_line_fails: !tolerate_line_lost,
+            });
             assign(client, &target, spec, timeout_ms)?;
         }
         MissionAction::Script {
@@ -112,9 +116,9 @@ pub fn run(client: &ApiClient, action: MissionAction) -> anyhow::Result<()> {
                 std::fs::read_to_string(&file)
                     .with_context(|| format!("reading the script {}", file.display()))?
             };
-            let steps: Value = serde_json::from_str(&text)
-                .with_context(|| format!("{} is not JSON", file.display()))?;
-            let spec = json!({ "kind": "script", "steps": steps });
+            let steps: Vec<Step> = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a script of steps", file.display()))?;
+            let spec = MissionSpec::Script(ScriptSpec { steps });
             assign(client, &target, spec, timeout_ms)?;
         }
     }
@@ -124,33 +128,36 @@ pub fn run(client: &ApiClient, action: MissionAction) -> anyhow::Result<()> {
 fn assign(
     client: &ApiClient,
     target: &Target,
-    mission: Value,
+    mission: MissionSpec,
     timeout_ms: Option<u64>,
 ) -> anyhow::Result<()> {
-    let body = json!({ "robot": target.robot, "group": target.group,
-        "mission": mission, "timeout_ms": timeout_ms });
-    let answer: Value = client.post("/api/missions", &body)?;
-    match answer["assigned"].as_array() {
-        Some(assigned) => {
-            for m in assigned {
+    let body = AssignRequest {
+        robot: target.robot.clone(),
+        group: target.group.clone(),
+        mission,
+        timeout_ms,
+    };
+    match client.post("/api/missions", &body)? {
+        AssignAnswer::Group(answer) => {
+            for m in &answer.assigned {
                 print_mission(m);
             }
-            for r in answer["refused"].as_array().into_iter().flatten() {
-                println!("refused  {}", r["error"].as_str().unwrap_or("?"));
+            for r in &answer.refused {
+                println!("refused  {}", r.error);
             }
         }
-        None => print_mission(&answer),
+        AssignAnswer::One(m) => print_mission(&m),
     }
     Ok(())
 }
 
-fn print_mission(m: &Value) {
+fn print_mission(m: &MissionRecord) {
     println!(
         "mission {:>5}  {:<20} {:<12} {:<10} {}",
-        m["id"],
-        m["robot"].as_str().unwrap_or("?"),
-        m["kind"].as_str().unwrap_or("?"),
-        m["state"].as_str().unwrap_or("?"),
-        m["reason"].as_str().unwrap_or("")
+        m.id,
+        m.robot.as_str(),
+        m.kind,
+        m.state.as_str(),
+        m.reason.as_deref().unwrap_or("")
     );
 }

@@ -3,6 +3,7 @@
 
 mod client;
 mod estop;
+mod format;
 mod groups;
 mod missions;
 mod remote;
@@ -156,10 +157,10 @@ pub enum CliCommand {
         #[command(flatten)]
         client: ClientArgs,
     },
-    /// Manage groups of robots (teams, tables) and send commands to them.
+    /// Manage groups of robots (teams, tables) and send commands to them (default: list).
     Groups {
         #[command(subcommand)]
-        action: GroupAction,
+        action: Option<GroupAction>,
         #[command(flatten)]
         client: ClientArgs,
     },
@@ -214,8 +215,12 @@ pub struct ServeArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum SessionAction {
-    /// List the recorded sessions.
-    List,
+    /// List the recorded sessions (stopped ones that recorded nothing are hidden).
+    List {
+        /// Also list the stopped sessions that recorded nothing.
+        #[arg(long)]
+        all: bool,
+    },
     /// Start a new session (stops the running one).
     Start { name: String },
     /// Stop the running session.
@@ -292,7 +297,7 @@ mod tests {
         ] {
             match parse(args) {
                 CliCommand::Sessions {
-                    action: SessionAction::List,
+                    action: SessionAction::List { .. },
                     client,
                 } => assert_eq!(client.api, "http://h:1"),
                 other => panic!("{args:?} parsed as {other:?}"),

@@ -14,18 +14,21 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use crossterm::event::{self, Event, KeyEventKind};
 use crossterm::{cursor, execute, queue, style::Print, terminal};
-use fleet_protocol::{CommandKind, Joint};
-use serde_json::Value;
+use fleet_protocol::{CommandKind, DRIVE_REPEAT, Joint, RobotMode, ServoAngles};
 
 use super::ApiClient;
-use super::remote_keys::{Action, DRIVE_REPEAT, Hold, SERVO_STEP, SPEED_STEP, action_for};
+use super::format::wire_name;
+use super::remote_keys::{Action, Hold, SERVO_STEP, SPEED_STEP, action_for};
 use super::robots::{line_sensors, motor_outputs};
-use crate::actors::mission::command_name;
+use crate::contract::{CommandAnswer, RobotView};
+use crate::domain::Liveness;
 
 /// How long the key loop waits for a key before checking the hold and the reports.
 const TICK: Duration = Duration::from_millis(20);
 /// How often the robot's state is read for the status line.
 const STATUS_EVERY: Duration = Duration::from_millis(250);
+/// The status line is kept this wide so it fits a standard 80-column terminal.
+const LINE_WIDTH: usize = 79;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct RemoteArgs {
@@ -45,6 +48,15 @@ const HELP: &str = "arrows/WASD drive, q/e arcs, space stop, +/- speed, 1-5 join
 pub fn run(client: ApiClient, args: RemoteArgs) -> anyhow::Result<()> {
     // Refuse a hostile id before touching the terminal.
     fleet_protocol::RobotId::parse(&args.robot).context("bad robot id")?;
+    // An unknown robot (or no server) is said at once, not waited for in raw mode.
+    let _: RobotView = client
+        .get(&format!("/api/robots/{}", args.robot))
+        .with_context(|| {
+            format!(
+                "cannot drive {}: list the robots with `orchestrator robots`",
+                args.robot
+            )
+        })?;
     let (requests, requests_rx) = mpsc::channel();
     let (reports_tx, reports) = mpsc::channel();
     let robot = args.robot.clone();
@@ -146,7 +158,7 @@ enum Request {
 enum Report {
     /// A command's answer: `Ok(outcome)` or the API's error message (offline, estopped...).
     Answer(&'static str, Result<String, String>),
-    Robot(Value),
+    Robot(Box<RobotView>),
     Unreachable(String),
 }
 
@@ -176,15 +188,15 @@ fn http_loop(client: ApiClient, robot: &str, requests: Receiver<Request>, report
                 continue;
             }
             let answer = client
-                .post::<_, Value>(&path, &kind)
-                .map(|v| v["outcome"].as_str().unwrap_or("?").to_owned())
+                .post::<_, CommandAnswer>(&path, &kind)
+                .map(|a| a.outcome_name().to_owned())
                 .map_err(|e| format!("{e:#}"));
-            let _ = reports.send(Report::Answer(command_name(&kind), answer));
+            let _ = reports.send(Report::Answer(kind.name(), answer));
         }
         if last_status.is_none_or(|t| t.elapsed() >= STATUS_EVERY) {
             last_status = Some(Instant::now());
-            let report = match client.get::<Value>(&format!("/api/robots/{robot}")) {
-                Ok(view) => Report::Robot(view),
+            let report = match client.get::<RobotView>(&format!("/api/robots/{robot}")) {
+                Ok(view) => Report::Robot(Box::new(view)),
                 Err(e) => Report::Unreachable(format!("{e:#}")),
             };
             if reports.send(report).is_err() {
@@ -198,8 +210,8 @@ fn http_loop(client: ApiClient, robot: &str, requests: Receiver<Request>, report
 struct Ui {
     speed: f32,
     joint: Joint,
-    angles: Option<Value>,
-    robot: Option<Value>,
+    angles: Option<ServoAngles>,
+    robot: Option<Box<RobotView>>,
     last_answer: String,
     shown: String,
 }
@@ -216,30 +228,36 @@ impl Ui {
         }
     }
 
-    fn joint_name(&self) -> String {
-        serde_json::to_value(self.joint)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default()
+    /// An API error as the status line shows it: without the robot's id (the line is about
+    /// that robot) and the HTTP status, so the reason fits.
+    fn short<'a>(&self, error: &'a str) -> &'a str {
+        let error = error
+            .rsplit_once(" (HTTP ")
+            .map_or(error, |(message, _)| message);
+        match &self.robot {
+            Some(r) => error
+                .strip_prefix(&format!("robot {} ", r.id))
+                .unwrap_or(error),
+            None => error,
+        }
     }
 
     fn angle(&self) -> f32 {
-        let name = self.joint_name();
-        self.angles
-            .as_ref()
-            .and_then(|a| a[name.as_str()].as_f64())
-            .unwrap_or(90.0) as f32
+        self.angles.map_or(90.0, |mut a| *a.joint_mut(self.joint))
     }
 
     /// The servo command for a step, remembered so repeated steps add up before telemetry
     /// catches up.
     fn move_servo(&mut self, step: f32) -> CommandKind {
         let angle = (self.angle() + step).clamp(0.0, 180.0);
-        let name = self.joint_name();
-        let angles = self
-            .angles
-            .get_or_insert_with(|| Value::Object(Default::default()));
-        angles[name.as_str()] = Value::from(angle);
+        let angles = self.angles.get_or_insert(ServoAngles {
+            camera_tilt: 90.0,
+            arm: 90.0,
+            forearm: 90.0,
+            wrist: 90.0,
+            claw: 90.0,
+        });
+        *angles.joint_mut(self.joint) = angle;
         CommandKind::Servo {
             joint: self.joint,
             angle,
@@ -249,41 +267,51 @@ impl Ui {
     fn apply(&mut self, report: Report) {
         match report {
             Report::Answer(what, Ok(outcome)) => self.last_answer = format!("{what}: {outcome}"),
-            Report::Answer(what, Err(e)) => self.last_answer = format!("{what}: {e}"),
+            Report::Answer(what, Err(e)) => {
+                self.last_answer = format!("{what}: {}", self.short(&e));
+            }
             Report::Unreachable(e) => self.last_answer = e,
             Report::Robot(view) => {
                 if self.angles.is_none() {
-                    self.angles = view["telemetry"].get("servos").cloned();
+                    self.angles = view.telemetry.as_ref().map(|t| t.servos);
                 }
                 self.robot = Some(view);
             }
         }
     }
 
+    /// The status line, at most [`LINE_WIDTH`] characters: the robot's state and the last
+    /// answer (a refusal's reason) come first, the sensor readouts last, so a narrow terminal
+    /// cuts what matters least.
     fn line(&self) -> String {
-        let robot = match &self.robot {
-            None => "waiting for the robot...".to_owned(),
+        let mut parts = Vec::new();
+        let mut readouts = Vec::new();
+        match &self.robot {
+            None => parts.push("waiting for the robot...".to_owned()),
             Some(r) => {
-                let t = &r["telemetry"];
-                let sensors = line_sensors(t);
-                let motors = motor_outputs(t, " ");
-                let mode = t["mode"].as_str().unwrap_or("-");
-                let state = r["state"].as_str().unwrap_or("?");
-                let alert = match (state, mode) {
-                    ("offline", _) => " OFFLINE",
-                    (_, "estopped") => " ESTOPPED (r releases)",
-                    _ => "",
-                };
-                format!("{state} {mode}{alert} | line {sensors} | motors {motors}")
+                let t = r.telemetry.as_ref();
+                let mode = t.map_or("-".to_owned(), |t| wire_name(&t.mode));
+                parts.push(match (r.state, t.map(|t| t.mode)) {
+                    (Liveness::Offline, _) => "OFFLINE".to_owned(),
+                    (_, Some(RobotMode::Estopped)) => "ESTOPPED (r releases)".to_owned(),
+                    (state, _) => format!("{} {mode}", state.as_str()),
+                });
+                readouts.push(format!("line {}", line_sensors(t)));
+                readouts.push(format!("motors {}", motor_outputs(t, " ")));
             }
-        };
-        format!(
-            "{robot} | speed {:.1} | {} {:.0} deg | {}",
-            self.speed,
-            self.joint_name(),
-            self.angle(),
-            self.last_answer
-        )
+        }
+        if !self.last_answer.is_empty() {
+            parts.push(self.last_answer.clone());
+        }
+        parts.push(format!("speed {:.1}", self.speed));
+        parts.push(format!("{} {:.0} deg", self.joint.as_str(), self.angle()));
+        let mut line = parts.join(" | ");
+        for readout in readouts {
+            if line.chars().count() + 3 + readout.chars().count() <= LINE_WIDTH {
+                line = format!("{line} | {readout}");
+            }
+        }
+        fit(&line, LINE_WIDTH)
     }
 
     /// Redraws the status line in place when it changed (a terminal redraw per tick would
@@ -292,7 +320,7 @@ impl Ui {
         let width = terminal::size().map_or(0, |(w, _)| w as usize);
         let mut line = self.line();
         if width > 1 && line.chars().count() >= width {
-            line = line.chars().take(width - 1).collect();
+            line = fit(&line, width - 1);
         }
         if line == self.shown {
             return Ok(());
@@ -308,6 +336,16 @@ impl Ui {
         self.shown = line;
         Ok(())
     }
+}
+
+/// `line` cut to `width` characters, ending in `~` when something was cut.
+fn fit(line: &str, width: usize) -> String {
+    if line.chars().count() <= width {
+        return line.to_owned();
+    }
+    let mut cut: String = line.chars().take(width.saturating_sub(1)).collect();
+    cut.push('~');
+    cut
 }
 
 /// Raw mode and a hidden cursor while alive; restored on drop and on panic.
@@ -337,4 +375,31 @@ impl Drop for TerminalGuard {
 fn restore_terminal() {
     let _ = execute!(stdout(), cursor::Show, Print("\r\n"));
     let _ = terminal::disable_raw_mode();
+}
+
+#[cfg(test)]
+mod tests {
+    use fleet_protocol::{RobotId, Telemetry};
+
+    use super::*;
+
+    #[test]
+    fn the_status_line_fits_80_columns_with_the_refusal_reason_visible() {
+        let mut ui = Ui::new(0.5);
+        let mut view = RobotView::unknown(RobotId::parse("sim-01").unwrap());
+        view.state = Liveness::Online;
+        let mut telemetry = Telemetry::new(1, 1);
+        telemetry.mode = RobotMode::Estopped;
+        view.telemetry = Some(telemetry);
+        ui.apply(Report::Robot(Box::new(view)));
+        let error = "robot sim-01 refused: estopped (HTTP 422)";
+        ui.apply(Report::Answer("drive", Err(error.to_owned())));
+        let line = ui.line();
+        assert!(line.chars().count() <= 79, "{} columns: {line}", line.len());
+        assert!(line.contains("drive: refused: estopped"), "{line}");
+        assert!(
+            line.contains("ESTOPPED") && line.contains("speed 0.5"),
+            "{line}"
+        );
+    }
 }

@@ -8,8 +8,8 @@
 //!   for the first repeat to arrive on every common setup, so a held key never stutters;
 //! - once repeats are seen, the hold shrinks to a few repeat intervals (at least
 //!   [`MIN_HOLD`]), so releasing the key stops the robot within ~150 ms;
-//! - while held, the drive is re-sent every [`DRIVE_REPEAT`] (150 ms), well inside the agent's
-//!   500 ms dead-man; when the hold runs out one explicit stop is sent. If the remote dies, the
+//! - while held, the drive is re-sent every [`DRIVE_REPEAT`] (the protocol's, a third of the
+//!   agent's 500 ms dead-man); when the hold runs out one explicit stop is sent. If the remote dies, the
 //!   dead-man stops the robot 500 ms after the last drive.
 //!
 //! The price: a single tap drives for 700 ms. Space stops at once.
@@ -17,9 +17,10 @@
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+/// The protocol's drive repeat, re-exported for the remote's loop and its docs.
+pub use fleet_protocol::DRIVE_REPEAT;
 use fleet_protocol::{CommandKind, Joint};
 
-pub const DRIVE_REPEAT: Duration = Duration::from_millis(150);
 pub const FIRST_REPEAT_GRACE: Duration = Duration::from_millis(700);
 pub const MIN_HOLD: Duration = Duration::from_millis(150);
 /// Once repeating, the hold lasts this many repeat intervals (a late repeat is not a release).

@@ -3,14 +3,10 @@
 use std::time::{Duration, Instant};
 
 use clap::Subcommand;
-use fleet_protocol::{CommandKind, Joint};
-use serde_json::Value;
+use fleet_protocol::{CommandKind, DEADMAN_DEFAULT, DRIVE_REPEAT, Joint};
 
 use super::ApiClient;
-
-/// Drive commands are repeated this often while `--hold-ms` lasts, well inside the agent's
-/// 500 ms dead-man timeout.
-const DRIVE_REPEAT: Duration = Duration::from_millis(200);
+use crate::contract::CommandAnswer;
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum CommandArgs {
@@ -20,7 +16,8 @@ pub enum CommandArgs {
         speed: f32,
         #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
         turn: f32,
-        /// Keep driving this long, then stop (a single drive stops after the dead-man timeout).
+        /// Keep driving this long (the drive is repeated inside the robot's dead-man), then
+        /// stop. Without it the robot stops on its own after the dead-man timeout (500 ms).
         #[arg(long)]
         hold_ms: Option<u64>,
     },
@@ -30,7 +27,7 @@ pub enum CommandArgs {
     Servo {
         #[arg(long, value_parser = parse_joint)]
         joint: Joint,
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         angle: f32,
     },
     /// Set the LEDs' colour.
@@ -53,9 +50,15 @@ pub enum CommandArgs {
     Release,
 }
 
-fn parse_joint(raw: &str) -> Result<Joint, String> {
-    serde_json::from_value(Value::String(raw.to_owned()))
-        .map_err(|_| format!("unknown joint {raw:?}: use camera_tilt, arm, forearm, wrist or claw"))
+/// A joint by its protocol name (`Joint::as_str`), the one spelling the API and pages use.
+pub(super) fn parse_joint(raw: &str) -> Result<Joint, String> {
+    Joint::ALL
+        .into_iter()
+        .find(|j| j.as_str() == raw)
+        .ok_or_else(|| {
+            let names: Vec<&str> = Joint::ALL.iter().map(|j| j.as_str()).collect();
+            format!("unknown joint {raw:?}: use one of {}", names.join(", "))
+        })
 }
 
 impl CommandArgs {
@@ -75,25 +78,97 @@ impl CommandArgs {
 pub fn send(client: &ApiClient, robot: &str, args: CommandArgs) -> anyhow::Result<()> {
     let path = format!("/api/robots/{robot}/commands");
     let kind = args.to_kind();
-    let answer: Value = client.post(&path, &kind)?;
+    let answer: CommandAnswer = client.post(&path, &kind)?;
     println!("{robot}: {}", describe(&answer));
-    if let CommandArgs::Drive {
-        hold_ms: Some(ms), ..
-    } = args
-    {
-        let until = Instant::now() + Duration::from_millis(ms);
-        while Instant::now() < until {
-            std::thread::sleep(DRIVE_REPEAT.min(until.saturating_duration_since(Instant::now())));
-            let _: Value = client.post(&path, &kind)?;
+    match args {
+        CommandArgs::Drive {
+            hold_ms: Some(ms), ..
+        } => {
+            let until = Instant::now() + Duration::from_millis(ms);
+            while Instant::now() < until {
+                std::thread::sleep(
+                    DRIVE_REPEAT.min(until.saturating_duration_since(Instant::now())),
+                );
+                let _: CommandAnswer = client.post(&path, &kind)?;
+            }
+            let _: CommandAnswer = client.post(&path, &CommandKind::Stop)?;
+            println!("{robot}: stopped after {ms} ms");
         }
-        let _: Value = client.post(&path, &CommandKind::Stop)?;
-        println!("{robot}: stopped after {ms} ms");
+        CommandArgs::Drive { hold_ms: None, .. } if answer.acked_id().is_some() => {
+            println!("{}", deadman_note());
+        }
+        _ => {}
     }
     Ok(())
 }
 
-fn describe(answer: &Value) -> String {
-    let id = answer.get("cmd_id").and_then(Value::as_str).unwrap_or("?");
-    let outcome = answer.get("outcome").and_then(Value::as_str).unwrap_or("?");
-    format!("command {id}: {outcome}")
+/// What a single drive does, said where the teacher sees it: the robot's dead-man stops it.
+fn deadman_note() -> String {
+    format!(
+        "note: the robot stops by itself {} ms from now (its dead-man) unless the drive is \
+         repeated; use --hold-ms MS to keep driving",
+        DEADMAN_DEFAULT.as_millis()
+    )
+}
+
+fn describe(answer: &CommandAnswer) -> String {
+    match (answer.acked_id(), &answer.error) {
+        (Some(id), _) => format!("command {id}: {}", answer.outcome_name()),
+        (None, Some(error)) => format!("{}: {error}", answer.outcome_name()),
+        (None, None) => answer.outcome_name().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Line {
+        #[command(subcommand)]
+        command: CommandArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<CommandKind, clap::Error> {
+        Line::try_parse_from(std::iter::once("send").chain(args.iter().copied()))
+            .map(|l| l.command.to_kind())
+    }
+
+    #[test]
+    fn negative_angles_and_speeds_parse_as_numbers() {
+        assert_eq!(
+            parse(&["servo", "--joint", "claw", "--angle", "-10"]).unwrap(),
+            CommandKind::Servo {
+                joint: Joint::Claw,
+                angle: -10.0
+            }
+        );
+        assert_eq!(
+            parse(&["drive", "--speed", "-0.5", "--turn", "-1"]).unwrap(),
+            CommandKind::Drive {
+                speed: -0.5,
+                turn: -1.0
+            }
+        );
+    }
+
+    #[test]
+    fn every_joint_parses_by_its_protocol_name_and_others_are_refused() {
+        for joint in Joint::ALL {
+            assert_eq!(parse_joint(joint.as_str()), Ok(joint));
+        }
+        let err = parse_joint("elbow").unwrap_err();
+        assert!(err.contains("camera_tilt") && err.contains("claw"), "{err}");
+    }
+
+    #[test]
+    fn a_single_drive_says_the_dead_man_stops_the_robot() {
+        let note = deadman_note();
+        assert!(
+            note.contains("500 ms") && note.contains("--hold-ms"),
+            "{note}"
+        );
+    }
 }

@@ -1,22 +1,22 @@
 //! `orchestrator tokens`: each known robot's student token and the address of its web remote
 //! (needs the teacher's token). Hand a student their line; it drives that robot and no other.
 
-use serde_json::Value;
-
 use super::ApiClient;
+use super::format::plural;
+use crate::contract::StudentAccess;
 
 pub fn list(client: &ApiClient) -> anyhow::Result<()> {
-    let students: Vec<Value> = client.get("/api/access/students")?;
+    let students: Vec<StudentAccess> = client.get("/api/access/students")?;
     println!("{:<20} {:<26} REMOTE", "ROBOT", "STUDENT TOKEN");
     for s in &students {
         println!(
             "{:<20} {:<26} {}",
-            s["robot"].as_str().unwrap_or("?"),
-            s["token"].as_str().unwrap_or("?"),
+            s.robot.as_str(),
+            s.token,
             // The server's own address for students, not this client's `--api` (loopback).
-            s["url"].as_str().unwrap_or("?")
+            s.url
         );
     }
-    println!("{} robots", students.len());
+    println!("{}", plural(students.len(), "robot"));
     Ok(())
 }

@@ -10,7 +10,7 @@ use fleet_protocol::RobotId;
 use serde::{Deserialize, Serialize};
 
 use crate::roster::StudentId;
-use crate::store::GroupName; // FIXME-merge
+use crate::store::GroupName;
 
 /// A student as listed (never its token).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -24,7 +24,7 @@ pub struct LinkCounters {
 }
 
 /// A snapshot of [`LinkCounters`].
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct LinkStats {
     /// Publishes received from the broker, valid or not.
     pub received: u64,

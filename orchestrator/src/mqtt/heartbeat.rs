@@ -16,7 +16,7 @@ use tokio::time::{MissedTickBehavior, interval};
 use tracing::debug;
 
 use super::link::MqttLink;
-use crate::recorder::now_ms;
+use crate::domain::now_ms;
 
 /// The running heartbeat; stops when dropped.
 pub struct HeartbeatTask {

@@ -5,10 +5,12 @@ use fleet_protocol::{ProtocolError, Topic, TopicKind, decode};
 use serde::Serialize;
 
 use crate::actors::{Incoming, Payload};
-use crate::recorder::RecordKind;
+use crate::domain::RecordKind;
 
 /// Why a message was dropped; each reason has its own counter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum DropReason {
     /// Not `robots/{id}/{status|telemetry|events|ack}`.

@@ -23,8 +23,8 @@ use super::counters::{DropLog, LinkCounters, LinkStats};
 use super::inbound;
 use super::publisher::Publisher;
 use crate::actors::{Incoming, RecordSink};
-use crate::recorder::Record;
-use crate::recorder::now_ms;
+use crate::domain::Record;
+use crate::domain::now_ms;
 
 /// The robot topics the orchestrator listens to (never `cmd`: that is what it sends).
 pub const SUBSCRIBED: [TopicKind; 4] = [

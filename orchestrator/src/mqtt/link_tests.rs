@@ -18,7 +18,7 @@ use crate::actors::{
 };
 use crate::broker::EmbeddedBroker;
 use crate::broker::test_client::{TestClient, connect};
-use crate::recorder::{Record, RecordKind};
+use crate::domain::{Record, RecordKind};
 
 struct Setup {
     broker: EmbeddedBroker,

@@ -8,8 +8,8 @@ use rumqttc::{AsyncClient, QoS};
 
 use super::counters::LinkCounters;
 use crate::actors::{CommandSink, RecordSink, SendError};
-use crate::recorder::now_ms;
-use crate::recorder::{Record, RecordKind};
+use crate::domain::now_ms;
+use crate::domain::{Record, RecordKind};
 
 /// A cheap-to-clone handle on the link's client.
 #[derive(Clone)]

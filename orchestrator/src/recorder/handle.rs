@@ -10,8 +10,8 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::warn;
 
 use super::stats::{Counters, RecorderStats};
-use super::{Record, now_ms};
-use crate::store::{SessionId, StoreError};
+use crate::domain::{Record, SessionId, now_ms};
+use crate::store::StoreError;
 
 #[derive(Debug, Error)]
 pub enum RecorderError {

@@ -15,15 +15,15 @@
 
 mod config;
 mod handle;
-pub mod record;
 mod stats;
 mod writer;
 
 #[cfg(test)]
 mod tests;
 
+/// What the recorder takes, from the domain layer (named here for the recorder's callers).
+pub use crate::domain::{Record, RecordKind};
 pub use config::RecorderConfig;
 pub use handle::{RecorderError, RecorderHandle};
-pub use record::{Record, RecordKind, now_ms};
 pub use stats::RecorderStats;
 pub use writer::Recorder;

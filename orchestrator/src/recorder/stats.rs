@@ -5,7 +5,7 @@ use std::time::Instant;
 
 /// A snapshot of the recorder's counters. Once the queue is empty (after `flush`), every
 /// record offered is accounted for: `received == written + dropped + lost + pending`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RecorderStats {
     /// Calls to `record`.
     pub received: u64,

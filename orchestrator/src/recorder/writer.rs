@@ -12,8 +12,9 @@ use tracing::{error, info, warn};
 
 use super::handle::{Msg, RecorderError, Reply};
 use super::stats::Counters;
-use super::{Record, RecorderConfig, RecorderHandle, now_ms};
-use crate::store::{SessionId, Store};
+use super::{RecorderConfig, RecorderHandle};
+use crate::domain::{Record, SessionId, now_ms};
+use crate::store::Store;
 
 /// Starts recording. See the module documentation for the policies.
 pub struct Recorder {

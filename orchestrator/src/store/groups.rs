@@ -1,41 +1,14 @@
 //! Groups: named sets of robots (a team, a table, the class), so one command or one mission can
 //! go to all of them. A robot may be in several groups.
 
-use std::fmt;
-
 use fleet_protocol::RobotId;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
 
 use super::{Store, StoreError};
+use crate::domain::{BadGroupName, GroupName};
 
-/// A group's name: 1..64 characters from `A-Z a-z 0-9 - _ . :`, like a robot id, so it is safe
-/// in a URL path and a shell.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
-pub struct GroupName(String);
-
-impl GroupName {
-    pub fn parse(raw: &str) -> Result<Self, GroupError> {
-        // The robot-id rule itself (protocol crate), so the two cannot drift apart.
-        if RobotId::parse(raw).is_err() {
-            return Err(GroupError::BadName(raw.chars().take(80).collect()));
-        }
-        Ok(Self(raw.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for GroupName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Group {
     pub name: GroupName,
     pub created_at_ms: i64,
@@ -45,10 +18,8 @@ pub struct Group {
 
 #[derive(Debug, thiserror::Error)]
 pub enum GroupError {
-    #[error(
-        "bad group name {0:?}: use 1..64 characters from A-Z a-z 0-9 - _ . : (no spaces or slashes)"
-    )]
-    BadName(String),
+    #[error(transparent)]
+    BadName(#[from] BadGroupName),
     #[error("a group named {0} already exists")]
     Exists(GroupName),
     #[error("no group named {0}")]
@@ -289,7 +260,10 @@ mod tests {
     fn names_that_could_break_a_path_or_a_shell_are_refused() {
         for bad in ["", "a b", "red/blue", "#", "é", &"x".repeat(65)] {
             assert!(
-                matches!(GroupName::parse(bad), Err(GroupError::BadName(_))),
+                matches!(
+                    GroupName::parse(bad).map_err(GroupError::from),
+                    Err(GroupError::BadName(_))
+                ),
                 "{bad:?}"
             );
         }

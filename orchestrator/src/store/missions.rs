@@ -2,25 +2,14 @@
 //! row per state change, with its time and reason, so a run can be reviewed or graded later.
 
 use fleet_protocol::RobotId;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
 
 use super::{Store, StoreError};
-use crate::actors::mission::MissionState;
-
-/// Primary key of a mission row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
-pub struct MissionId(pub i64);
-
-impl std::fmt::Display for MissionId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
+use crate::domain::{MissionId, MissionState};
 
 /// A mission as stored, with its history.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MissionRecord {
     pub id: MissionId,
     pub robot: RobotId,
@@ -37,7 +26,7 @@ pub struct MissionRecord {
     pub transitions: Vec<Transition>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transition {
     pub from: Option<MissionState>,
     pub to: MissionState,

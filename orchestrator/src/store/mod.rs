@@ -21,14 +21,16 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, Transaction};
 
+/// The ids the store's rows carry, from the domain layer (named here for the store's callers).
+pub use crate::domain::{GroupName, MissionId, SessionId};
 pub use credentials::RobotCredentialRow;
 pub use error::StoreError;
-pub use groups::{Group, GroupError, GroupName};
-pub use missions::{MissionId, MissionRecord, NewMission, Transition};
+pub use groups::{Group, GroupError};
+pub use missions::{MissionRecord, NewMission, Transition};
 pub use records::{RecordFilter, ReplayCursor, StoredRecord};
 pub use robots::RobotRow;
 pub use roster::{StudentRow, StudentWrite};
-pub use sessions::{Session, SessionId};
+pub use sessions::Session;
 pub use state_saver::RobotStateSaver;
 
 /// How the database file is opened. `Default` suits the orchestrator; tests shorten the timeout.

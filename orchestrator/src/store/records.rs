@@ -3,8 +3,8 @@
 use fleet_protocol::RobotId;
 use sqlx::{FromRow, QueryBuilder, Sqlite};
 
-use super::{SessionId, Store, StoreError};
-use crate::recorder::{Record, RecordKind};
+use super::{Store, StoreError};
+use crate::domain::{Record, RecordKind, SessionId};
 
 /// Rows per multi-row INSERT: 7 bound values each keeps a statement at 3,500 variables, well
 /// under SQLite's limit (32,766), and measured here gains nothing past a few hundred rows.

@@ -5,6 +5,7 @@ use fleet_protocol::RobotId;
 use sqlx::FromRow;
 
 use super::{Store, StoreError};
+use crate::domain::{Liveness, RobotView};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RobotRow {
@@ -41,6 +42,22 @@ impl TryFrom<Row> for RobotRow {
             last_status: row.last_status,
             last_state: row.last_state,
         })
+    }
+}
+
+/// A robot's saved state (store) as the view its actor restarts from, for
+/// `FleetActor::with_known_robots`. An unreadable state or status is left out rather
+/// than trusted: the robot's next message sets it again.
+impl From<&RobotRow> for RobotView {
+    fn from(row: &RobotRow) -> Self {
+        let mut view = RobotView::unknown(row.id.clone());
+        view.state = Liveness::parse(&row.last_state).unwrap_or(Liveness::Offline);
+        view.status = row
+            .last_status
+            .as_deref()
+            .and_then(|json| fleet_protocol::decode(json.as_bytes()).ok());
+        view.last_seen_ms = Some(row.last_seen_ms);
+        view
     }
 }
 
@@ -102,6 +119,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fleet_protocol::{Backend, Status, encode};
 
     fn tank(id: &str) -> RobotId {
         RobotId::parse(id).unwrap()
@@ -164,5 +182,30 @@ mod tests {
             .map(|r| r.id.to_string())
             .collect();
         assert_eq!(ids, ["tank-1", "tank-2", "tank-3"]);
+    }
+
+    #[test]
+    fn a_saved_robot_row_becomes_the_view_its_actor_starts_from() {
+        let id = RobotId::parse("t1").unwrap();
+        let status = Status::online(id.clone(), "0.1.0", Backend::Sim, vec![], 3);
+        let row = RobotRow {
+            id: id.clone(),
+            first_seen_ms: 1,
+            last_seen_ms: 9,
+            last_status: Some(String::from_utf8(encode(&status)).unwrap()),
+            last_state: "stale".into(),
+        };
+        let view = RobotView::from(&row);
+        assert_eq!(view.state, Liveness::Stale);
+        assert_eq!(view.status, Some(status));
+        assert_eq!(view.last_seen_ms, Some(9));
+
+        let garbled = RobotRow {
+            last_status: Some("{".into()),
+            last_state: "exploded".into(),
+            ..row
+        };
+        let view = RobotView::from(&garbled);
+        assert_eq!((view.state, view.status), (Liveness::Offline, None));
     }
 }

@@ -1,22 +1,10 @@
 //! Sessions: named time spans that records belong to. At most one runs at a time (the schema
 //! enforces it); starting one stops the one running.
 
-use std::fmt;
-
 use sqlx::FromRow;
 
 use super::{Store, StoreError};
-
-/// Primary key of a session row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, sqlx::Type)]
-#[sqlx(transparent)]
-pub struct SessionId(pub i64);
-
-impl fmt::Display for SessionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
+use crate::domain::SessionId;
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct Session {

@@ -5,7 +5,7 @@ use tokio::sync::mpsc;
 use tracing::warn;
 
 use super::Store;
-use crate::actors::{RobotView, StateStore};
+use crate::domain::{RobotView, now_ms};
 
 pub struct RobotStateSaver {
     tx: mpsc::UnboundedSender<RobotView>,
@@ -21,7 +21,7 @@ impl RobotStateSaver {
                     .status
                     .as_ref()
                     .map(|s| String::from_utf8_lossy(&fleet_protocol::encode(s)).into_owned());
-                let seen = view.last_seen_ms.unwrap_or_else(crate::recorder::now_ms);
+                let seen = view.last_seen_ms.unwrap_or_else(now_ms);
                 if let Err(e) = store
                     .upsert_robot(&view.id, seen, status.as_deref(), view.state.as_str())
                     .await
@@ -32,11 +32,10 @@ impl RobotStateSaver {
         });
         Self { tx }
     }
-}
 
-impl StateStore for RobotStateSaver {
-    fn save_robot(&self, view: &RobotView) {
-        // State changes are rare (online/stale/offline), so an unbounded queue stays small.
+    /// Queues a snapshot for saving; never waits. State changes are rare (online, stale,
+    /// offline), so an unbounded queue stays small.
+    pub fn save(&self, view: &RobotView) {
         let _ = self.tx.send(view.clone());
     }
 }

@@ -3,6 +3,7 @@
 //! and records every state change in SQLite before telling anyone about it, so what the live
 //! view shows is always already in the database.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix::prelude::*;
@@ -18,8 +19,8 @@ use super::{MissionEnded, MissionUpdate};
 use crate::actors::fleet::{FleetActor, SendCommand};
 use crate::actors::messages::{CommandOutcome, FleetChange, Liveness};
 use crate::actors::robot::RobotActor;
-use crate::recorder::now_ms;
-use crate::store::{MissionId, Store};
+use crate::actors::seams::MissionLog;
+use crate::domain::{MissionId, now_ms};
 
 /// Missions re-attach this often, so a robot actor restarted after a crash is found again.
 const REATTACH_EVERY: Duration = Duration::from_secs(1);
@@ -32,7 +33,7 @@ pub struct MissionStart {
     pub timeout: Duration,
     pub fleet: Addr<FleetActor>,
     pub robot_addr: Addr<RobotActor>,
-    pub store: Store,
+    pub log: Arc<dyn MissionLog>,
     pub changes: broadcast::Sender<FleetChange>,
     pub control: Recipient<MissionEnded>,
 }
@@ -91,7 +92,7 @@ impl MissionActor {
         ctx: &mut Context<Self>,
         on_ack: impl FnOnce(&mut Self, &mut Context<Self>) + 'static,
     ) {
-        let name = command_name(&kind);
+        let name = kind.name();
         let send = self.start.fleet.send(SendCommand {
             robot: self.start.robot.clone(),
             kind,
@@ -198,13 +199,10 @@ impl MissionActor {
         let (id, robot) = (self.start.id, self.start.robot.clone());
         info!(mission = %id, %robot, from = %from, to = %to, reason = reason.as_deref().unwrap_or(""),
             "mission state changed");
-        let store = self.start.store.clone();
-        let stored_reason = reason.clone();
-        let write = async move {
-            store
-                .transition_mission(id, from, to, stored_reason.as_deref(), at_ms)
-                .await
-        };
+        let write = self
+            .start
+            .log
+            .transition(id, from, to, reason.clone(), at_ms);
         Some(Box::pin(write.into_actor(self).map(
             move |written, act, ctx| {
                 match written {
@@ -276,19 +274,6 @@ impl MissionActor {
             // An offline robot refuses; its mission already heard it go offline.
             addr.do_send(attach);
         }));
-    }
-}
-
-/// A command's kind as the wire names it (`drive`, `estop`...), for reasons and reports.
-pub fn command_name(kind: &CommandKind) -> &'static str {
-    match kind {
-        CommandKind::Drive { .. } => "drive",
-        CommandKind::Stop => "stop",
-        CommandKind::Servo { .. } => "servo",
-        CommandKind::Led { .. } => "led",
-        CommandKind::LineFollow { .. } => "line_follow",
-        CommandKind::Estop => "estop",
-        CommandKind::Release => "release",
     }
 }
 

@@ -4,6 +4,7 @@
 //! assignments racing for one robot cannot both win.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix::prelude::*;
@@ -18,8 +19,9 @@ use super::spec::MissionSpec;
 use super::state::MissionState;
 use crate::actors::fleet::FleetActor;
 use crate::actors::messages::{FleetChange, Liveness};
-use crate::recorder::now_ms;
-use crate::store::{GroupName, MissionId, NewMission, Store};
+use crate::actors::seams::MissionLog;
+use crate::domain::{GroupName, MissionId, now_ms};
+use crate::store::StoreError;
 
 /// Assigns `spec` to each robot; one answer per robot, in the order given.
 #[derive(Debug, Message)]
@@ -32,13 +34,13 @@ pub struct AssignMission {
     pub timeout: Duration,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Assignment {
     pub robot: RobotId,
     pub result: Result<MissionId, AssignError>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum AssignError {
     #[error("no robot {0} has been seen")]
     UnknownRobot(RobotId),
@@ -49,8 +51,8 @@ pub enum AssignError {
         robot: RobotId,
         mission: Option<MissionId>,
     },
-    #[error("could not record the mission: {0}")]
-    Store(String),
+    #[error("could not record the mission")]
+    Store(#[source] Arc<StoreError>),
 }
 
 /// Aborts a running mission; answers once the abort is recorded.
@@ -72,7 +74,7 @@ pub enum AbortError {
 
 pub struct MissionControl {
     fleet: Addr<FleetActor>,
-    store: Store,
+    log: Arc<dyn MissionLog>,
     changes: broadcast::Sender<FleetChange>,
     /// Busy robots, with their mission once its row exists (`None` while it is being created).
     busy: HashMap<RobotId, Option<MissionId>>,
@@ -82,12 +84,12 @@ pub struct MissionControl {
 impl MissionControl {
     pub fn new(
         fleet: Addr<FleetActor>,
-        store: Store,
+        log: impl MissionLog,
         changes: broadcast::Sender<FleetChange>,
     ) -> Self {
         Self {
             fleet,
-            store,
+            log: Arc::new(log),
             changes,
             busy: HashMap::new(),
             running: HashMap::new(),
@@ -140,22 +142,13 @@ impl Handler<AssignMission> for MissionControl {
                     });
                 }
             }
-            let store = act.store.clone();
-            let spec_json = serde_json::to_string(&msg.spec).unwrap_or_else(|_| "{}".into());
+            let log = act.log.clone();
             let kind = msg.spec.kind();
-            let group = msg.group.as_ref().map(|g| g.as_str().to_owned());
+            let (spec, group) = (msg.spec.clone(), msg.group.clone());
             let insert = async move {
                 let mut rows = Vec::with_capacity(reserved.len());
                 for (robot, addr) in reserved {
-                    let row = store
-                        .insert_mission(NewMission {
-                            robot: &robot,
-                            kind,
-                            spec_json: &spec_json,
-                            group: group.as_deref(),
-                            at_ms: now_ms(),
-                        })
-                        .await;
+                    let row = log.insert(&robot, &spec, group.as_ref(), now_ms()).await;
                     rows.push((robot, addr, row));
                 }
                 rows
@@ -173,7 +166,7 @@ impl Handler<AssignMission> for MissionControl {
                                 timeout: msg.timeout,
                                 fleet: act.fleet.clone(),
                                 robot_addr,
-                                store: act.store.clone(),
+                                log: act.log.clone(),
                                 changes: act.changes.clone(),
                                 control: ctx.address().recipient(),
                             })
@@ -185,7 +178,7 @@ impl Handler<AssignMission> for MissionControl {
                         Err(e) => {
                             warn!(%robot, "could not record a mission: {e}");
                             act.busy.remove(&robot);
-                            Err(AssignError::Store(e.to_string()))
+                            Err(AssignError::Store(Arc::new(e)))
                         }
                     };
                     answers.push(Assignment { robot, result });

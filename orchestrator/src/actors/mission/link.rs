@@ -7,7 +7,7 @@ use fleet_protocol::{Event, RobotId};
 
 use crate::actors::messages::{Liveness, RobotView};
 use crate::actors::robot::RobotActor;
-use crate::store::MissionId;
+use crate::domain::MissionId;
 
 /// What a robot actor tells its mission.
 #[derive(Debug, Clone, Message)]

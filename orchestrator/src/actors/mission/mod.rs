@@ -8,20 +8,21 @@ pub mod control;
 pub mod course;
 pub mod link;
 mod script;
-pub mod spec;
-pub mod state;
+
+/// The spec and the state machine live in the domain layer (the store reads them back too).
+pub use crate::domain::{mission_spec as spec, mission_state as state};
 
 use actix::Message;
 use fleet_protocol::RobotId;
 use serde::Serialize;
 
-pub use actor::{AbortMission, MissionActor, command_name};
+pub use crate::domain::{
+    LineFollowSpec, MissionSpec, MissionState, ScriptSpec, SpecError, Step, timeout_for,
+};
+pub use actor::{AbortMission, MissionActor};
 pub use control::{AbortById, AbortError, AssignError, AssignMission, Assignment, MissionControl};
-pub use script::DRIVE_REPEAT;
-pub use spec::{LineFollowSpec, MissionSpec, ScriptSpec, SpecError, Step, timeout_for};
-pub use state::MissionState;
 
-use crate::store::MissionId;
+use crate::domain::MissionId;
 
 /// A mission changed state or made progress: pushed to live views as
 /// [`crate::actors::FleetChange::MissionChanged`] once the change is in the database.

@@ -1,20 +1,15 @@
 //! Playing a scripted mission: its steps one after the other. A drive step re-sends its drive
-//! command every [`DRIVE_REPEAT`], well inside the agent's 500 ms dead-man, for as long as the
+//! command every [`DRIVE_REPEAT`] (the protocol's, a third of the agent's dead-man), for as long as the
 //! step lasts, and a stop follows unless the next step drives again; other steps wait for their
 //! ack, then for their own duration.
 
-use std::time::Duration;
-
 use actix::prelude::*;
-use fleet_protocol::CommandKind;
+use fleet_protocol::{CommandKind, DRIVE_REPEAT};
 
 use super::actor::MissionActor;
 use super::spec::{MissionSpec, Step};
 use super::state::MissionState;
-use crate::recorder::now_ms;
-
-/// How often a drive step repeats its command; the agent stops by itself after 500 ms without.
-pub const DRIVE_REPEAT: Duration = Duration::from_millis(200);
+use crate::domain::now_ms;
 
 impl MissionActor {
     fn steps(&self) -> &[Step] {

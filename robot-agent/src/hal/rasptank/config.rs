@@ -143,17 +143,6 @@ impl JointsConfig {
     }
 }
 
-/// The name a joint has on the wire and in the config file.
-pub fn joint_name(joint: Joint) -> &'static str {
-    match joint {
-        Joint::CameraTilt => "camera_tilt",
-        Joint::Arm => "arm",
-        Joint::Forearm => "forearm",
-        Joint::Wrist => "wrist",
-        Joint::Claw => "claw",
-    }
-}
-
 impl Default for JointsConfig {
     fn default() -> Self {
         let joint = |channel| JointConfig {

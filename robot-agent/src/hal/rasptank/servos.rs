@@ -6,7 +6,7 @@
 
 use fleet_protocol::{Joint, ServoAngles};
 
-use super::config::{ServosConfig, joint_name};
+use super::config::ServosConfig;
 use super::io::I2cBus;
 use super::pca9685::Pca9685;
 use crate::hal::{HalError, Servos};
@@ -49,7 +49,7 @@ impl<B: I2cBus> Servos for PcaServos<B> {
         // Refused, not clamped: a student asking for 200° should learn the limit, and a clamp
         // would report an angle the servo never reached.
         HalError::check_range(degrees, limits.min_deg, limits.max_deg, || {
-            format!("servo {} angle", joint_name(joint))
+            format!("servo {} angle", joint.as_str())
         })?;
         let ticks = angle_to_ticks(&self.config, degrees).round() as u16;
         self.chip.set_pulse(limits.channel, ticks)?;

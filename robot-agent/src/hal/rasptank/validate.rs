@@ -6,7 +6,7 @@
 use fleet_protocol::Joint;
 use thiserror::Error;
 
-use super::config::{LedDriver, RasptankConfig, joint_name};
+use super::config::{LedDriver, RasptankConfig};
 use super::servos::angle_to_ticks;
 
 /// A configuration that parses but cannot describe a working robot.
@@ -107,7 +107,7 @@ impl RasptankConfig {
         let mut used = [false; 16];
         for joint in Joint::ALL {
             let j = s.joints.get(joint);
-            let name = joint_name(joint);
+            let name = joint.as_str();
             let bad = |reason: String| ConfigError::JointLimits {
                 joint: name.into(),
                 reason,

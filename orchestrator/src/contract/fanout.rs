@@ -5,16 +5,16 @@
 use std::time::Duration;
 
 use fleet_protocol::{CommandId, ErrorCode, RobotId};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::actors::CommandOutcome;
+use crate::domain::CommandOutcome;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FanoutReport {
     /// `all`, or `group:NAME`.
     pub target: String,
     /// The command's kind (`estop`, `drive`, ...).
-    pub command: &'static str,
+    pub command: String,
     /// The command id, when one broadcast carried the command to every robot.
     pub broadcast_cmd_id: Option<CommandId>,
     /// Robots targeted.
@@ -33,14 +33,14 @@ pub struct FanoutReport {
     pub failed: Vec<FailedSend>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Refused {
     pub robot: RobotId,
     pub code: ErrorCode,
     pub message: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FailedSend {
     pub robot: RobotId,
     pub reason: String,
@@ -49,14 +49,14 @@ pub struct FailedSend {
 impl FanoutReport {
     pub fn new(
         target: String,
-        command: &'static str,
+        command: &str,
         broadcast_cmd_id: Option<CommandId>,
         elapsed: Duration,
         outcomes: Vec<(RobotId, CommandOutcome)>,
     ) -> Self {
         let mut report = FanoutReport {
             target,
-            command,
+            command: command.to_owned(),
             broadcast_cmd_id,
             robots: outcomes.len(),
             elapsed_ms: elapsed.as_secs_f64() * 1e3,
@@ -90,6 +90,11 @@ impl FanoutReport {
         report.refused.sort_by(|a, b| a.robot.cmp(&b.robot));
         report.failed.sort_by(|a, b| a.robot.cmp(&b.robot));
         report
+    }
+
+    /// Robots that were expected to acknowledge and did not (refused, no answer, not sent).
+    pub fn unanswered(&self) -> usize {
+        self.refused.len() + self.no_answer.len() + self.failed.len()
     }
 }
 

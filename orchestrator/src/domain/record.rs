@@ -54,11 +54,3 @@ pub struct Record {
     pub topic: String,
     pub payload: Vec<u8>,
 }
-
-/// The orchestrator's clock for `Record::at_ms` and session times: Unix milliseconds.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
