@@ -4,6 +4,7 @@
 mod access;
 pub mod auth;
 mod dashboard;
+mod enroll;
 mod error;
 mod estop;
 mod groups;
@@ -12,8 +13,10 @@ pub mod map;
 mod missions;
 mod request_log;
 mod robots;
+mod roster;
 mod sessions;
 mod stats;
+mod stops;
 mod stream;
 
 use std::sync::Arc;
@@ -29,6 +32,7 @@ use crate::actors::FleetActor;
 use crate::actors::mission::MissionControl;
 use crate::mqtt::LinkCounters;
 use crate::recorder::RecorderHandle;
+use crate::roster::ClassAccess;
 use crate::store::Store;
 
 /// What every handler can reach.
@@ -46,6 +50,10 @@ pub struct AppState {
     /// Where people open this server (`http://192.168.1.20:8080`, never `0.0.0.0`): the start
     /// of the links it hands out.
     pub base_url: String,
+    /// The roster, the enrolled robots and who holds each emergency stop.
+    pub class: Arc<ClassAccess>,
+    /// Where robots connect (`mqtt://192.168.1.20:1883`), for an enrolled robot's settings.
+    pub robot_broker_url: String,
 }
 
 /// Registers every route; used by the server and by tests.
@@ -86,6 +94,14 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
                     .service(map::course)
                     .service(access::whoami)
                     .service(access::students)
+                    .service(stops::stop)
+                    .service(roster::list)
+                    .service(roster::import)
+                    .service(roster::assign)
+                    .service(roster::reissue)
+                    .service(roster::remove)
+                    .service(enroll::enroll)
+                    .service(enroll::revoke)
                     .default_service(web::to(not_found)),
             );
     }
