@@ -63,7 +63,9 @@ async fn a_mosquitto_configured_by_broker_config_enforces_the_classroom_rules() 
     let out = dir.path().join("mosquitto");
     // First run, before anything is enrolled: the orchestrator's own user.
     let config = broker_config::write(&db, &out).await.expect("broker-config");
-    let mosquitto = Broker::start_with(&config.conf).await;
+    // Run as root (these tests are), Mosquitto drops to user `mosquitto`, which cannot read
+    // files made for the user running `broker-config` (0600): keep it on this user.
+    let mosquitto = Broker::start_with(&format!("user root\n{}", config.conf)).await;
     let orchestrator = login(
         &mosquitto,
         broker_config::ORCHESTRATOR_USER,

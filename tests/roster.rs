@@ -48,9 +48,13 @@ fn token_of<'a>(report: &'a ImportReport, student: &str) -> &'a str {
 }
 
 async fn drive_as(app: &TestApp, robot: &str, kind: CommandKind, token: &str) -> u16 {
-    app.post_with_token(&format!("/api/robots/{robot}/commands"), &kind, Some(token))
-        .await
-        .status
+    let reply = app
+        .post_with_token(&format!("/api/robots/{robot}/commands"), &kind, Some(token))
+        .await;
+    if reply.status != 200 {
+        eprintln!("{} {robot}: {reply:?}", kind.name());
+    }
+    reply.status
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -137,6 +141,18 @@ async fn a_students_token_drives_its_own_robot_only_and_stops_working_once_remov
     );
 }
 
+/// Waits until `robot`'s telemetry says it is (or is no longer) emergency-stopped: a fan-out
+/// answers 200 even when a robot has not acknowledged yet.
+async fn wait_estopped(app: &TestApp, robot: &str, estopped: bool) {
+    let path = format!("/api/robots/{robot}");
+    app.poll_get(&path, WAIT, |r| {
+        let mode = r.body["telemetry"]["mode"].as_str().unwrap_or_default().to_owned();
+        (mode == "estopped") == estopped && !mode.is_empty()
+    })
+    .await
+    .unwrap_or_else(|last| panic!("{robot} estopped={estopped} never seen: {last:?}"));
+}
+
 async fn stop_view(app: &TestApp, robot: &str, token: &str) -> StopView {
     app.get_with_token(&format!("/api/access/stop?robot={robot}"), Some(token))
         .await
@@ -154,6 +170,7 @@ async fn a_students_token_cannot_lift_the_teachers_stop_but_lifts_its_own() {
     };
 
     assert_eq!(app.post("/api/estop", &json!({})).await.status, 200);
+    wait_estopped(&app, "sim-01", true).await;
     let refused = app
         .post_with_token(
             "/api/robots/sim-01/commands",
@@ -172,6 +189,7 @@ async fn a_students_token_cannot_lift_the_teachers_stop_but_lifts_its_own() {
     );
 
     assert_eq!(app.post("/api/release", &json!({})).await.status, 200);
+    wait_estopped(&app, "sim-01", false).await;
     assert_eq!(drive_as(&app, "sim-01", CommandKind::Estop, ada).await, 200);
     let view = stop_view(&app, "sim-01", ada).await;
     assert_eq!((view.held_by.as_deref(), view.may_release), (Some("student"), true));
@@ -259,6 +277,7 @@ async fn a_students_plain_mqtt_client_drives_its_own_robot_and_not_a_neighbours(
 
     // The teacher's stop cannot be lifted over MQTT either.
     assert_eq!(app.post("/api/estop", &json!({})).await.status, 200);
+    wait_estopped(&app, "sim-01", true).await;
     program
         .publish(&student_topic::cmd("ada"), command("ada-3", CommandKind::Release))
         .await;
