@@ -9,7 +9,7 @@ use fleet_protocol::{BrokerAddress, Credentials, Telemetry, encode, topic};
 use fleet_tests::db::Recording;
 use fleet_tests::raw_mqtt::RawClient;
 use fleet_tests::{TestApp, robot_id, spawn_sim_robot_on, wait_until};
-use orchestrator::contract::roster::Enrolled;
+use orchestrator::contract::roster::{Enrolled, Throttled};
 use rumqttc::QoS;
 use serde_json::json;
 
@@ -155,4 +155,39 @@ async fn ten_thousand_unknown_ids_publishing_create_no_robot() {
         0,
         "no row for an unknown id"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_robot_publishing_fifty_times_its_telemetry_rate_is_throttled_and_listed_for_the_teacher() {
+    const FLOOD: u64 = 20_000;
+    let app = TestApp::spawn(|_| {}).await;
+    let (id, broker) = from_settings(&enroll(&app, "noisy").await.env_file());
+    let noisy = robot_id(&id);
+    let client = RawClient::connect(&broker, "unused").await;
+    client
+        .publish(
+            &topic::status(&noisy),
+            fleet_tests::raw_mqtt::birth(&noisy),
+            QoS::AtLeastOnce,
+            false,
+        )
+        .await;
+    for i in 0..FLOOD {
+        client
+            .publish(&topic::telemetry(&noisy), encode(&Telemetry::new(i, i)), QoS::AtMostOnce, false)
+            .await;
+    }
+    client.wait_sent(FLOOD + 1, WAIT).await;
+    let listed = app
+        .poll_get("/api/robots/throttled", WAIT, |r| {
+            r.body.as_array().is_some_and(|l| !l.is_empty())
+        })
+        .await
+        .unwrap_or_else(|last| panic!("no throttled robot listed: {last:?}"));
+    let throttled: Vec<Throttled> = listed.json();
+    assert_eq!(throttled.len(), 1, "{throttled:?}");
+    assert_eq!(throttled[0].robot, "noisy");
+    assert!(throttled[0].dropped >= FLOOD / 4, "{throttled:?}");
+    let stats = app.stats().await;
+    eprintln!("flood of {FLOOD}: {throttled:?}, fleet stats {:?}", stats.fleet);
 }

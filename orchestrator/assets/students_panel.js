@@ -13,6 +13,12 @@ export async function refreshStudents(api) {
     el("thead", {}, el("tr", {}, el("th", {}, "Student"), el("th", {}, "Team"), el("th", {}, "Robot"), el("th", {}, "Remote link"))),
     el("tbody", {}, ...answer.body.map((s) => row(api, s)))));
   if (!answer.body.length) $("students").append(el("p", { class: "muted" }, "No roster yet: orchestrator roster import class.csv"));
+  // Robots the broker throttles: why their data has gaps.
+  const throttled = await api.get("/api/robots/throttled");
+  if (throttled.ok && throttled.body.length) {
+    $("students").append(el("p", { id: "throttled", class: "offline" }, "Throttled (publishing far above the telemetry rate): " +
+      throttled.body.map((t) => `${t.robot} (${t.dropped} messages dropped${t.now ? ", now" : ""}; limit ${t.limit_per_s}/s)`).join(", ")));
+  }
 }
 
 function row(api, s) {

@@ -1,8 +1,10 @@
 //! Robot credentials (teacher only): `POST /api/robots/{id}/enroll` issues one (username =
 //! MQTT client id = robot id; the password is in the answer, once) and `DELETE
 //! /api/robots/{id}/enroll` revokes it, cutting a connected robot off at once.
+//! `GET /api/robots/throttled` (open, like every read) lists robots whose messages the broker
+//! drops for flooding.
 
-use actix_web::{HttpResponse, delete, post, web};
+use actix_web::{HttpResponse, delete, get, post, web};
 
 use super::robots::robot_id;
 use super::{ApiError, AppState, Teacher};
@@ -34,4 +36,11 @@ pub(super) async fn revoke(
     Ok(HttpResponse::Ok().json(Removed {
         removed: robot.to_string(),
     }))
+}
+
+#[get("/robots/throttled")]
+pub(super) async fn throttled(
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(state.class.throttled()))
 }

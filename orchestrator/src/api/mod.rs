@@ -69,6 +69,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
                 web::scope("/api")
                     .wrap(actix_web::middleware::from_fn(request_log::log_request))
                     .service(robots::list)
+                    .service(enroll::throttled)
                     .service(robots::one)
                     .service(robots::command)
                     .service(sessions::list)

@@ -4,7 +4,7 @@
 //! `POST /api/roster/{student}/token` an [`IssuedStudent`]; `DELETE /api/roster/{student}`
 //! a [`Removed`]. `POST /api/robots/{id}/enroll` answers [`Enrolled`] (the password, once);
 //! `DELETE /api/robots/{id}/enroll` a [`Removed`]. `GET /api/access/stop?robot=ID` answers
-//! [`StopView`].
+//! [`StopView`]. `GET /api/robots/throttled` a list of [`Throttled`].
 
 use fleet_protocol::RobotId;
 use serde::{Deserialize, Serialize};
@@ -90,4 +90,16 @@ pub struct StopView {
     pub held_by: Option<String>,
     /// Whether the asking token may lift it.
     pub may_release: bool,
+}
+
+/// A robot whose messages the broker dropped for publishing far above its telemetry rate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Throttled {
+    pub robot: String,
+    /// Messages dropped since the server started.
+    pub dropped: u64,
+    /// Whether it is still over its rate (a drop in the last few seconds).
+    pub now: bool,
+    /// The limit, messages a second.
+    pub limit_per_s: u32,
 }

@@ -10,8 +10,10 @@ use tracing::info;
 
 use super::csv::{RosterErrors, parse_roster};
 use super::{IssuedCredential, StopLedger, StudentDirectory, StudentId, StudentLogin};
-use crate::broker::access::{CredentialError, CredentialRegistry, PasswordHash, Principal};
-use crate::contract::roster::{Enrolled, ImportReport, IssuedStudent, StudentView};
+use crate::broker::access::{
+    CredentialError, CredentialRegistry, FLOOD_LIMIT, PasswordHash, Principal,
+};
+use crate::contract::roster::{Enrolled, ImportReport, IssuedStudent, StudentView, Throttled};
 use crate::store::{GroupError, GroupName, Store, StoreError, StudentRow, StudentWrite};
 
 #[derive(Debug, thiserror::Error)]
@@ -303,6 +305,24 @@ impl ClassAccess {
         }
         info!(%robot, "robot credential revoked");
         Ok(())
+    }
+
+    /// Robots the broker is dropping messages of (flood control); empty without a registry.
+    pub fn throttled(&self) -> Vec<Throttled> {
+        let Some(registry) = &self.registry else {
+            return Vec::new();
+        };
+        registry
+            .flood()
+            .throttled(std::time::Instant::now())
+            .into_iter()
+            .map(|(robot, dropped, now)| Throttled {
+                robot,
+                dropped,
+                now,
+                limit_per_s: FLOOD_LIMIT as u32,
+            })
+            .collect()
     }
 
     async fn enrolled_ids(&self) -> Result<BTreeSet<String>, ClassError> {

@@ -81,6 +81,24 @@ impl FloodGuard {
         buckets.get(username).map_or(0, |b| b.dropped)
     }
 
+    /// Every username with dropped publishes: (username, dropped so far, dropping now: a drop
+    /// within the last few seconds), by name.
+    pub fn throttled(&self, now: Instant) -> Vec<(String, u64, bool)> {
+        let buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut list: Vec<(String, u64, bool)> = buckets
+            .iter()
+            .filter(|(_, b)| b.dropped > 0)
+            .map(|(name, b)| {
+                let recent = b
+                    .last_drop
+                    .is_some_and(|t| now.saturating_duration_since(t) < QUIET_AFTER);
+                (name.clone(), b.dropped, recent)
+            })
+            .collect();
+        list.sort();
+        list
+    }
+
     /// Forgets `username` (a revoked credential).
     pub fn forget(&self, username: &str) {
         self.buckets
@@ -105,7 +123,7 @@ mod tests {
         }
         // 5,000 a second (10 x the limit) for two seconds: about 500/s get through after
         // the one-second burst.
-        let mut passed = 0;
+        let mut passed = 0usize;
         let mut firsts = 0;
         for i in 0..10_000u64 {
             let at = start + Duration::from_micros(200 * i);
@@ -116,8 +134,14 @@ mod tests {
         }
         assert!((1400..=1600).contains(&passed), "{passed} passed");
         assert_eq!(firsts, 1, "one report per episode");
-        assert_eq!(guard.dropped("flood"), 10_000 - passed);
+        assert_eq!(guard.dropped("flood"), 10_000 - passed as u64);
         assert_eq!(guard.dropped("calm"), 0);
+        let end = start + Duration::from_secs(2);
+        assert_eq!(
+            guard.throttled(end),
+            vec![("flood".to_owned(), 10_000 - passed as u64, true)]
+        );
+        assert!(guard.throttled(end + QUIET_AFTER).iter().all(|t| !t.2));
     }
 
     #[test]

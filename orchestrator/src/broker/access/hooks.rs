@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use async_trait::async_trait;
 use rmqtt::codec::v5::SubscribeAckReason;
@@ -18,6 +19,7 @@ use rmqtt::types::{
 use tokio::sync::broadcast::error::RecvError;
 use tracing::{info, warn};
 
+use super::flood::{FLOOD_LIMIT, FloodVerdict};
 use super::policy::Principal;
 use super::registry::CredentialRegistry;
 
@@ -76,10 +78,12 @@ impl Handler for AccessHooks {
             }
             Parameter::MessagePublishCheckAcl(session, publish) => {
                 let topic: &str = &publish.topic;
-                let allowed = self
-                    .principal(session.id.username_ref())
-                    .is_some_and(|p| p.may_publish(topic));
-                let result = if allowed {
+                let username = session.id.username_ref();
+                let principal = self.principal(username);
+                let allowed = principal.as_ref().is_some_and(|p| p.may_publish(topic));
+                let result = if allowed && self.flooding(principal.as_ref(), username) {
+                    PublishAclResult::rejected(false, None)
+                } else if allowed {
                     PublishAclResult::allow()
                 } else {
                     self.log_refusal("publish", session.id.username_ref(), topic);
@@ -122,6 +126,28 @@ impl AccessHooks {
 
     fn principal(&self, username: &str) -> Option<Principal> {
         self.registry.principal(username)
+    }
+
+    /// Whether a robot's publish is over its rate (see `flood.rs`) and must be dropped. Only
+    /// robots are limited: the orchestrator is the superuser (never checked here) and students
+    /// go through the relay.
+    fn flooding(&self, principal: Option<&Principal>, username: &str) -> bool {
+        if !matches!(principal, Some(Principal::Robot(_))) {
+            return false;
+        }
+        match self.registry.flood().check(username, Instant::now()) {
+            FloodVerdict::Pass => false,
+            FloodVerdict::Drop { first } => {
+                if first {
+                    warn!(
+                        robot = %username,
+                        limit_per_s = FLOOD_LIMIT,
+                        "robot publishing far above its telemetry rate: the excess is dropped"
+                    );
+                }
+                true
+            }
+        }
     }
 
     fn log_refusal(&self, what: &str, username: &str, topic: &str) {
