@@ -22,7 +22,8 @@ async fn app_with_two_robots() -> (TestApp, Vec<fleet_tests::SimRobot>) {
 
 /// A student on the roster driving `robot`, with their token (issued by the import).
 async fn student(app: &TestApp, robot: &str) -> String {
-    app.student_token(&format!("student-of-{robot}"), robot).await
+    app.student_token(&format!("student-of-{robot}"), robot)
+        .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -105,7 +106,11 @@ async fn reads_stay_open_and_only_the_teacher_lists_student_tokens() {
     assert_eq!(list[0].robot.as_ref().map(|r| r.as_str()), Some("sim-01"));
     assert_eq!(list[0].remote.as_deref(), Some("/remote/sim-01"));
     // The server keeps only hashes: no token is listed, not even the teacher's view of one.
-    assert!(!listed.text.contains(&ada) && !listed.text.contains(&bob), "{}", listed.text);
+    assert!(
+        !listed.text.contains(&ada) && !listed.text.contains(&bob),
+        "{}",
+        listed.text
+    );
 
     let me = app
         .get_with_token("/api/access/whoami?robot=sim-01", Some(&ada))

@@ -226,7 +226,11 @@ async fn a_robots_credential_cannot_lift_an_estop_or_drive_another_robot() {
         assert_eq!(forged, 0, "a forged message reached {t}");
     }
     let robot = app.wait_for_robot_state("victim", "online", WAIT).await;
-    assert_eq!(robot.state.as_str(), "online", "the forged status was refused");
+    assert_eq!(
+        robot.state.as_str(),
+        "online",
+        "the forged status was refused"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

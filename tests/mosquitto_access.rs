@@ -53,7 +53,13 @@ async fn plain_client(broker: &BrokerAddress, client_id: &str) -> AsyncClient {
 
 /// A status from `id` that a test can recognise.
 fn marker(id: &fleet_protocol::RobotId) -> Vec<u8> {
-    encode(&Status::online(id.clone(), "marker", Backend::Sim, vec![], 3))
+    encode(&Status::online(
+        id.clone(),
+        "marker",
+        Backend::Sim,
+        vec![],
+        3,
+    ))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -62,7 +68,9 @@ async fn a_mosquitto_configured_by_broker_config_enforces_the_classroom_rules() 
     let db = dir.path().join("class.db");
     let out = dir.path().join("mosquitto");
     // First run, before anything is enrolled: the orchestrator's own user.
-    let config = broker_config::write(&db, &out).await.expect("broker-config");
+    let config = broker_config::write(&db, &out)
+        .await
+        .expect("broker-config");
     // Run as root (these tests are), Mosquitto drops to user `mosquitto`, which cannot read
     // files made for the user running `broker-config` (0600): keep it on this user.
     let mosquitto = Broker::start_with(&format!("user root\n{}", config.conf)).await;
@@ -96,7 +104,9 @@ async fn a_mosquitto_configured_by_broker_config_enforces_the_classroom_rules() 
         .json();
     let ada = report.added[0].token.clone();
     // Regenerate from the database and let Mosquitto reread its files.
-    let again = broker_config::write(&db, &out).await.expect("broker-config");
+    let again = broker_config::write(&db, &out)
+        .await
+        .expect("broker-config");
     assert_eq!(again.orchestrator_password, config.orchestrator_password);
     assert_eq!((again.robots, again.students), (2, 2));
     mosquitto.reload();
@@ -137,7 +147,10 @@ async fn a_mosquitto_configured_by_broker_config_enforces_the_classroom_rules() 
         turn: 0.0,
     };
     for (t, payload) in [
-        (topic::BROADCAST_CMD.to_owned(), command("evil-1", CommandKind::Release)),
+        (
+            topic::BROADCAST_CMD.to_owned(),
+            command("evil-1", CommandKind::Release),
+        ),
         (topic::cmd(&r2_id), command("evil-2", CommandKind::Release)),
         (topic::cmd(&r2_id), command("evil-3", fast.clone())),
     ] {
@@ -149,7 +162,12 @@ async fn a_mosquitto_configured_by_broker_config_enforces_the_classroom_rules() 
     // A marker on its own topic, after the others on the same connection.
     let r1_id = robot_id("r1");
     rogue
-        .publish(topic::status(&r1_id), QoS::AtLeastOnce, false, marker(&r1_id))
+        .publish(
+            topic::status(&r1_id),
+            QoS::AtLeastOnce,
+            false,
+            marker(&r1_id),
+        )
         .await
         .expect("queued");
     wait_until(WAIT, "the marker", || {
@@ -159,7 +177,10 @@ async fn a_mosquitto_configured_by_broker_config_enforces_the_classroom_rules() 
             .any(|m| String::from_utf8_lossy(&m.payload).contains("marker"))
     })
     .await;
-    assert!(r2.agent.state().estopped, "the teacher's estop is still latched");
+    assert!(
+        r2.agent.state().estopped,
+        "the teacher's estop is still latched"
+    );
     let m = r2.sim.motors();
     assert_eq!((m.left, m.right), (0.0, 0.0), "r2 did not move");
     assert_eq!(app.post("/api/release", &json!({})).await.status, 200);
@@ -189,7 +210,10 @@ async fn a_mosquitto_configured_by_broker_config_enforces_the_classroom_rules() 
             a.cmd_id.as_ref().is_some_and(|c| c.as_str() == "ada-1")
         })
         .await;
-    assert!(matches!(answer.result, CommandOutcome::Acked(_)), "{answer:?}");
+    assert!(
+        matches!(answer.result, CommandOutcome::Acked(_)),
+        "{answer:?}"
+    );
     wait_until(WAIT, "r1 to drive", || r1.sim.motors().left > 0.0).await;
     let m = r2.sim.motors();
     assert_eq!((m.left, m.right), (0.0, 0.0), "the neighbour did not move");

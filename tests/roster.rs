@@ -97,7 +97,10 @@ async fn a_class_file_imports_once_names_its_bad_lines_and_its_teams_become_grou
         "{}",
         bad.error()
     );
-    let listed: Vec<StudentView> = app.get_with_token("/api/roster", app.teacher_token.as_deref()).await.json();
+    let listed: Vec<StudentView> = app
+        .get_with_token("/api/roster", app.teacher_token.as_deref())
+        .await
+        .json();
     assert_eq!(listed.len(), 2, "a bad file imports nothing");
 
     let red = app.get("/api/groups/red").await;
@@ -119,11 +122,19 @@ async fn a_students_token_drives_its_own_robot_only_and_stops_working_once_remov
         .get_with_token("/api/access/whoami?robot=sim-01", Some(ada))
         .await
         .json();
-    assert!(matches!(me, WhoAmI::Student { ref robot } if robot.as_str() == "sim-01"), "{me:?}");
+    assert!(
+        matches!(me, WhoAmI::Student { ref robot } if robot.as_str() == "sim-01"),
+        "{me:?}"
+    );
 
     // Reassigned: the same token now drives the other robot.
     let assigned = app
-        .put("/api/roster/ada/robot", &Assign { robot: "sim-02".into() })
+        .put(
+            "/api/roster/ada/robot",
+            &Assign {
+                robot: "sim-02".into(),
+            },
+        )
         .await;
     assert_eq!(assigned.status, 200, "{assigned:?}");
     assert_eq!(drive_as(&app, "sim-02", CommandKind::Stop, ada).await, 200);
@@ -146,7 +157,10 @@ async fn a_students_token_drives_its_own_robot_only_and_stops_working_once_remov
 async fn wait_estopped(app: &TestApp, robot: &str, estopped: bool) {
     let path = format!("/api/robots/{robot}");
     app.poll_get(&path, WAIT, |r| {
-        let mode = r.body["telemetry"]["mode"].as_str().unwrap_or_default().to_owned();
+        let mode = r.body["telemetry"]["mode"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         (mode == "estopped") == estopped && !mode.is_empty()
     })
     .await
@@ -181,7 +195,10 @@ async fn a_students_token_cannot_lift_the_teachers_stop_but_lifts_its_own() {
     assert_eq!(refused.status, 403, "{refused:?}");
     assert!(refused.error().contains("teacher"), "{}", refused.error());
     let view = stop_view(&app, "sim-01", ada).await;
-    assert_eq!((view.held_by.as_deref(), view.may_release), (Some("teacher"), false));
+    assert_eq!(
+        (view.held_by.as_deref(), view.may_release),
+        (Some("teacher"), false)
+    );
     assert_eq!(
         drive_as(&app, "sim-01", forward.clone(), ada).await,
         422,
@@ -192,18 +209,42 @@ async fn a_students_token_cannot_lift_the_teachers_stop_but_lifts_its_own() {
     wait_estopped(&app, "sim-01", false).await;
     assert_eq!(drive_as(&app, "sim-01", CommandKind::Estop, ada).await, 200);
     let view = stop_view(&app, "sim-01", ada).await;
-    assert_eq!((view.held_by.as_deref(), view.may_release), (Some("student"), true));
-    assert_eq!(drive_as(&app, "sim-01", CommandKind::Release, ada).await, 200);
+    assert_eq!(
+        (view.held_by.as_deref(), view.may_release),
+        (Some("student"), true)
+    );
+    assert_eq!(
+        drive_as(&app, "sim-01", CommandKind::Release, ada).await,
+        200
+    );
     assert_eq!(drive_as(&app, "sim-01", forward, ada).await, 200);
 
     // The teacher's stop of ada's team, then of ada's robot alone.
-    assert_eq!(app.post("/api/estop?group=red", &json!({})).await.status, 200);
-    assert_eq!(drive_as(&app, "sim-01", CommandKind::Release, ada).await, 403);
-    assert_eq!(app.post("/api/release?group=red", &json!({})).await.status, 200);
+    assert_eq!(
+        app.post("/api/estop?group=red", &json!({})).await.status,
+        200
+    );
+    assert_eq!(
+        drive_as(&app, "sim-01", CommandKind::Release, ada).await,
+        403
+    );
+    assert_eq!(
+        app.post("/api/release?group=red", &json!({})).await.status,
+        200
+    );
     let teacher = app.teacher_token.as_deref().expect("a teacher token");
-    assert_eq!(drive_as(&app, "sim-01", CommandKind::Estop, teacher).await, 200);
-    assert_eq!(drive_as(&app, "sim-01", CommandKind::Release, ada).await, 403);
-    assert_eq!(drive_as(&app, "sim-01", CommandKind::Release, teacher).await, 200);
+    assert_eq!(
+        drive_as(&app, "sim-01", CommandKind::Estop, teacher).await,
+        200
+    );
+    assert_eq!(
+        drive_as(&app, "sim-01", CommandKind::Release, ada).await,
+        403
+    );
+    assert_eq!(
+        drive_as(&app, "sim-01", CommandKind::Release, teacher).await,
+        200
+    );
 }
 
 /// A student's own program: a plain MQTT client with the student's id and token.
@@ -247,7 +288,10 @@ async fn a_students_plain_mqtt_client_drives_its_own_robot_and_not_a_neighbours(
     };
 
     program
-        .publish(&student_topic::cmd("ada"), command("ada-1", forward.clone()))
+        .publish(
+            &student_topic::cmd("ada"),
+            command("ada-1", forward.clone()),
+        )
         .await;
     let first = answer("ada-1").await;
     assert_eq!(first.robot.as_ref().map(|r| r.as_str()), Some("sim-01"));
@@ -262,10 +306,16 @@ async fn a_students_plain_mqtt_client_drives_its_own_robot_and_not_a_neighbours(
         .publish(&topic::cmd(&sim02), command("evil-1", forward.clone()))
         .await;
     program
-        .publish(&student_topic::cmd("bob"), command("evil-2", forward.clone()))
+        .publish(
+            &student_topic::cmd("bob"),
+            command("evil-2", forward.clone()),
+        )
         .await;
     program
-        .publish(&student_topic::cmd("ada"), command("ada-2", CommandKind::Stop))
+        .publish(
+            &student_topic::cmd("ada"),
+            command("ada-2", CommandKind::Stop),
+        )
         .await;
     answer("ada-2").await;
     let acks = watcher.on("robots/sim-02/ack");
@@ -279,7 +329,10 @@ async fn a_students_plain_mqtt_client_drives_its_own_robot_and_not_a_neighbours(
     assert_eq!(app.post("/api/estop", &json!({})).await.status, 200);
     wait_estopped(&app, "sim-01", true).await;
     program
-        .publish(&student_topic::cmd("ada"), command("ada-3", CommandKind::Release))
+        .publish(
+            &student_topic::cmd("ada"),
+            command("ada-3", CommandKind::Release),
+        )
         .await;
     let refused = answer("ada-3").await;
     assert!(
@@ -291,7 +344,10 @@ async fn a_students_plain_mqtt_client_drives_its_own_robot_and_not_a_neighbours(
         .await;
     let latched = answer("ada-4").await;
     assert!(
-        matches!(latched.result, orchestrator::domain::CommandOutcome::Rejected { .. }),
+        matches!(
+            latched.result,
+            orchestrator::domain::CommandOutcome::Rejected { .. }
+        ),
         "the robot still refuses motion: {latched:?}"
     );
     // Recorded like any other command: the drive the student's program sent is in the file.

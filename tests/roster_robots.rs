@@ -73,9 +73,11 @@ async fn a_revoked_robot_is_cut_off_within_a_second_and_a_second_enroll_replaces
     let revoked_at = Instant::now();
     let reply = app.delete("/api/robots/bot-8/enroll").await;
     assert_eq!(reply.status, 200, "{reply:?}");
-    wait_until(Duration::from_secs(1), "the revoked robot's link to drop", || {
-        !robot.agent.state().link_up
-    })
+    wait_until(
+        Duration::from_secs(1),
+        "the revoked robot's link to drop",
+        || !robot.agent.state().link_up,
+    )
     .await;
     eprintln!("revoked robot cut off after {:?}", revoked_at.elapsed());
     app.wait_for_robot_state("bot-8", "offline", WAIT).await;
@@ -110,11 +112,21 @@ async fn ten_thousand_unknown_ids_publishing_create_no_robot() {
     for i in 0..UNKNOWN {
         let fake = robot_id(&format!("fake-{i:05}"));
         client
-            .publish(&topic::telemetry(&fake), sample(i as u64), QoS::AtMostOnce, false)
+            .publish(
+                &topic::telemetry(&fake),
+                sample(i as u64),
+                QoS::AtMostOnce,
+                false,
+            )
             .await;
         if i % 1000 == 0 {
             client
-                .publish(&topic::status(&fake), b"{}".to_vec(), QoS::AtMostOnce, false)
+                .publish(
+                    &topic::status(&fake),
+                    b"{}".to_vec(),
+                    QoS::AtMostOnce,
+                    false,
+                )
                 .await;
         }
     }
@@ -129,7 +141,12 @@ async fn ten_thousand_unknown_ids_publishing_create_no_robot() {
         )
         .await;
     client
-        .publish(&topic::telemetry(&honest), sample(1), QoS::AtLeastOnce, false)
+        .publish(
+            &topic::telemetry(&honest),
+            sample(1),
+            QoS::AtLeastOnce,
+            false,
+        )
         .await;
     let robots = app
         .wait_for_robots(WAIT, "the honest robot's telemetry", |list| {
@@ -158,7 +175,8 @@ async fn ten_thousand_unknown_ids_publishing_create_no_robot() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_robot_publishing_fifty_times_its_telemetry_rate_is_throttled_and_listed_for_the_teacher() {
+async fn a_robot_publishing_fifty_times_its_telemetry_rate_is_throttled_and_listed_for_the_teacher()
+{
     const FLOOD: u64 = 20_000;
     let app = TestApp::spawn(|_| {}).await;
     let (id, broker) = from_settings(&enroll(&app, "noisy").await.env_file());
@@ -174,7 +192,12 @@ async fn a_robot_publishing_fifty_times_its_telemetry_rate_is_throttled_and_list
         .await;
     for i in 0..FLOOD {
         client
-            .publish(&topic::telemetry(&noisy), encode(&Telemetry::new(i, i)), QoS::AtMostOnce, false)
+            .publish(
+                &topic::telemetry(&noisy),
+                encode(&Telemetry::new(i, i)),
+                QoS::AtMostOnce,
+                false,
+            )
             .await;
     }
     client.wait_sent(FLOOD + 1, WAIT).await;
@@ -189,5 +212,8 @@ async fn a_robot_publishing_fifty_times_its_telemetry_rate_is_throttled_and_list
     assert_eq!(throttled[0].robot, "noisy");
     assert!(throttled[0].dropped >= FLOOD / 4, "{throttled:?}");
     let stats = app.stats().await;
-    eprintln!("flood of {FLOOD}: {throttled:?}, fleet stats {:?}", stats.fleet);
+    eprintln!(
+        "flood of {FLOOD}: {throttled:?}, fleet stats {:?}",
+        stats.fleet
+    );
 }

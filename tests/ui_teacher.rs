@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use fleet_tests::pages::{PAGE_TIMEOUT, fleet_on_the_oval};
 use fleet_tests::robot_io::is_still;
-use fleet_tests::webdriver::Browser;
 use fleet_tests::wait_until;
+use fleet_tests::webdriver::Browser;
 use orchestrator::configuration::TEST_TEACHER_TOKEN;
 use serde_json::{Value, json};
 
@@ -71,14 +71,21 @@ async fn no_link_on_any_page_carries_the_teachers_token() {
     let drives = app
         .post_with_token("/api/robots/sim-01/commands", &stop, Some(token))
         .await;
-    assert_eq!(drives.status, 200, "the new link's token drives sim-01: {drives:?}");
+    assert_eq!(
+        drives.status, 200,
+        "the new link's token drives sim-01: {drives:?}"
+    );
     let old = app
         .post_with_token("/api/robots/sim-01/commands", &stop, Some(&first_token))
         .await;
     assert_eq!(old.status, 403, "the old token stopped working: {old:?}");
     let dashboard = addresses(&browser);
     let with_token: Vec<&String> = dashboard.iter().filter(|a| a.contains("token=")).collect();
-    assert_eq!(with_token.len(), 1, "only the link just issued: {dashboard:?}");
+    assert_eq!(
+        with_token.len(),
+        1,
+        "only the link just issued: {dashboard:?}"
+    );
 
     // A card's remote link opens the remote as the teacher, from this browser's storage.
     browser.click(".card[data-robot=\"sim-01\"] footer a");

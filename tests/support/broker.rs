@@ -32,9 +32,8 @@ impl Broker {
         let config = dir.path().join("mosquitto.conf");
         // No persistence: a restarted broker has forgotten every retained message, so a
         // status seen after a restart was published again.
-        let text = format!(
-            "listener {port} 127.0.0.1\n{conf}persistence false\nset_tcp_nodelay true\n"
-        );
+        let text =
+            format!("listener {port} 127.0.0.1\n{conf}persistence false\nset_tcp_nodelay true\n");
         std::fs::write(&config, text).expect("write mosquitto.conf");
         let mut broker = Broker {
             port,

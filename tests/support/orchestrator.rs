@@ -254,7 +254,10 @@ impl TestApp {
     pub async fn student_token(&self, student: &str, robot: &str) -> String {
         let csv = format!("{student},{student},,{robot}\n");
         let reply = self
-            .post("/api/roster/import", &orchestrator::contract::roster::RosterImport { csv })
+            .post(
+                "/api/roster/import",
+                &orchestrator::contract::roster::RosterImport { csv },
+            )
             .await;
         assert_eq!(reply.status, 200, "roster import: {reply:?}");
         let report: orchestrator::contract::roster::ImportReport = reply.json();

@@ -41,7 +41,10 @@ impl std::fmt::Debug for Access {
 pub enum Role {
     Teacher,
     /// May drive this one robot, nothing else.
-    Student { student: StudentId, robot: RobotId },
+    Student {
+        student: StudentId,
+        robot: RobotId,
+    },
 }
 
 impl Access {
@@ -51,7 +54,10 @@ impl Access {
     }
 
     /// The teacher's token and the roster's student tokens (kept current by the roster).
-    pub fn with_students(teacher_token: impl Into<String>, students: Arc<StudentDirectory>) -> Self {
+    pub fn with_students(
+        teacher_token: impl Into<String>,
+        students: Arc<StudentDirectory>,
+    ) -> Self {
         Self {
             teacher: teacher_token.into(),
             students,

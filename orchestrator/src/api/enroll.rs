@@ -39,8 +39,6 @@ pub(super) async fn revoke(
 }
 
 #[get("/robots/throttled")]
-pub(super) async fn throttled(
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
+pub(super) async fn throttled(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(state.class.throttled()))
 }

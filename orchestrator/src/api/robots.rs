@@ -52,7 +52,12 @@ pub(super) async fn command(
     let kind = kind.into_inner();
     check(&kind)?;
     // A student lifts only a stop it set itself (403 otherwise).
-    guard(&state, &role, StopTarget::Robots(std::slice::from_ref(&robot)), &kind)?;
+    guard(
+        &state,
+        &role,
+        StopTarget::Robots(std::slice::from_ref(&robot)),
+        &kind,
+    )?;
     let outcome = state
         .fleet
         .send(SendCommand {

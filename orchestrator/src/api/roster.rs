@@ -63,7 +63,10 @@ pub(super) async fn reissue(
     state: web::Data<AppState>,
     student: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let issued = state.class.reissue(&student_id(&student)?, now_ms()).await?;
+    let issued = state
+        .class
+        .reissue(&student_id(&student)?, now_ms())
+        .await?;
     Ok(HttpResponse::Ok().json(issued))
 }
 

@@ -155,7 +155,10 @@ mod tests {
             assert!(acl.contains(line), "missing {line:?} in\n{acl}");
         }
         assert!(!acl.contains("pattern write robots/%u/cmd"));
-        assert!(!acl.contains("topic write robots/sim-01/cmd"), "students go through the relay");
+        assert!(
+            !acl.contains("topic write robots/sim-01/cmd"),
+            "students go through the relay"
+        );
     }
 
     #[test]

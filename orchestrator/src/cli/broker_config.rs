@@ -80,7 +80,10 @@ pub async fn write(db: &Path, out: &Path) -> anyhow::Result<BrokerConfig> {
     write_private(&password_path, &password_file(&users)?)?;
     write_private(&acl_path, &acl_file(ORCHESTRATOR_USER, &acls)?)?;
     Ok(BrokerConfig {
-        conf: conf_lines(&password_path.display().to_string(), &acl_path.display().to_string()),
+        conf: conf_lines(
+            &password_path.display().to_string(),
+            &acl_path.display().to_string(),
+        ),
         password_file: password_path,
         acl_file: acl_path,
         orchestrator_password,
@@ -98,7 +101,9 @@ pub fn report(config: &BrokerConfig, out: &Path) {
         config.robots,
         config.students
     );
-    println!("\nAdd to mosquitto.conf (then restart Mosquitto, or send it SIGHUP after a change):\n");
+    println!(
+        "\nAdd to mosquitto.conf (then restart Mosquitto, or send it SIGHUP after a change):\n"
+    );
     print!("{}", config.conf);
     println!(
         "\nRun the orchestrator against it with its password from {}:\n  orchestrator serve --broker \"mqtt://{ORCHESTRATOR_USER}:$(cat {})@HOST:1883\"",

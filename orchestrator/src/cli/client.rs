@@ -70,7 +70,11 @@ impl ApiClient {
         decode(&url, response)
     }
 
-    pub fn put<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> anyhow::Result<T> {
+    pub fn put<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> anyhow::Result<T> {
         let url = format!("{}{path}", self.base);
         let response = self
             .authorized(self.agent.put(&url))

@@ -52,7 +52,9 @@ pub fn parse_roster(text: &str) -> Result<Vec<RosterLine>, RosterErrors> {
     for (i, raw) in text.lines().enumerate() {
         let number = i + 1;
         let trimmed = raw.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') || (lines.is_empty() && is_header(trimmed))
+        if trimmed.is_empty()
+            || trimmed.starts_with('#')
+            || (lines.is_empty() && is_header(trimmed))
         {
             continue;
         }
@@ -193,7 +195,9 @@ mod tests {
             .collect();
         assert_eq!(
             numbers,
-            ["line 2", "line 3", "line 4", "line 5", "line 6", "line 7", "line 8"],
+            [
+                "line 2", "line 3", "line 4", "line 5", "line 6", "line 7", "line 8"
+            ],
             "{errors:#?}"
         );
         assert!(errors[0].contains("bad student id"), "{}", errors[0]);

@@ -97,7 +97,10 @@ mod tests {
     #[test]
     fn a_token_finds_its_student_until_it_is_replaced_or_removed() {
         let directory = StudentDirectory::default();
-        directory.upsert(login("ada", Some("r1")), PasswordHash::new("t-ada").unwrap());
+        directory.upsert(
+            login("ada", Some("r1")),
+            PasswordHash::new("t-ada").unwrap(),
+        );
         directory.upsert(login("bob", None), PasswordHash::new("t-bob").unwrap());
         assert_eq!(directory.find("t-ada"), Some(login("ada", Some("r1"))));
         assert_eq!(directory.find("t-bob"), Some(login("bob", None)));
@@ -106,8 +109,15 @@ mod tests {
         assert!(directory.set_robot(&login("bob", None).student, login("x", Some("r2")).robot));
         assert_eq!(directory.find("t-bob"), Some(login("bob", Some("r2"))));
 
-        directory.upsert(login("ada", Some("r1")), PasswordHash::new("t-ada-2").unwrap());
-        assert_eq!(directory.find("t-ada"), None, "a reissued token replaces the old one");
+        directory.upsert(
+            login("ada", Some("r1")),
+            PasswordHash::new("t-ada-2").unwrap(),
+        );
+        assert_eq!(
+            directory.find("t-ada"),
+            None,
+            "a reissued token replaces the old one"
+        );
         assert_eq!(directory.len(), 2);
         directory.remove(&login("ada", None).student);
         assert_eq!(directory.find("t-ada-2"), None);

@@ -140,8 +140,8 @@ impl Relay {
     }
 
     fn handle(&self, publish: Publish) {
-        let Some(student) = student_topic::parse_cmd(&publish.topic)
-            .and_then(|raw| StudentId::parse(raw).ok())
+        let Some(student) =
+            student_topic::parse_cmd(&publish.topic).and_then(|raw| StudentId::parse(raw).ok())
         else {
             debug!(topic = %publish.topic, "student relay: not a student command topic");
             return;
@@ -150,7 +150,12 @@ impl Relay {
             Ok(command) => command,
             Err(rejected) => {
                 let message = rejected.error.to_string();
-                self.answer(&student, rejected.id, None, refused(ErrorCode::Malformed, message));
+                self.answer(
+                    &student,
+                    rejected.id,
+                    None,
+                    refused(ErrorCode::Malformed, message),
+                );
                 return;
             }
         };
@@ -162,7 +167,12 @@ impl Relay {
         };
         let Some(robot) = robot else {
             let why = format!("{student} drives no robot yet: ask the teacher to assign one");
-            self.answer(&student, Some(command.id), None, refused(ErrorCode::Unsupported, why));
+            self.answer(
+                &student,
+                Some(command.id),
+                None,
+                refused(ErrorCode::Unsupported, why),
+            );
             return;
         };
         let who = Commander::Student {

@@ -98,13 +98,7 @@ impl ClassAccess {
     }
 
     pub async fn list(&self) -> Result<Vec<StudentView>, ClassError> {
-        Ok(self
-            .store
-            .list_students()
-            .await?
-            .iter()
-            .map(view)
-            .collect())
+        Ok(self.store.list_students().await?.iter().map(view).collect())
     }
 
     /// Imports a class file: new students get a token (shown in the report, once); existing
@@ -146,7 +140,9 @@ impl ClassAccess {
             };
             match existing.get(&line.student) {
                 Some(old)
-                    if old.name == line.name && old.team == line.team && old.robot == line.robot =>
+                    if old.name == line.name
+                        && old.team == line.team
+                        && old.robot == line.robot =>
                 {
                     report.unchanged += 1;
                     continue;
@@ -154,7 +150,8 @@ impl ClassAccess {
                 Some(_) => report.updated.push(line.student.clone()),
                 None => {
                     let credential = IssuedCredential::generate()?;
-                    write.token = Some((credential.hash.clone(), credential.mosquitto_hash.clone()));
+                    write.token =
+                        Some((credential.hash.clone(), credential.mosquitto_hash.clone()));
                     issued.push((line, credential));
                 }
             }

@@ -84,13 +84,12 @@ impl StopLedger {
             (Commander::Student { student, robot }, CommandKind::Estop) => {
                 self.student_stop(student, robot)
             }
-            (Commander::Student { student, robot }, CommandKind::Release) => {
-                self.student_release(student, robot)
-                    .map_err(|holder| StopRefusal {
-                        robot: robot.clone(),
-                        holder,
-                    })?
-            }
+            (Commander::Student { student, robot }, CommandKind::Release) => self
+                .student_release(student, robot)
+                .map_err(|holder| StopRefusal {
+                    robot: robot.clone(),
+                    holder,
+                })?,
             _ => {}
         }
         Ok(())
@@ -194,7 +193,11 @@ mod tests {
         ledger.student_stop(&s("ada"), &r("r1"));
         ledger.teacher_stop(StopTarget::All);
         for robot in ["r1", "r2", "never-seen"] {
-            assert_eq!(ledger.holder(&r(robot)), Some(StopHolder::Teacher), "{robot}");
+            assert_eq!(
+                ledger.holder(&r(robot)),
+                Some(StopHolder::Teacher),
+                "{robot}"
+            );
         }
         assert_eq!(
             ledger.student_release(&s("ada"), &r("r1")),

@@ -109,7 +109,10 @@ mod tests {
         let rows = store.list_robot_credentials().await.unwrap();
         assert_eq!(rows.len(), 1);
         assert!(rows[0].password_hash.matches(b"two") && !rows[0].password_hash.matches(b"one"));
-        assert_eq!((rows[0].mosquitto_hash.as_str(), rows[0].enrolled_at_ms), ("$7$b", 2));
+        assert_eq!(
+            (rows[0].mosquitto_hash.as_str(), rows[0].enrolled_at_ms),
+            ("$7$b", 2)
+        );
         assert!(store.revoke_robot(&r1).await.unwrap());
         assert!(!store.revoke_robot(&r1).await.unwrap());
         assert!(store.list_robot_credentials().await.unwrap().is_empty());

@@ -83,25 +83,29 @@ impl TryFrom<Row> for StudentRow {
 impl Store {
     /// Every student, by id. Read on the writer: a change must be seen by the next request.
     pub async fn list_students(&self) -> Result<Vec<StudentRow>, StoreError> {
-        sqlx::query_as::<_, Row>("SELECT id, name, team, robot_id, token_hash, mosquitto_hash, created_at_ms, \
-             updated_at_ms FROM students ORDER BY id",)
-            .fetch_all(&self.writer)
-            .await
-            .map_err(StoreError::query("listing students"))?
-            .into_iter()
-            .map(StudentRow::try_from)
-            .collect()
+        sqlx::query_as::<_, Row>(
+            "SELECT id, name, team, robot_id, token_hash, mosquitto_hash, created_at_ms, \
+             updated_at_ms FROM students ORDER BY id",
+        )
+        .fetch_all(&self.writer)
+        .await
+        .map_err(StoreError::query("listing students"))?
+        .into_iter()
+        .map(StudentRow::try_from)
+        .collect()
     }
 
     pub async fn get_student(&self, id: &StudentId) -> Result<Option<StudentRow>, StoreError> {
-        sqlx::query_as::<_, Row>("SELECT id, name, team, robot_id, token_hash, mosquitto_hash, created_at_ms, \
-             updated_at_ms FROM students WHERE id = ?",)
-            .bind(id.as_str())
-            .fetch_optional(&self.writer)
-            .await
-            .map_err(StoreError::query("loading a student"))?
-            .map(StudentRow::try_from)
-            .transpose()
+        sqlx::query_as::<_, Row>(
+            "SELECT id, name, team, robot_id, token_hash, mosquitto_hash, created_at_ms, \
+             updated_at_ms FROM students WHERE id = ?",
+        )
+        .bind(id.as_str())
+        .fetch_optional(&self.writer)
+        .await
+        .map_err(StoreError::query("loading a student"))?
+        .map(StudentRow::try_from)
+        .transpose()
     }
 
     /// Writes students in one transaction: a write with a token inserts the student or
@@ -179,7 +183,13 @@ mod tests {
     async fn a_saved_student_keeps_its_token_when_its_fields_change() {
         let store = Store::open_in_memory().await.unwrap();
         store
-            .save_students(&[write("ada", Some("r1"), Some("t1")), write("bob", None, Some("t2"))], 10)
+            .save_students(
+                &[
+                    write("ada", Some("r1"), Some("t1")),
+                    write("bob", None, Some("t2")),
+                ],
+                10,
+            )
             .await
             .unwrap();
         store

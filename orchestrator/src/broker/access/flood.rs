@@ -19,7 +19,9 @@ const QUIET_AFTER: Duration = Duration::from_secs(5);
 pub enum FloodVerdict {
     Pass,
     /// Dropped; `first` is true for the first drop of an episode (report it).
-    Drop { first: bool },
+    Drop {
+        first: bool,
+    },
 }
 
 #[derive(Debug)]

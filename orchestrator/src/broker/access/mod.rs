@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 use fleet_protocol::{BrokerAddress, Credentials, RobotId};
 
-pub(crate) use hooks::install;
 pub use flood::{FLOOD_LIMIT, FloodGuard, FloodVerdict};
+pub(crate) use hooks::install;
 pub use policy::{ConnectRefusal, Principal};
 pub use registry::{CredentialError, CredentialRegistry, PasswordHash, generate_password};
 
