@@ -56,12 +56,19 @@ impl FloodGuard {
     /// Counts one publish of `username` at `now`.
     pub fn check(&self, username: &str, now: Instant) -> FloodVerdict {
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        let bucket = buckets.entry(username.to_owned()).or_insert(Bucket {
-            tokens: self.rate,
-            last: now,
-            last_drop: None,
-            dropped: 0,
-        });
+        // Looked up before inserting: no String is made for every publish of a known robot.
+        if !buckets.contains_key(username) {
+            let fresh = Bucket {
+                tokens: self.rate,
+                last: now,
+                last_drop: None,
+                dropped: 0,
+            };
+            buckets.insert(username.to_owned(), fresh);
+        }
+        let Some(bucket) = buckets.get_mut(username) else {
+            return FloodVerdict::Pass;
+        };
         let elapsed = now.saturating_duration_since(bucket.last).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * self.rate).min(self.rate);
         bucket.last = now;

@@ -66,8 +66,8 @@ impl Handler for AccessHooks {
             Parameter::ClientSubscribeCheckAcl(session, subscribe) => {
                 let filter: &str = &subscribe.topic_filter;
                 let allowed = self
-                    .principal(session.id.username_ref())
-                    .is_some_and(|p| p.may_subscribe(filter));
+                    .registry
+                    .allows(session.id.username_ref(), |p| p.may_subscribe(filter));
                 let result = if allowed {
                     SubscribeAclResult::new_success(subscribe.opts.qos(), None)
                 } else {
@@ -79,9 +79,12 @@ impl Handler for AccessHooks {
             Parameter::MessagePublishCheckAcl(session, publish) => {
                 let topic: &str = &publish.topic;
                 let username = session.id.username_ref();
-                let principal = self.principal(username);
-                let allowed = principal.as_ref().is_some_and(|p| p.may_publish(topic));
-                let result = if allowed && self.flooding(principal.as_ref(), username) {
+                let mut robot = false;
+                let allowed = self.registry.allows(username, |p| {
+                    robot = matches!(p, Principal::Robot(_));
+                    p.may_publish(topic)
+                });
+                let result = if allowed && robot && self.flooding(username) {
                     PublishAclResult::rejected(false, None)
                 } else if allowed {
                     PublishAclResult::allow()
@@ -124,17 +127,10 @@ impl AccessHooks {
         }
     }
 
-    fn principal(&self, username: &str) -> Option<Principal> {
-        self.registry.principal(username)
-    }
-
     /// Whether a robot's publish is over its rate (see `flood.rs`) and must be dropped. Only
     /// robots are limited: the orchestrator is the superuser (never checked here) and students
     /// go through the relay.
-    fn flooding(&self, principal: Option<&Principal>, username: &str) -> bool {
-        if !matches!(principal, Some(Principal::Robot(_))) {
-            return false;
-        }
+    fn flooding(&self, username: &str) -> bool {
         match self.registry.flood().check(username, Instant::now()) {
             FloodVerdict::Pass => false,
             FloodVerdict::Drop { first } => {

@@ -204,6 +204,13 @@ impl CredentialRegistry {
         entries.get(username).map(|e| e.principal.clone())
     }
 
+    /// `check` applied to `username`'s principal, under the read lock and without a copy (the
+    /// ACL hooks run this for every publish of every robot); false for an unknown username.
+    pub fn allows(&self, username: &str, check: impl FnOnce(&Principal) -> bool) -> bool {
+        let entries = self.entries.read().unwrap_or_else(PoisonError::into_inner);
+        entries.get(username).is_some_and(|e| check(&e.principal))
+    }
+
     /// The robots' flood control.
     pub fn flood(&self) -> &FloodGuard {
         &self.flood
@@ -252,11 +259,18 @@ mod tests {
         assert_eq!(registry.verify("r1", b"wrong"), None);
         assert_eq!(registry.verify("r1", b""), None);
         assert_eq!(registry.verify("r2", password.as_bytes()), None);
+        assert!(registry.allows("r1", |p| p.may_publish("robots/r1/telemetry")));
+        assert!(!registry.allows("r1", |p| p.may_publish("fleet/cmd")));
+        assert!(
+            !registry.allows("r2", |_| true),
+            "an unknown user is allowed nothing"
+        );
         let mut revoked = registry.revocations();
         assert!(registry.revoke("r1"));
         assert!(!registry.revoke("r1"), "revoking twice is a no-op");
         assert_eq!(registry.verify("r1", password.as_bytes()), None);
         assert_eq!(registry.principal("r1"), None);
+        assert!(!registry.allows("r1", |_| true));
         assert_eq!(revoked.try_recv().unwrap(), "r1");
         assert!(revoked.try_recv().is_err());
     }
