@@ -56,6 +56,8 @@ async fn no_link_on_any_page_carries_the_teachers_token() {
         !dashboard.iter().any(|a| a.contains("token=")),
         "{dashboard:?}"
     );
+    // The class panel opens, and its "new link" issues ada a new token.
+    browser.click("#students-panel summary");
     browser.click("#students tr[data-student=\"ada\"] button.new-link");
     let link = browser.wait_for(
         PAGE_TIMEOUT,
