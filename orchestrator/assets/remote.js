@@ -37,7 +37,12 @@ $("release").addEventListener("click", () => send({ kind: COMMANDS.release }));
 // button is shown only when this page's token may (the teacher's stop is the teacher's).
 let stopHolder = null;
 let askedWhileEstopped = null;
+let askedAt = 0;
+/// While estopped the holder can change without the robot leaving its latch (the teacher
+/// lifts a stop and a student sets one at once), so it is asked again every second.
+const ASK_EVERY_MS = 1000;
 async function refreshStop() {
+  askedAt = Date.now();
   const answer = await api.get(`/api/access/stop?robot=${encodeURIComponent(ROBOT)}`);
   if (!answer.ok) return;
   stopHolder = answer.body;
@@ -75,7 +80,11 @@ function renderRobot() {
   if (robot.last_event) $("r-event").textContent = robot.last_event.kind;
   servos.seed(t.servos);
   // Asked again each time the robot enters or leaves an emergency stop.
-  if (askedWhileEstopped !== isEstopped(robot)) { askedWhileEstopped = isEstopped(robot); refreshStop(); }
+  const estopped = isEstopped(robot);
+  if (askedWhileEstopped !== estopped || (estopped && Date.now() - askedAt > ASK_EVERY_MS)) {
+    askedWhileEstopped = estopped;
+    refreshStop();
+  }
   renderAlert();
 }
 
