@@ -45,9 +45,11 @@ async fn a_students_remote_hides_release_for_the_teachers_stop_and_shows_it_for_
          return !r.hidden || { pending: document.getElementById('alert').textContent };",
     );
     browser.click("#release");
-    wait_until(PAGE_TIMEOUT, "the student's release to lift its own stop", || {
-        !robots[0].agent.state().estopped
-    })
+    wait_until(
+        PAGE_TIMEOUT,
+        "the student's release to lift its own stop",
+        || !robots[0].agent.state().estopped,
+    )
     .await;
     drop(browser);
     app.stop().await;

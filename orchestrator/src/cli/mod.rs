@@ -347,6 +347,47 @@ mod tests {
     }
 
     #[test]
+    fn robots_lists_by_default_and_enrolls_or_revokes_with_a_subcommand() {
+        assert!(matches!(
+            parse(&["robots", "--json"]),
+            CliCommand::Robots {
+                action: None,
+                json: true,
+                ..
+            }
+        ));
+        match parse(&["robots", "enroll", "rasptank-07", "--api", "http://h:1"]) {
+            CliCommand::Robots {
+                action: Some(RobotsAction::Enroll { id }),
+                client,
+                ..
+            } => assert_eq!(
+                (id.as_str(), client.api.as_str()),
+                ("rasptank-07", "http://h:1")
+            ),
+            other => panic!("parsed as {other:?}"),
+        }
+        assert!(matches!(
+            parse(&["robots", "revoke", "r1"]),
+            CliCommand::Robots {
+                action: Some(RobotsAction::Revoke { .. }),
+                ..
+            }
+        ));
+        assert!(matches!(
+            parse(&["roster", "import", "class.csv"]),
+            CliCommand::Roster {
+                action: RosterAction::Import { .. },
+                ..
+            }
+        ));
+        assert!(matches!(
+            parse(&["broker-config", "--out", "dir", "--db", "x.db"]),
+            CliCommand::BrokerConfig { .. }
+        ));
+    }
+
+    #[test]
     fn client_flags_work_before_and_after_a_nested_subcommand() {
         for args in [
             &["sessions", "--api", "http://h:1", "list"][..],

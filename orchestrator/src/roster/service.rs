@@ -351,14 +351,21 @@ impl ClassAccess {
         );
         if let Some(registry) = &self.registry {
             match robot {
-                Some(robot) => registry.insert_hashed(
-                    id.as_str(),
-                    hash,
-                    Principal::Student {
+                Some(robot) => {
+                    let principal = Principal::Student {
                         student: id.to_string(),
                         robot,
-                    },
-                ),
+                    };
+                    // A student moved to another robot is cut off first: its subscriptions to
+                    // the old robot's topics would otherwise outlive the change.
+                    if registry
+                        .principal(id.as_str())
+                        .is_some_and(|old| old != principal)
+                    {
+                        registry.revoke(id.as_str());
+                    }
+                    registry.insert_hashed(id.as_str(), hash, principal);
+                }
                 None => {
                     registry.revoke(id.as_str());
                 }

@@ -79,12 +79,12 @@ impl Handler for AccessHooks {
             Parameter::MessagePublishCheckAcl(session, publish) => {
                 let topic: &str = &publish.topic;
                 let username = session.id.username_ref();
-                let mut robot = false;
+                let mut limited = false;
                 let allowed = self.registry.allows(username, |p| {
-                    robot = matches!(p, Principal::Robot(_));
+                    limited = matches!(p, Principal::Robot(_) | Principal::Student { .. });
                     p.may_publish(topic)
                 });
-                let result = if allowed && robot && self.flooding(username) {
+                let result = if allowed && limited && self.flooding(username) {
                     PublishAclResult::rejected(false, None)
                 } else if allowed {
                     PublishAclResult::allow()
@@ -127,18 +127,18 @@ impl AccessHooks {
         }
     }
 
-    /// Whether a robot's publish is over its rate (see `flood.rs`) and must be dropped. Only
-    /// robots are limited: the orchestrator is the superuser (never checked here) and students
-    /// go through the relay.
+    /// Whether a robot's or a student's publish is over its rate (see `flood.rs`) and must be
+    /// dropped (a student's flood would reach its robot through the relay). The orchestrator
+    /// is the superuser, never checked here.
     fn flooding(&self, username: &str) -> bool {
         match self.registry.flood().check(username, Instant::now()) {
             FloodVerdict::Pass => false,
             FloodVerdict::Drop { first } => {
                 if first {
                     warn!(
-                        robot = %username,
+                        %username,
                         limit_per_s = FLOOD_LIMIT,
-                        "robot publishing far above its telemetry rate: the excess is dropped"
+                        "client publishing far above a robot's telemetry rate: the excess is dropped"
                     );
                 }
                 true
