@@ -9,6 +9,7 @@ pub mod cli;
 pub mod configuration;
 pub mod contract;
 pub mod domain;
+pub mod export;
 pub mod instance;
 pub mod logging;
 pub mod mqtt;

@@ -6,6 +6,7 @@ use crate::{CommandId, PROTOCOL_VERSION, Versioned};
 
 /// Why a command was refused, for programs; the message is for people.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The payload could not be read as a command (bad JSON, unknown kind, wrong version).
@@ -24,6 +25,7 @@ pub enum ErrorCode {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum AckResult {
     Ok,
@@ -31,6 +33,7 @@ pub enum AckResult {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Ack {
     pub v: u32,
     /// The id of the acknowledged command.

@@ -13,6 +13,7 @@ use crate::{PROTOCOL_VERSION, ProtocolError, Versioned};
 
 /// Caller-chosen command id (same character rules as robot ids), echoed in the ack.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct CommandId(String);
 
@@ -41,6 +42,7 @@ impl<'de> Deserialize<'de> for CommandId {
 
 /// The servo joints of the RaspTank (camera tilt and the 4-joint arm).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Joint {
     CameraTilt,
@@ -75,6 +77,7 @@ impl Joint {
 pub const SERVO_ANGLE_RANGE: (f32, f32) = (0.0, 180.0);
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum CommandKind {
     /// Drive: `speed` forward (-1..1), `turn` to the right (-1..1). Must be repeated faster
@@ -95,6 +98,7 @@ pub enum CommandKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Command {
     pub v: u32,
     pub id: CommandId,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::{LineReading, PROTOCOL_VERSION, Versioned};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LineSensor {
     Left,
@@ -14,6 +15,7 @@ pub enum LineSensor {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventKind {
     /// One line sensor changed level (an edge interrupt on the real robot).
@@ -63,6 +65,7 @@ pub enum EventKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Event {
     pub v: u32,
     pub seq: u64,

@@ -11,6 +11,7 @@ pub const MAX_ID_LEN: usize = 64;
 
 /// A robot id that is safe to put in a topic: no `/`, `+`, `#`, no empty or oversized id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct RobotId(String);
 

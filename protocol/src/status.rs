@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::{PROTOCOL_VERSION, RobotId, Versioned};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RobotState {
     Online,
@@ -13,6 +14,7 @@ pub enum RobotState {
 
 /// Which hardware layer the agent drives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Backend {
     /// The simulator (differential drive on a floor map).
@@ -23,6 +25,7 @@ pub enum Backend {
 
 /// What an agent can do, so the orchestrator does not send commands it cannot execute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Capability {
     Drive,
@@ -34,6 +37,7 @@ pub enum Capability {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Status {
     pub v: u32,
     pub id: RobotId,

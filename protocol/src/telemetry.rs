@@ -6,6 +6,7 @@ use crate::{Joint, PROTOCOL_VERSION, Versioned};
 
 /// The three line-tracking sensors; `true` means the sensor sees the black line.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LineReading {
     pub left: bool,
     pub middle: bool,
@@ -20,6 +21,7 @@ impl LineReading {
 
 /// Track motor outputs, -1.0 (full reverse) ..= 1.0 (full forward).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MotorOutput {
     pub left: f32,
     pub right: f32,
@@ -27,6 +29,7 @@ pub struct MotorOutput {
 
 /// Servo angles in degrees, one per joint of the RaspTank arm and camera.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ServoAngles {
     pub camera_tilt: f32,
     pub arm: f32,
@@ -50,6 +53,7 @@ impl ServoAngles {
 
 /// Position on the floor map, metres and radians (counter-clockwise from +x). Simulator only.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Pose {
     pub x: f64,
     pub y: f64,
@@ -58,6 +62,7 @@ pub struct Pose {
 
 /// The colour the robot last set all its LEDs to (the last `led` command it executed).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LedColour {
     pub r: u8,
     pub g: u8,
@@ -66,6 +71,7 @@ pub struct LedColour {
 
 /// What the agent is doing right now.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RobotMode {
     #[default]
@@ -79,6 +85,7 @@ pub enum RobotMode {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Telemetry {
     pub v: u32,
     /// Increases by one per sample, so a receiver can count gaps.

@@ -43,8 +43,9 @@ pub struct RecordFilter {
     pub robot: Option<RobotId>,
 }
 
+/// A `records` row as SQL returns it; [`RecordRow::into_stored`] checks it.
 #[derive(FromRow)]
-struct RecordRow {
+pub(super) struct RecordRow {
     id: i64,
     session_id: SessionId,
     robot_id: Option<String>,
@@ -55,7 +56,7 @@ struct RecordRow {
 }
 
 impl RecordRow {
-    fn into_stored(self) -> Result<StoredRecord, StoreError> {
+    pub(super) fn into_stored(self) -> Result<StoredRecord, StoreError> {
         let bad = |problem: String| StoreError::BadRow {
             table: "records",
             row: self.id.to_string(),

@@ -1,0 +1,217 @@
+//! MCAP, as Foxglove, Lichtblick and PlotJuggler open it: zstd chunks, one `jsonschema` schema
+//! per message family, one `json` channel per robot, topic and family, log time = receive time,
+//! publish time = the robot's own clock when the message carries one (else the receive time).
+//!
+//! What the file holds beyond the messages, so [`super::import`] can rebuild the session:
+//! - a metadata record [`SESSION_METADATA`] with the session's id, name, times and drops;
+//! - on each channel the metadata `family`, `topic` (as recorded) and `robot` (absent for
+//!   fleet-wide records). A `state` record, filed under its robot's status topic, gets the
+//!   channel `<topic>#state`, so a status and a derived state never share a channel name;
+//! - an unreadable payload goes to the channel `<channel>#unreadable` (metadata
+//!   `unreadable=true`) as an [`Unreadable`] JSON wrapper holding its exact bytes.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{Seek, Write};
+
+use fleet_protocol::RobotId;
+use mcap::records::{MessageHeader, Metadata};
+use mcap::write::NoSeek;
+use mcap::{Compression, WriteOptions, Writer};
+
+use super::message::{Decoded, Unreadable};
+use super::{ExportError, RecordSink, schema};
+use crate::domain::{Record, RecordKind};
+use crate::store::Session;
+
+/// Name of the metadata record that describes the exported session.
+pub const SESSION_METADATA: &str = "fleet.session";
+/// Channel metadata keys.
+pub const META_FAMILY: &str = "family";
+pub const META_TOPIC: &str = "topic";
+pub const META_ROBOT: &str = "robot";
+pub const META_UNREADABLE: &str = "unreadable";
+
+const NS_PER_MS: u64 = 1_000_000;
+
+struct Channel {
+    robot: Option<RobotId>,
+    kind: RecordKind,
+    unreadable: bool,
+    id: u16,
+    sequence: u32,
+}
+
+pub struct McapSink<W: Write + Seek> {
+    writer: Writer<W>,
+    schemas: HashMap<RecordKind, u16>,
+    unreadable_schema: Option<u16>,
+    /// Channels by recorded topic; a topic has one to a few (families, unreadable).
+    channels: HashMap<String, Vec<Channel>>,
+}
+
+fn options() -> WriteOptions {
+    WriteOptions::new()
+        .compression(Some(Compression::Zstd))
+        .library(concat!("fleet orchestrator ", env!("CARGO_PKG_VERSION")))
+}
+
+impl<W: Write + Seek> McapSink<W> {
+    /// Writes to a seekable destination (a file); `session` fills the session metadata.
+    pub fn new(out: W, session: &Session) -> Result<Self, ExportError> {
+        Self::with_options(out, options(), session)
+    }
+
+    fn with_options(out: W, options: WriteOptions, session: &Session) -> Result<Self, ExportError> {
+        let mut writer = options.create(out)?;
+        writer.write_metadata(&session_metadata(session))?;
+        Ok(Self {
+            writer,
+            schemas: HashMap::new(),
+            unreadable_schema: None,
+            channels: HashMap::new(),
+        })
+    }
+
+    fn schema_id(&mut self, kind: RecordKind, unreadable: bool) -> Result<u16, ExportError> {
+        if unreadable {
+            if let Some(id) = self.unreadable_schema {
+                return Ok(id);
+            }
+            let data = serde_json::to_vec(&schema::unreadable_schema())?;
+            let id = self
+                .writer
+                .add_schema(schema::UNREADABLE_SCHEMA_NAME, "jsonschema", &data)?;
+            self.unreadable_schema = Some(id);
+            return Ok(id);
+        }
+        if let Some(id) = self.schemas.get(&kind) {
+            return Ok(*id);
+        }
+        let data = serde_json::to_vec(&schema::family_schema(kind))?;
+        let id = self
+            .writer
+            .add_schema(schema::schema_name(kind), "jsonschema", &data)?;
+        self.schemas.insert(kind, id);
+        Ok(id)
+    }
+
+    /// The channel of `record` and the next sequence number on it.
+    fn channel(&mut self, record: &Record, unreadable: bool) -> Result<(u16, u32), ExportError> {
+        let matches = |c: &Channel| {
+            c.kind == record.kind && c.unreadable == unreadable && c.robot == record.robot
+        };
+        if let Some(channel) = self
+            .channels
+            .get_mut(record.topic.as_str())
+            .and_then(|list| list.iter_mut().find(|c| matches(c)))
+        {
+            channel.sequence = channel.sequence.wrapping_add(1);
+            return Ok((channel.id, channel.sequence));
+        }
+        let schema_id = self.schema_id(record.kind, unreadable)?;
+        let mut name = record.topic.clone();
+        if record.kind == RecordKind::State {
+            name.push_str("#state");
+        }
+        let mut metadata = BTreeMap::from([
+            (META_FAMILY.to_owned(), record.kind.as_str().to_owned()),
+            (META_TOPIC.to_owned(), record.topic.clone()),
+        ]);
+        if let Some(robot) = &record.robot {
+            metadata.insert(META_ROBOT.to_owned(), robot.as_str().to_owned());
+        }
+        if unreadable {
+            name.push_str("#unreadable");
+            metadata.insert(META_UNREADABLE.to_owned(), "true".to_owned());
+        }
+        let id = self
+            .writer
+            .add_channel(schema_id, &name, "json", &metadata)?;
+        self.channels
+            .entry(record.topic.clone())
+            .or_default()
+            .push(Channel {
+                robot: record.robot.clone(),
+                kind: record.kind,
+                unreadable,
+                id,
+                sequence: 1,
+            });
+        Ok((id, 1))
+    }
+
+    /// Writes the summary and the footer, and gives the destination back.
+    pub fn into_inner(mut self) -> Result<W, ExportError> {
+        self.writer.finish()?;
+        Ok(self.writer.into_inner())
+    }
+}
+
+impl<W: Write> McapSink<NoSeek<W>> {
+    /// Writes to a destination that cannot seek (an HTTP response, a pipe): each chunk is
+    /// buffered in memory (1 MiB) before it is written.
+    pub fn streaming(out: W, session: &Session) -> Result<Self, ExportError> {
+        Self::with_options(NoSeek::new(out), options().disable_seeking(true), session)
+    }
+}
+
+impl<W: Write + Seek> RecordSink for McapSink<W> {
+    fn write(&mut self, record: &Record, decoded: &Decoded) -> Result<(), ExportError> {
+        let log_time = u64::try_from(record.at_ms)
+            .ok()
+            .and_then(|ms| ms.checked_mul(NS_PER_MS))
+            .ok_or(ExportError::TimeOutOfRange {
+                at_ms: record.at_ms,
+            })?;
+        match decoded {
+            Decoded::Message { robot_ms } => {
+                let (channel_id, sequence) = self.channel(record, false)?;
+                let publish_time = robot_ms.map_or(log_time, |ms| ms.saturating_mul(NS_PER_MS));
+                let header = MessageHeader {
+                    channel_id,
+                    sequence,
+                    log_time,
+                    publish_time,
+                };
+                self.writer
+                    .write_to_known_channel(&header, &record.payload)?;
+            }
+            Decoded::Unreadable { problem } => {
+                let (channel_id, sequence) = self.channel(record, true)?;
+                let data = serde_json::to_vec(&Unreadable::new(problem, &record.payload))?;
+                let header = MessageHeader {
+                    channel_id,
+                    sequence,
+                    log_time,
+                    publish_time: log_time,
+                };
+                self.writer.write_to_known_channel(&header, &data)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<(), ExportError> {
+        self.writer.finish()?;
+        Ok(())
+    }
+}
+
+fn session_metadata(session: &Session) -> Metadata {
+    let mut metadata = BTreeMap::from([
+        ("id".to_owned(), session.id.to_string()),
+        ("name".to_owned(), session.name.clone()),
+        (
+            "started_at_ms".to_owned(),
+            session.started_at_ms.to_string(),
+        ),
+        ("dropped".to_owned(), session.dropped.to_string()),
+    ]);
+    if let Some(stopped) = session.stopped_at_ms {
+        metadata.insert("stopped_at_ms".to_owned(), stopped.to_string());
+    }
+    Metadata {
+        name: SESSION_METADATA.to_owned(),
+        metadata,
+    }
+}
