@@ -3,8 +3,7 @@
 
 use std::time::Duration;
 
-use fleet_tests::{TestApp, robot_id, spawn_sim_robot_on};
-use orchestrator::api::Access;
+use fleet_tests::{TestApp, spawn_sim_robot_on};
 use orchestrator::configuration::TEST_TEACHER_TOKEN;
 use orchestrator::contract::StudentAccess;
 use serde_json::json;
@@ -21,8 +20,10 @@ async fn app_with_two_robots() -> (TestApp, Vec<fleet_tests::SimRobot>) {
     (app, robots)
 }
 
-fn student(robot: &str) -> String {
-    Access::new(TEST_TEACHER_TOKEN).student_token(&robot_id(robot))
+/// A student on the roster driving `robot`, with their token (issued by the import).
+async fn student(app: &TestApp, robot: &str) -> String {
+    app.student_token(&format!("student-of-{robot}"), robot)
+        .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -55,7 +56,7 @@ async fn every_mutating_route_refuses_a_request_without_a_token() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_student_token_drives_its_own_robot_and_nothing_else() {
     let (app, robots) = app_with_two_robots().await;
-    let token = student("sim-01");
+    let token = student(&app, "sim-01").await;
     let drive = json!({"kind": "drive", "speed": 0.4, "turn": 0.0});
 
     let own = app
@@ -93,25 +94,30 @@ async fn reads_stay_open_and_only_the_teacher_lists_student_tokens() {
     }
     assert_eq!(app.get("/api/access/students").await.status, 401);
     let students = "/api/access/students";
-    let refused = app.get_with_token(students, Some(&student("sim-01"))).await;
+    let ada = student(&app, "sim-01").await;
+    let bob = student(&app, "sim-02").await;
+    let refused = app.get_with_token(students, Some(&ada)).await;
     assert_eq!(refused.status, 403);
     let listed = app.get_with_token(students, Some(TEST_TEACHER_TOKEN)).await;
     assert_eq!(listed.status, 200);
     let list: Vec<StudentAccess> = listed.json();
     assert_eq!(list.len(), 2);
-    assert_eq!(list[0].robot.as_str(), "sim-01");
-    assert_eq!(list[0].token, student("sim-01"));
-    assert_eq!(
-        list[0].remote,
-        format!("/remote/sim-01?token={}", student("sim-01"))
+    assert_eq!(list[0].student.as_str(), "student-of-sim-01");
+    assert_eq!(list[0].robot.as_ref().map(|r| r.as_str()), Some("sim-01"));
+    assert_eq!(list[0].remote.as_deref(), Some("/remote/sim-01"));
+    // The server keeps only hashes: no token is listed, not even the teacher's view of one.
+    assert!(
+        !listed.text.contains(&ada) && !listed.text.contains(&bob),
+        "{}",
+        listed.text
     );
 
     let me = app
-        .get_with_token("/api/access/whoami?robot=sim-01", Some(&student("sim-01")))
+        .get_with_token("/api/access/whoami?robot=sim-01", Some(&ada))
         .await;
     assert_eq!(me.body, json!({"role": "student", "robot": "sim-01"}));
     let me = app
-        .get_with_token("/api/access/whoami?robot=sim-02", Some(&student("sim-01")))
+        .get_with_token("/api/access/whoami?robot=sim-02", Some(&ada))
         .await;
     assert_eq!(me.body, json!({"role": "none"}));
     let me = app

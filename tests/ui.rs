@@ -9,8 +9,7 @@ use std::time::{Duration, Instant};
 use fleet_tests::pages::{PAGE_TIMEOUT, fleet_on_the_oval, markers};
 use fleet_tests::robot_io::is_still;
 use fleet_tests::webdriver::Browser;
-use fleet_tests::{SimRobot, TestApp, robot_id, wait_until};
-use orchestrator::api::Access;
+use fleet_tests::{SimRobot, TestApp, wait_until};
 use orchestrator::configuration::TEST_TEACHER_TOKEN;
 use serde_json::json;
 
@@ -224,7 +223,7 @@ async fn pressing_stop_all_on_the_dashboard_stops_every_robot() {
 async fn the_web_remote_drives_a_simulated_robot_while_a_key_is_held() {
     let (app, robots) = fleet(1).await;
     let robot = &robots[0];
-    let token = Access::new(TEST_TEACHER_TOKEN).student_token(&robot_id("sim-01"));
+    let token = app.student_token("ada", "sim-01").await;
     let browser = Browser::start();
     browser.goto(&format!("{}/remote/sim-01?token={token}", app.base_url));
     browser.wait_for(
@@ -282,7 +281,7 @@ async fn the_web_remote_drives_a_simulated_robot_while_a_key_is_held() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_student_remote_cannot_drive_another_robot_and_says_so() {
     let (app, robots) = fleet(2).await;
-    let token_of_sim_01 = Access::new(TEST_TEACHER_TOKEN).student_token(&robot_id("sim-01"));
+    let token_of_sim_01 = app.student_token("ada", "sim-01").await;
     let browser = Browser::start();
     browser.goto(&format!(
         "{}/remote/sim-02?token={token_of_sim_01}",

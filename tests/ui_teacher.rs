@@ -7,9 +7,8 @@ use std::time::{Duration, Instant};
 
 use fleet_tests::pages::{PAGE_TIMEOUT, fleet_on_the_oval};
 use fleet_tests::robot_io::is_still;
+use fleet_tests::wait_until;
 use fleet_tests::webdriver::Browser;
-use fleet_tests::{robot_id, wait_until};
-use orchestrator::api::Access;
 use orchestrator::configuration::TEST_TEACHER_TOKEN;
 use serde_json::{Value, json};
 
@@ -31,15 +30,16 @@ fn addresses(browser: &Browser) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn no_link_on_any_page_carries_the_teachers_token() {
     let (app, _robots) = fleet_on_the_oval(2, 1.0).await;
-    let access = Access::new(TEST_TEACHER_TOKEN);
+    let first_token = app.student_token("ada", "sim-01").await;
+    app.student_token("bob", "sim-02").await;
     let browser = Browser::start();
     browser.goto(&format!("{}/?token={TEST_TEACHER_TOKEN}", app.base_url));
     browser.wait_for(
         PAGE_TIMEOUT,
-        "the teacher role, two cards and two student links",
+        "the teacher role, two cards and two roster rows",
         "return document.getElementById('role').textContent === 'teacher'
             && document.querySelectorAll('.card').length === 2
-            && document.querySelectorAll('#students a').length === 2",
+            && document.querySelectorAll('#students tr[data-student]').length === 2",
     );
     let dashboard = addresses(&browser);
     let html = browser.execute("return document.documentElement.outerHTML", json!([]));
@@ -51,17 +51,43 @@ async fn no_link_on_any_page_carries_the_teachers_token() {
         !html.as_str().unwrap_or("").contains(TEST_TEACHER_TOKEN),
         "the teacher token is in the dashboard's HTML"
     );
-    // The only links with a token are the student links, each with its own robot's token.
+    // Tokens are kept hashed: no link carries one until the teacher issues a new one.
+    assert!(
+        !dashboard.iter().any(|a| a.contains("token=")),
+        "{dashboard:?}"
+    );
+    // The class panel opens, and its "new link" issues ada a new token.
+    browser.click("#students-panel summary");
+    browser.click("#students tr[data-student=\"ada\"] button.new-link");
+    let link = browser.wait_for(
+        PAGE_TIMEOUT,
+        "ada's new remote link",
+        "const a = document.querySelector('#students tr[data-student=\"ada\"] a');
+         return a ? a.getAttribute('href') : { pending: 'no link yet' };",
+    );
+    let link = link.as_str().expect("a link").to_owned();
+    assert!(link.contains("/remote/sim-01?token="), "{link}");
+    let token = link.rsplit("token=").next().expect("a token");
+    assert_ne!(token, first_token);
+    let stop = json!({"kind": "stop"});
+    let drives = app
+        .post_with_token("/api/robots/sim-01/commands", &stop, Some(token))
+        .await;
+    assert_eq!(
+        drives.status, 200,
+        "the new link's token drives sim-01: {drives:?}"
+    );
+    let old = app
+        .post_with_token("/api/robots/sim-01/commands", &stop, Some(&first_token))
+        .await;
+    assert_eq!(old.status, 403, "the old token stopped working: {old:?}");
+    let dashboard = addresses(&browser);
     let with_token: Vec<&String> = dashboard.iter().filter(|a| a.contains("token=")).collect();
-    assert_eq!(with_token.len(), 2, "{dashboard:?}");
-    for robot in ["sim-01", "sim-02"] {
-        let student = access.student_token(&robot_id(robot));
-        let link = format!("/remote/{robot}?token={student}");
-        assert!(
-            with_token.iter().any(|a| a.ends_with(&link)),
-            "{link} in {with_token:?}"
-        );
-    }
+    assert_eq!(
+        with_token.len(),
+        1,
+        "only the link just issued: {dashboard:?}"
+    );
 
     // A card's remote link opens the remote as the teacher, from this browser's storage.
     browser.click(".card[data-robot=\"sim-01\"] footer a");

@@ -12,7 +12,7 @@ import { CourseMap } from "./map.js";
 import { missionsPanel } from "./missions_panel.js";
 import { COMMANDS } from "./protocol.js";
 import { sessionsPanel } from "./sessions_panel.js";
-import { refreshStudents } from "./students_panel.js";
+import { enrollForm, refreshStudents } from "./students_panel.js";
 
 const api = new Api(adoptToken("dashboard"));
 const model = new FleetModel();
@@ -33,6 +33,7 @@ const ctx = { api, model, show, teacher: () => teacher, changed: () => refreshLi
 const groups = groupsPanel(ctx);
 const missions = missionsPanel(ctx);
 const sessions = sessionsPanel(api, show, () => teacher);
+enrollForm(api);
 
 async function refreshLists() {
   const names = await groups.refresh();

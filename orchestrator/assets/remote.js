@@ -33,11 +33,29 @@ driveControls(send);
 const servos = servoSliders(send);
 $("release").addEventListener("click", () => send({ kind: COMMANDS.release }));
 
+// Who holds the robot's emergency stop: a student may lift only a stop it set itself, so the
+// button is shown only when this page's token may (the teacher's stop is the teacher's).
+let stopHolder = null;
+let askedWhileEstopped = null;
+let askedAt = 0;
+/// While estopped the holder can change without the robot leaving its latch (the teacher
+/// lifts a stop and a student sets one at once), so it is asked again every second.
+const ASK_EVERY_MS = 1000;
+async function refreshStop() {
+  askedAt = Date.now();
+  const answer = await api.get(`/api/access/stop?robot=${encodeURIComponent(ROBOT)}`);
+  if (!answer.ok) return;
+  stopHolder = answer.body;
+  $("release").hidden = !answer.body.may_release;
+  renderAlert();
+}
+
 function renderAlert() {
   const box = $("alert");
   let text = "";
   let info = false;
   if (robot && robot.state === "offline") text = `${ROBOT} is OFFLINE: commands cannot reach it.`;
+  else if (isEstopped(robot) && stopHolder && stopHolder.held_by === "teacher" && !stopHolder.may_release) text = `${ROBOT} was EMERGENCY-STOPPED by the teacher: only the teacher can release it.`;
   else if (isEstopped(robot)) text = `${ROBOT} is EMERGENCY-STOPPED: it refuses to drive until released.`;
   else if (robot && robot.state === "stale") text = `${ROBOT} has gone quiet (no telemetry): it may be out of reach.`;
   else if (lastAnswer && !lastAnswer.ok) text = errorText(lastAnswer);
@@ -61,6 +79,12 @@ function renderRobot() {
   $("r-pose").textContent = t.pose ? `x ${fmt(t.pose.x, 2)} m, y ${fmt(t.pose.y, 2)} m, ${fmt((t.pose.heading * 180) / Math.PI, 0)}°` : "-";
   if (robot.last_event) $("r-event").textContent = robot.last_event.kind;
   servos.seed(t.servos);
+  // Asked again each time the robot enters or leaves an emergency stop.
+  const estopped = isEstopped(robot);
+  if (askedWhileEstopped !== estopped || (estopped && Date.now() - askedAt > ASK_EVERY_MS)) {
+    askedWhileEstopped = estopped;
+    refreshStop();
+  }
   renderAlert();
 }
 

@@ -17,6 +17,7 @@ pub mod logging;
 pub mod mqtt;
 pub mod recorder;
 pub mod replay;
+pub mod roster;
 pub mod sim;
 pub mod startup;
 pub mod store;

@@ -26,6 +26,7 @@ use crate::game::{GameControl, GameLink, GameMaster};
 use crate::instance::{DbLock, Holder, InstanceFiles, load_or_create_token};
 use crate::mqtt::{HeartbeatTask, MqttLink};
 use crate::recorder::{Recorder, RecorderConfig, RecorderHandle};
+use crate::roster::{ClassAccess, StudentRelay};
 use crate::sim::SimFleet;
 use crate::store::{RobotStateSaver, Store};
 use crate::summary::{BrokerSummary, StartupSummary};
@@ -49,6 +50,7 @@ struct Parts {
     sims: Option<SimFleet>,
     game_link: GameLink,
     heartbeat: HeartbeatTask,
+    relay: StudentRelay,
     link: MqttLink,
     fleet: Addr<FleetActor>,
     recorder: RecorderHandle,
@@ -85,18 +87,29 @@ impl Application {
         let http_bound = listener.local_addr().context("reading the HTTP address")?;
         let interfaces = addresses::interface_ips();
         let broker_access = broker_access(&settings);
-        let (broker, broker_address, broker_summary) = match &settings.broker {
+        let (broker, broker_address, broker_summary, robot_broker_url) = match &settings.broker {
             BrokerEndpoint::Embedded { bind } => {
                 let broker = EmbeddedBroker::start_with(*bind, broker_access.clone())
                     .context("starting the embedded broker")?;
                 let address = broker.address();
                 let reachable = addresses::reachable(broker.local_addr(), &interfaces);
-                (Some(broker), address, BrokerSummary::Embedded { reachable })
+                // Where a robot on the classroom network connects (not loopback when the
+                // broker listens on every interface), for an enrolled robot's settings.
+                let for_robots = addresses::link_address(&reachable)
+                    .map(|a| BrokerAddress::new(a.ip().to_string(), a.port()).url())
+                    .unwrap_or_else(|| address.url());
+                (
+                    Some(broker),
+                    address,
+                    BrokerSummary::Embedded { reachable },
+                    for_robots,
+                )
             }
             BrokerEndpoint::External(address) => (
                 None,
                 address.clone(),
                 BrokerSummary::External { url: address.url() },
+                address.url(),
             ),
         };
 
@@ -122,10 +135,17 @@ impl Application {
         // From here on this process holds the database.
         let (token, token_source) =
             load_or_create_token(&files.token, settings.teacher_token.as_deref())?;
-        let access = Arc::new(Access::new(token));
         let store = Store::open(&settings.db)
             .await
             .with_context(|| format!("opening the database {}", settings.db.display()))?;
+        // The roster's student tokens and the enrolled robots' credentials, into the API's
+        // token check and the embedded broker's registry.
+        let class = Arc::new(
+            ClassAccess::load(store.clone(), broker_access.registry().cloned())
+                .await
+                .context("loading the roster and the enrolled robots")?,
+        );
+        let access = Arc::new(Access::with_students(token, class.directory().clone()));
         let interrupted = store.fail_interrupted_missions(now_ms()).await?;
         if interrupted > 0 {
             warn!(
@@ -169,6 +189,10 @@ impl Application {
             );
         }
         let heartbeat = HeartbeatTask::start(&link);
+        let (relay_id, relay_address) = broker_access
+            .orchestrator_login(&broker_address)
+            .context("issuing the student relay's broker credential")?;
+        let relay = StudentRelay::start(&relay_id, &relay_address, class.clone(), fleet.clone());
         let missions = MissionControl::new(fleet.clone(), store.clone(), changes).start();
         // Its own login: the legacy topics are the orchestrator's too, on a connection apart.
         let (game_id, game_address) = broker_access
@@ -194,6 +218,8 @@ impl Application {
             access: access.clone(),
             map: Arc::new(CourseMap::from(&map)),
             base_url,
+            class,
+            robot_broker_url,
         });
         let server = HttpServer::new(move || App::new().configure(api::configure(state.clone())))
             .workers(2)
@@ -240,6 +266,7 @@ impl Application {
                 sims,
                 game_link,
                 heartbeat,
+                relay,
                 link,
                 fleet,
                 recorder,
@@ -259,7 +286,7 @@ impl Application {
         self.http_port
     }
 
-    /// The tokens the API accepts (the teacher's, and the students' derived from it).
+    /// The tokens the API accepts (the teacher's, and the roster's students').
     pub fn access(&self) -> &Access {
         &self.access
     }
@@ -316,6 +343,7 @@ impl Parts {
         }
         self.game_link.shutdown().await;
         drop(self.heartbeat);
+        self.relay.shutdown().await;
         self.link.shutdown().await;
         // Robot actors record the state changes of the last messages routed to them (the
         // robots' offline statuses): a round trip through every robot actor's mailbox lets

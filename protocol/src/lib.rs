@@ -15,6 +15,7 @@ pub mod event;
 pub mod heartbeat;
 pub mod robot_id;
 pub mod status;
+pub mod student_topic;
 pub mod telemetry;
 pub mod timing;
 pub mod topic;

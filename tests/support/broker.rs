@@ -21,14 +21,19 @@ pub struct Broker {
 impl Broker {
     /// Starts Mosquitto and waits until it accepts connections.
     pub async fn start() -> Broker {
+        Self::start_with("allow_anonymous true\n").await
+    }
+
+    /// As [`start`](Self::start) with `conf` (access settings, e.g. what `broker-config`
+    /// prints) in place of `allow_anonymous true`.
+    pub async fn start_with(conf: &str) -> Broker {
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
         let config = dir.path().join("mosquitto.conf");
         // No persistence: a restarted broker has forgotten every retained message, so a
         // status seen after a restart was published again.
-        let text = format!(
-            "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n"
-        );
+        let text =
+            format!("listener {port} 127.0.0.1\n{conf}persistence false\nset_tcp_nodelay true\n");
         std::fs::write(&config, text).expect("write mosquitto.conf");
         let mut broker = Broker {
             port,
@@ -60,6 +65,18 @@ impl Broker {
             std::net::TcpStream::connect(("127.0.0.1", port)).is_err()
         })
         .await;
+    }
+
+    /// Sends SIGHUP: Mosquitto rereads its password and ACL files, and disconnects clients
+    /// that no longer authenticate.
+    pub fn reload(&self) {
+        let child = self.child.as_ref().expect("mosquitto is running");
+        let status = Command::new("kill")
+            .arg("-HUP")
+            .arg(child.id().to_string())
+            .status()
+            .expect("run kill -HUP");
+        assert!(status.success(), "kill -HUP mosquitto failed");
     }
 
     /// Starts the broker again on the same port.

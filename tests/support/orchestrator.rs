@@ -247,6 +247,33 @@ impl TestApp {
             .await
     }
 
+    /// PUTs `body` as JSON with the teacher's token.
+    pub async fn put(&self, path: &str, body: &impl Serialize) -> Reply {
+        let text = serde_json::to_string(body).expect("serializable body");
+        let token = self.teacher_token.as_deref();
+        self.request("PUT", path, token, Some(text)).await
+    }
+
+    /// Puts student `student` driving `robot` on the roster (as `roster import` would) and
+    /// returns the student's token, issued once.
+    pub async fn student_token(&self, student: &str, robot: &str) -> String {
+        let csv = format!("{student},{student},,{robot}\n");
+        let reply = self
+            .post(
+                "/api/roster/import",
+                &orchestrator::contract::roster::RosterImport { csv },
+            )
+            .await;
+        assert_eq!(reply.status, 200, "roster import: {reply:?}");
+        let report: orchestrator::contract::roster::ImportReport = reply.json();
+        report
+            .added
+            .into_iter()
+            .find(|s| s.student.as_str() == student)
+            .unwrap_or_else(|| panic!("{student} was already on the roster"))
+            .token
+    }
+
     /// Polls `GET path` until `done` holds for the answer; returns it, or the last answer once
     /// `timeout` has passed (for the caller's failure message).
     pub async fn poll_get(

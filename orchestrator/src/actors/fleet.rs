@@ -69,10 +69,21 @@ pub struct FleetStats {
     pub routed: u64,
     /// Robot actors restarted after a crash since start.
     pub restarts: u64,
+    /// Messages dropped because they named a new robot while the fleet was full
+    /// ([`MAX_ROBOTS`]).
+    #[serde(default)]
+    pub refused_new: u64,
 }
 
 /// Legacy robots listed at most (ids off the network must not grow memory without bound).
 const MAX_LEGACY: usize = 512;
+/// The most robots one fleet holds. A class is tens of robots; with access control the broker
+/// lets only enrolled ids in, but `serve --open` (or an external broker without ACLs) lets any
+/// client claim new ids: one made 20,000 robots (+43 MB) in 2.8 s. Past the cap, messages
+/// naming a new robot are counted and dropped; known robots are unaffected.
+pub const MAX_ROBOTS: usize = 1000;
+/// A refused new robot is logged once, then every this many.
+const REFUSED_LOG_EVERY: u64 = 1000;
 
 struct RobotEntry {
     addr: Addr<RobotActor>,
@@ -93,6 +104,8 @@ pub struct FleetActor {
     next_seq: u64,
     routed: u64,
     restarts: u64,
+    max_robots: usize,
+    refused_new: u64,
     stopping: bool,
 }
 
@@ -108,8 +121,16 @@ impl FleetActor {
             next_seq: 0,
             routed: 0,
             restarts: 0,
+            max_robots: MAX_ROBOTS,
+            refused_new: 0,
             stopping: false,
         }
+    }
+
+    /// At most `max` robots (default [`MAX_ROBOTS`]).
+    pub fn with_max_robots(mut self, max: usize) -> Self {
+        self.max_robots = max;
+        self
     }
 
     /// Robots known from the store (last run): listed from the start, in their saved state.
@@ -201,6 +222,18 @@ impl Handler<Incoming> for FleetActor {
     type Result = ();
 
     fn handle(&mut self, msg: Incoming, ctx: &mut Context<Self>) {
+        if !self.robots.contains_key(&msg.robot) && self.robots.len() >= self.max_robots {
+            if self.refused_new.is_multiple_of(REFUSED_LOG_EVERY) {
+                warn!(
+                    robot = %msg.robot,
+                    max = self.max_robots,
+                    refused_so_far = self.refused_new + 1,
+                    "the fleet is full: a message naming a new robot is dropped"
+                );
+            }
+            self.refused_new += 1;
+            return;
+        }
         self.routed += 1;
         // do_send: the link must never wait on a robot; a robot mailbox is drained in order.
         self.robot(&msg.robot, ctx).do_send(msg);
@@ -302,6 +335,7 @@ impl Handler<GetFleetStats> for FleetActor {
 
     fn handle(&mut self, _: GetFleetStats, _: &mut Context<Self>) -> Self::Result {
         let (routed, restarts, robots) = (self.routed, self.restarts, self.robots.len());
+        let refused_new = self.refused_new;
         let addrs = self.addrs();
         Box::pin(async move {
             let views = collect_views(addrs).await;
@@ -313,6 +347,7 @@ impl Handler<GetFleetStats> for FleetActor {
                 offline: count(Liveness::Offline),
                 routed,
                 restarts,
+                refused_new,
             }
         })
     }

@@ -1,6 +1,7 @@
 //! Fleet supervisor behaviour: robots discovered by any message, restart after a crash,
 //! broadcast commands with per-robot outcomes, queries.
 
+use actix::Actor;
 use fleet_protocol::{CommandId, CommandKind};
 
 use super::fleet::{BroadcastCommand, GetFleetStats, GetRobot, ListRobots, PanicRobot};
@@ -106,4 +107,22 @@ async fn a_broadcast_is_published_once_and_answered_per_robot() {
         ("b", CommandOutcome::Rejected { .. })
     ));
     assert_eq!(outcomes[2], ("c", &CommandOutcome::RobotOffline));
+}
+
+#[actix::test]
+async fn a_full_fleet_drops_messages_naming_new_robots_and_keeps_serving_known_ones() {
+    let h = start_fleet();
+    let fleet = super::fleet::FleetActor::new(h.wiring.clone())
+        .with_max_robots(3)
+        .start();
+    for i in 0..10 {
+        fleet.do_send(telemetry(&format!("r{i}"), 1));
+    }
+    fleet.do_send(telemetry("r0", 2));
+    let list = fleet.send(ListRobots).await.unwrap();
+    let ids: Vec<&str> = list.iter().map(|v| v.id.as_str()).collect();
+    assert_eq!(ids, ["r0", "r1", "r2"]);
+    assert_eq!(list[0].telemetry.as_ref().map(|t| t.seq), Some(2));
+    let stats = fleet.send(GetFleetStats).await.unwrap();
+    assert_eq!((stats.robots, stats.routed, stats.refused_new), (3, 4, 7));
 }

@@ -1,13 +1,12 @@
 //! `GET /api/access/whoami` (what the request's token allows; pages use it to enable their
-//! buttons) and `GET /api/access/students` (teacher only: each known robot's student token and
-//! the address of its remote page).
+//! buttons) and `GET /api/access/students` (teacher only: each student of the roster with the
+//! address of its robot's remote page, without a token: tokens are shown only when issued).
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
 
 use super::auth::{Role, Teacher, bearer};
 use super::{ApiError, AppState};
-use crate::actors::ListRobots;
 use crate::contract::{StudentAccess, WhoAmI};
 
 #[derive(Debug, Deserialize)]
@@ -29,7 +28,7 @@ pub(super) async fn whoami(
     let role = bearer(&req).and_then(|token| state.access.role(token, robot.as_ref()));
     Ok(HttpResponse::Ok().json(match role {
         Some(Role::Teacher) => WhoAmI::Teacher,
-        Some(Role::Student { robot }) => WhoAmI::Student { robot },
+        Some(Role::Student { robot, .. }) => WhoAmI::Student { robot },
         None => WhoAmI::None,
     }))
 }
@@ -39,17 +38,20 @@ pub(super) async fn students(
     _: Teacher,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let robots = state.fleet.send(ListRobots).await?;
-    let list: Vec<StudentAccess> = robots
-        .iter()
-        .map(|r| {
-            let token = state.access.student_token(&r.id);
-            let remote = format!("/remote/{}?token={token}", r.id);
+    let list: Vec<StudentAccess> = state
+        .class
+        .list()
+        .await?
+        .into_iter()
+        .map(|s| {
+            let remote = s.robot.as_ref().map(|r| format!("/remote/{r}"));
             StudentAccess {
-                robot: r.id.clone(),
-                url: format!("{}{remote}", state.base_url),
+                url: remote.as_ref().map(|r| format!("{}{r}", state.base_url)),
                 remote,
-                token,
+                student: s.student,
+                name: s.name,
+                team: s.team,
+                robot: s.robot,
             }
         })
         .collect();

@@ -2,24 +2,22 @@
 //! [`Teacher`] (the teacher's token) or [`RobotDriver`] (the teacher's token, or the student
 //! token of the robot named in the path). Tokens come in `Authorization: Bearer <token>`.
 //!
-//! Student tokens are not stored: each is HMAC-SHA256(teacher token, "student:" + robot id),
-//! cut to 24 hex digits (96 bits). Anyone who knows the teacher's token can derive them (the
-//! teacher lists them with `GET /api/access/students`); a student who knows one learns nothing
-//! about the others or the teacher's token; a new teacher token revokes them all at once.
+//! Student tokens come from the roster (see [`crate::roster`]): each is 128 random bits,
+//! issued with the student's roster entry, stored only as a salted hash, revocable one by one
+//! and derivable from nothing (not the robot id, not the teacher's token). A student token
+//! allows commands to the robot its student drives, nothing else.
 
 use std::future::{Ready, ready};
+use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, dev::Payload, web};
 use fleet_protocol::RobotId;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::AppState;
 use crate::contract::ErrorBody;
-
-/// Hex digits kept of a student token's HMAC.
-const STUDENT_TOKEN_HEX: usize = 24;
+use crate::roster::{StudentDirectory, StudentId};
 /// Random bytes in a generated teacher token.
 const GENERATED_TOKEN_BYTES: usize = 16;
 
@@ -27,6 +25,7 @@ const GENERATED_TOKEN_BYTES: usize = 16;
 #[derive(Clone)]
 pub struct Access {
     teacher: String,
+    students: Arc<StudentDirectory>,
 }
 
 impl std::fmt::Debug for Access {
@@ -43,14 +42,25 @@ pub enum Role {
     Teacher,
     /// May drive this one robot, nothing else.
     Student {
+        student: StudentId,
         robot: RobotId,
     },
 }
 
 impl Access {
+    /// The teacher's token and no students.
     pub fn new(teacher_token: impl Into<String>) -> Self {
+        Self::with_students(teacher_token, Arc::default())
+    }
+
+    /// The teacher's token and the roster's student tokens (kept current by the roster).
+    pub fn with_students(
+        teacher_token: impl Into<String>,
+        students: Arc<StudentDirectory>,
+    ) -> Self {
         Self {
             teacher: teacher_token.into(),
+            students,
         }
     }
 
@@ -65,24 +75,15 @@ impl Access {
         &self.teacher
     }
 
-    /// The token that lets a student drive `robot` (and only it).
-    pub fn student_token(&self, robot: &RobotId) -> String {
-        let mac = hmac_sha256(
-            self.teacher.as_bytes(),
-            format!("student:{robot}").as_bytes(),
-        );
-        let mut token = hex(&mac);
-        token.truncate(STUDENT_TOKEN_HEX);
-        token
-    }
-
     /// What `token` allows on `robot` (the robot the request is about, if any).
     pub fn role(&self, token: &str, robot: Option<&RobotId>) -> Option<Role> {
         if same(token, &self.teacher) {
             return Some(Role::Teacher);
         }
         let robot = robot?;
-        same(token, &self.student_token(robot)).then(|| Role::Student {
+        let login = self.students.find(token)?;
+        (login.robot.as_ref() == Some(robot)).then(|| Role::Student {
+            student: login.student,
             robot: robot.clone(),
         })
     }
@@ -203,27 +204,6 @@ fn same(a: &str, b: &str) -> bool {
             == 0
 }
 
-/// HMAC (RFC 2104) over SHA-256, from the hash alone.
-fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    const BLOCK: usize = 64;
-    let mut block = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        block[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let pad = |byte: u8| block.map(|k| k ^ byte);
-    let inner = Sha256::new()
-        .chain_update(pad(0x36))
-        .chain_update(message)
-        .finalize();
-    Sha256::new()
-        .chain_update(pad(0x5c))
-        .chain_update(inner)
-        .finalize()
-        .into()
-}
-
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -231,39 +211,43 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::broker::access::PasswordHash;
+    use crate::roster::StudentLogin;
 
     fn robot(raw: &str) -> RobotId {
         RobotId::parse(raw).unwrap()
     }
 
-    #[test]
-    fn hmac_matches_the_rfc_4231_test_vector() {
-        // RFC 4231, test case 2.
-        let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
-        assert_eq!(
-            hex(&mac),
-            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    fn with_ada(token: &str, drives: &str) -> Access {
+        let students = Arc::new(StudentDirectory::default());
+        students.upsert(
+            StudentLogin {
+                student: StudentId::parse("ada").unwrap(),
+                robot: Some(robot(drives)),
+            },
+            PasswordHash::new(token).unwrap(),
         );
+        Access::with_students("teacher-secret", students)
     }
 
     #[test]
     fn a_student_token_drives_its_own_robot_and_no_other() {
-        let access = Access::new("teacher-secret");
-        let token = access.student_token(&robot("sim-01"));
-        assert_eq!(token.len(), STUDENT_TOKEN_HEX);
+        let access = with_ada("ada-token", "sim-01");
         assert_eq!(
-            access.role(&token, Some(&robot("sim-01"))),
+            access.role("ada-token", Some(&robot("sim-01"))),
             Some(Role::Student {
+                student: StudentId::parse("ada").unwrap(),
                 robot: robot("sim-01")
             })
         );
-        assert_eq!(access.role(&token, Some(&robot("sim-02"))), None);
-        assert_eq!(access.role(&token, None), None);
+        assert_eq!(access.role("ada-token", Some(&robot("sim-02"))), None);
+        assert_eq!(access.role("ada-token", None), None);
+        assert_eq!(access.role("ada-tokeN", Some(&robot("sim-01"))), None);
     }
 
     #[test]
     fn the_teacher_token_allows_everything_and_a_wrong_one_nothing() {
-        let access = Access::new("teacher-secret");
+        let access = with_ada("ada-token", "sim-01");
         assert_eq!(access.role("teacher-secret", None), Some(Role::Teacher));
         assert_eq!(
             access.role("teacher-secret", Some(&robot("sim-01"))),
@@ -271,13 +255,6 @@ mod tests {
         );
         assert_eq!(access.role("teacher-secreT", Some(&robot("sim-01"))), None);
         assert_eq!(access.role("", None), None);
-    }
-
-    #[test]
-    fn a_new_teacher_token_changes_every_student_token() {
-        let a = Access::new("one").student_token(&robot("sim-01"));
-        let b = Access::new("two").student_token(&robot("sim-01"));
-        assert_ne!(a, b);
     }
 
     #[test]

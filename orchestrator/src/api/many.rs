@@ -7,18 +7,24 @@ use std::time::Instant;
 use fleet_protocol::CommandKind;
 use futures_util::future::join_all;
 
+use super::auth::Role;
+use super::stops::guard;
 use super::{ApiError, AppState};
 use crate::actors::{BroadcastCommand, CommandOutcome, SendCommand};
 use crate::contract::FanoutReport;
 use crate::domain::GroupName;
+use crate::roster::StopTarget;
 
 pub(super) fn check(kind: &CommandKind) -> Result<(), ApiError> {
     kind.validate()
         .map_err(|e| ApiError::BadRequest(format!("invalid command: {e}")))
 }
 
+/// Only the teacher sends to many robots (the callers take [`super::Teacher`]), so a stop
+/// or release here is the teacher's in the stop ledger.
 pub(super) async fn to_all(state: &AppState, kind: CommandKind) -> Result<FanoutReport, ApiError> {
     check(&kind)?;
+    guard(state, &Role::Teacher, StopTarget::All, &kind)?;
     let name = kind.name();
     let started = Instant::now();
     let answer = state.fleet.send(BroadcastCommand { kind }).await?;
@@ -38,6 +44,7 @@ pub(super) async fn to_group(
 ) -> Result<FanoutReport, ApiError> {
     check(&kind)?;
     let members = state.store.get_group(group).await?.members;
+    guard(state, &Role::Teacher, StopTarget::Robots(&members), &kind)?;
     let name = kind.name();
     let started = Instant::now();
     let sends = members.into_iter().map(|robot| {

@@ -4,6 +4,7 @@
 mod access;
 pub mod auth;
 mod dashboard;
+mod enroll;
 mod error;
 mod estop;
 mod export;
@@ -16,8 +17,10 @@ mod replay;
 mod request_log;
 mod retention;
 mod robots;
+mod roster;
 mod sessions;
 mod stats;
+mod stops;
 mod stream;
 
 use std::sync::Arc;
@@ -34,6 +37,7 @@ use crate::actors::mission::MissionControl;
 use crate::game::GameControl;
 use crate::mqtt::LinkCounters;
 use crate::recorder::RecorderHandle;
+use crate::roster::ClassAccess;
 use crate::store::Store;
 
 /// What every handler can reach.
@@ -53,6 +57,10 @@ pub struct AppState {
     /// Where people open this server (`http://192.168.1.20:8080`, never `0.0.0.0`): the start
     /// of the links it hands out.
     pub base_url: String,
+    /// The roster, the enrolled robots and who holds each emergency stop.
+    pub class: Arc<ClassAccess>,
+    /// Where robots connect (`mqtt://192.168.1.20:1883`), for an enrolled robot's settings.
+    pub robot_broker_url: String,
 }
 
 /// Registers every route; used by the server and by tests.
@@ -70,6 +78,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
                 web::scope("/api")
                     .wrap(actix_web::middleware::from_fn(request_log::log_request))
                     .service(robots::list)
+                    .service(enroll::throttled)
                     .service(robots::one)
                     .service(robots::command)
                     .service(sessions::list)
@@ -107,6 +116,14 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
                     .service(map::course)
                     .service(access::whoami)
                     .service(access::students)
+                    .service(stops::stop)
+                    .service(roster::list)
+                    .service(roster::import)
+                    .service(roster::assign)
+                    .service(roster::reissue)
+                    .service(roster::remove)
+                    .service(enroll::enroll)
+                    .service(enroll::revoke)
                     .default_service(web::to(not_found)),
             );
     }

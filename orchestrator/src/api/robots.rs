@@ -4,9 +4,11 @@ use actix_web::{HttpResponse, get, post, web};
 use fleet_protocol::{CommandKind, RobotId};
 
 use super::many::check;
+use super::stops::guard;
 use super::{ApiError, AppState, RobotDriver};
 use crate::actors::{CommandOutcome, GetRobot, ListRobots, RobotView, SendCommand};
 use crate::contract::CommandAnswer;
+use crate::roster::StopTarget;
 
 /// Parses a robot id from the path, refusing hostile ids with the reason.
 pub(super) fn robot_id(raw: &str) -> Result<RobotId, ApiError> {
@@ -41,7 +43,7 @@ pub(super) async fn seen(state: &AppState, id: RobotId) -> Result<RobotView, Api
 /// teacher's token or this robot's student token (401/403 otherwise).
 #[post("/robots/{id}/commands")]
 pub(super) async fn command(
-    _: RobotDriver,
+    RobotDriver(role): RobotDriver,
     state: web::Data<AppState>,
     id: web::Path<String>,
     kind: web::Json<CommandKind>,
@@ -49,6 +51,13 @@ pub(super) async fn command(
     let robot = robot_id(&id)?;
     let kind = kind.into_inner();
     check(&kind)?;
+    // A student lifts only a stop it set itself (403 otherwise).
+    guard(
+        &state,
+        &role,
+        StopTarget::Robots(std::slice::from_ref(&robot)),
+        &kind,
+    )?;
     let outcome = state
         .fleet
         .send(SendCommand {

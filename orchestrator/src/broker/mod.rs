@@ -7,6 +7,8 @@
 pub mod access;
 mod embedded;
 mod endpoint;
+pub mod mosquitto_config;
+pub mod mosquitto_hash;
 
 #[cfg(test)]
 mod embedded_tests;

@@ -70,6 +70,19 @@ impl ApiClient {
         decode(&url, response)
     }
 
+    pub fn put<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> anyhow::Result<T> {
+        let url = format!("{}{path}", self.base);
+        let response = self
+            .authorized(self.agent.put(&url))
+            .send_json(body)
+            .with_context(|| self.unreachable(&url))?;
+        decode(&url, response)
+    }
+
     pub fn delete<T: DeserializeOwned>(&self, path: &str) -> anyhow::Result<T> {
         let url = format!("{}{path}", self.base);
         let response = self

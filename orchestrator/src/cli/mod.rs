@@ -1,7 +1,9 @@
 //! The command line: `serve` runs the fleet server; every other subcommand is a thin client of
 //! its HTTP API, so the CLI and the dashboard can never disagree.
 
+pub mod broker_config;
 mod client;
+mod enroll;
 mod estop;
 mod export;
 mod format;
@@ -14,6 +16,7 @@ pub mod remote_keys;
 mod replay;
 mod retention;
 mod robots;
+mod roster;
 mod send;
 mod sessions;
 mod tokens;
@@ -33,6 +36,7 @@ pub use import::ImportArgs;
 pub use missions::MissionAction;
 pub use remote::RemoteArgs;
 pub use replay::ReplayArgs;
+pub use roster::RosterAction;
 pub use send::CommandArgs;
 
 #[derive(Debug, Parser)]
@@ -106,13 +110,33 @@ impl ClientArgs {
 pub enum CliCommand {
     /// Run the fleet server: embedded broker, actors, recorder, HTTP API and dashboard.
     Serve(ServeArgs),
-    /// List the robots the orchestrator knows.
+    /// List the robots the orchestrator knows; `robots enroll ID` / `robots revoke ID` manage
+    /// their broker credentials.
     Robots {
+        #[command(subcommand)]
+        action: Option<RobotsAction>,
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
         client: ClientArgs,
+    },
+    /// The class roster: import a class file, list, assign a robot, remove, new token.
+    Roster {
+        #[command(subcommand)]
+        action: RosterAction,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Write a Mosquitto password file and ACL file from the enrolled robots and the roster
+    /// (read from the database), and print the lines to add to mosquitto.conf.
+    BrokerConfig {
+        /// Folder for `passwd`, `acl` and `orchestrator.password` (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// The server's database.
+        #[arg(long, env = "ORCHESTRATOR_DB", default_value = "fleet.db")]
+        db: PathBuf,
     },
     /// Show one robot.
     Robot {
@@ -242,6 +266,16 @@ pub struct ServeArgs {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum RobotsAction {
+    /// Issue a broker credential for robot ID (username = MQTT client id = robot id) and print
+    /// the agent's settings as KEY=value lines for its systemd EnvironmentFile. Enrolling
+    /// again replaces the password and cuts off whoever used the old one.
+    Enroll { id: String },
+    /// Revoke robot ID's credential: a connected robot is cut off at once.
+    Revoke { id: String },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum SessionAction {
     /// List the recorded sessions (stopped ones that recorded nothing are hidden).
     List {
@@ -271,7 +305,30 @@ pub enum SessionAction {
 pub fn run_client(command: CliCommand) -> anyhow::Result<()> {
     match command {
         CliCommand::Serve(_) => unreachable!("serve is not a client command"),
-        CliCommand::Robots { json, client } => robots::list(&client.client(), json),
+        CliCommand::Robots {
+            action: None,
+            json,
+            client,
+        } => robots::list(&client.client(), json),
+        CliCommand::Robots {
+            action: Some(RobotsAction::Enroll { id }),
+            client,
+            ..
+        } => enroll::enroll(&client.client(), &id),
+        CliCommand::Robots {
+            action: Some(RobotsAction::Revoke { id }),
+            client,
+            ..
+        } => enroll::revoke(&client.client(), &id),
+        CliCommand::Roster { action, client } => roster::run(&client.client(), action),
+        CliCommand::BrokerConfig { out, db } => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let config = runtime.block_on(broker_config::write(&db, &out))?;
+            broker_config::report(&config, &out);
+            Ok(())
+        }
         CliCommand::Robot { id, client } => robots::show(&client.client(), &id),
         CliCommand::Send {
             robot,
@@ -334,6 +391,47 @@ mod tests {
         }
         let refused = Cli::try_parse_from(["orchestrator", "serve", "--api", "http://x"]);
         assert!(refused.is_err(), "serve accepted --api");
+    }
+
+    #[test]
+    fn robots_lists_by_default_and_enrolls_or_revokes_with_a_subcommand() {
+        assert!(matches!(
+            parse(&["robots", "--json"]),
+            CliCommand::Robots {
+                action: None,
+                json: true,
+                ..
+            }
+        ));
+        match parse(&["robots", "enroll", "rasptank-07", "--api", "http://h:1"]) {
+            CliCommand::Robots {
+                action: Some(RobotsAction::Enroll { id }),
+                client,
+                ..
+            } => assert_eq!(
+                (id.as_str(), client.api.as_str()),
+                ("rasptank-07", "http://h:1")
+            ),
+            other => panic!("parsed as {other:?}"),
+        }
+        assert!(matches!(
+            parse(&["robots", "revoke", "r1"]),
+            CliCommand::Robots {
+                action: Some(RobotsAction::Revoke { .. }),
+                ..
+            }
+        ));
+        assert!(matches!(
+            parse(&["roster", "import", "class.csv"]),
+            CliCommand::Roster {
+                action: RosterAction::Import { .. },
+                ..
+            }
+        ));
+        assert!(matches!(
+            parse(&["broker-config", "--out", "dir", "--db", "x.db"]),
+            CliCommand::BrokerConfig { .. }
+        ));
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod groups;
 pub mod missions;
 pub mod replay;
 pub mod robots;
+pub mod roster;
 pub mod sessions;
 pub mod stats;
 

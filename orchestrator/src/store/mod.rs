@@ -2,6 +2,7 @@
 //! so queueing writers in the pool beats SQLITE_BUSY) plus a small read-only pool; the schema
 //! lives in the top-level `migrations/` and is applied on open.
 
+mod credentials;
 mod error;
 mod groups;
 mod import;
@@ -13,6 +14,7 @@ mod records;
 mod retention;
 mod robots;
 mod session_summary;
+mod roster;
 mod sessions;
 mod state_saver;
 
@@ -28,6 +30,7 @@ use sqlx::{Sqlite, Transaction};
 
 /// The ids the store's rows carry, from the domain layer (named here for the store's callers).
 pub use crate::domain::{GroupName, MissionId, SessionId};
+pub use credentials::RobotCredentialRow;
 pub use error::StoreError;
 pub use groups::{Group, GroupError};
 pub use import::ImportedSession;
@@ -38,6 +41,7 @@ pub use records::{RecordFilter, ReplayCursor, StoredRecord};
 pub use retention::{Deleted, RetentionError, SessionSize};
 pub use robots::RobotRow;
 pub use session_summary::{Mark, MissionMark, SessionSummary};
+pub use roster::{StudentRow, StudentWrite};
 pub use sessions::Session;
 pub use state_saver::RobotStateSaver;
 
@@ -181,10 +185,12 @@ mod tests {
                 "mission_transitions",
                 "missions",
                 "records",
+                "robot_credentials",
                 "robot_group_members",
                 "robot_groups",
                 "robots",
-                "sessions"
+                "sessions",
+                "students"
             ]
         );
     }

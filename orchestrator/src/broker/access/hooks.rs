@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use async_trait::async_trait;
 use rmqtt::codec::v5::SubscribeAckReason;
@@ -18,6 +19,8 @@ use rmqtt::types::{
 use tokio::sync::broadcast::error::RecvError;
 use tracing::{info, warn};
 
+use super::flood::{FLOOD_LIMIT, FloodVerdict};
+use super::policy::Principal;
 use super::registry::CredentialRegistry;
 
 /// Above the retainer's hooks, so a refusal is decided before anything else runs.
@@ -75,10 +78,15 @@ impl Handler for AccessHooks {
             }
             Parameter::MessagePublishCheckAcl(session, publish) => {
                 let topic: &str = &publish.topic;
-                let allowed = self
-                    .registry
-                    .allows(session.id.username_ref(), |p| p.may_publish(topic));
-                let result = if allowed {
+                let username = session.id.username_ref();
+                let mut limited = false;
+                let allowed = self.registry.allows(username, |p| {
+                    limited = matches!(p, Principal::Robot(_) | Principal::Student { .. });
+                    p.may_publish(topic)
+                });
+                let result = if allowed && limited && self.flooding(username) {
+                    PublishAclResult::rejected(false, None)
+                } else if allowed {
                     PublishAclResult::allow()
                 } else {
                     self.log_refusal("publish", session.id.username_ref(), topic);
@@ -115,6 +123,25 @@ impl AccessHooks {
             Err(why) => {
                 warn!(client = %client_id, %principal, reason = %why, "MQTT client refused");
                 AuthResult::NotAuthorized
+            }
+        }
+    }
+
+    /// Whether a robot's or a student's publish is over its rate (see `flood.rs`) and must be
+    /// dropped (a student's flood would reach its robot through the relay). The orchestrator
+    /// is the superuser, never checked here.
+    fn flooding(&self, username: &str) -> bool {
+        match self.registry.flood().check(username, Instant::now()) {
+            FloodVerdict::Pass => false,
+            FloodVerdict::Drop { first } => {
+                if first {
+                    warn!(
+                        %username,
+                        limit_per_s = FLOOD_LIMIT,
+                        "client publishing far above a robot's telemetry rate: the excess is dropped"
+                    );
+                }
+                true
             }
         }
     }

@@ -3,6 +3,7 @@
 //! [`CredentialRegistry`] maps usernames to principals and password hashes; the hooks apply both
 //! inside rmqtt. `serve --open` turns it all off ([`BrokerAccess::Open`]).
 
+mod flood;
 mod hooks;
 pub mod policy;
 #[cfg(test)]
@@ -13,6 +14,7 @@ use std::sync::Arc;
 
 use fleet_protocol::{BrokerAddress, Credentials, RobotId};
 
+pub use flood::{FLOOD_LIMIT, FloodGuard, FloodVerdict};
 pub(crate) use hooks::install;
 pub use policy::{ConnectRefusal, Principal};
 pub use registry::{CredentialError, CredentialRegistry, PasswordHash, generate_password};

@@ -5,7 +5,9 @@
 //! - the orchestrator may do everything (it publishes `fleet/...` and every robot's `cmd`);
 //! - a robot publishes only its own `robots/{id}/{status,telemetry,events,ack}` (its last will
 //!   included) and subscribes only to its own `cmd` and the fleet topics;
-//! - a student publishes only its robot's `cmd` and reads only its robot's topics;
+//! - a student publishes only on its own `students/{id}/cmd` (the orchestrator relays to its
+//!   robot after checking, see roster/relay.rs) and reads only its robot's topics and its own
+//!   `students/{id}/answer`;
 //! - a legacy game robot (issue 12: a students' robot, or the agent's game connection) publishes
 //!   only `init` and its own `tanks/{id}/{flag,shots,qr_code}`, and reads only its own answer
 //!   topics `tanks/{id}/{init,flag,shots/in,shots/out,qr_code}` (or `tanks/{id}/#`).
@@ -16,7 +18,7 @@
 use std::fmt;
 
 use fleet_game::LegacyTopic;
-use fleet_protocol::{RobotId, Topic, TopicKind, topic};
+use fleet_protocol::{RobotId, Topic, TopicKind, student_topic, topic};
 
 /// Who a credential belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -86,7 +88,7 @@ impl Principal {
                 Topic::parse(topic),
                 Ok(Topic { robot, kind }) if robot == *id && kind != TopicKind::Cmd
             ),
-            Principal::Student { robot, .. } => topic == topic::cmd(robot),
+            Principal::Student { student, .. } => topic == student_topic::cmd(student),
             Principal::Legacy(id) => matches!(
                 LegacyTopic::parse(topic),
                 Ok(LegacyTopic::Init)
@@ -104,7 +106,9 @@ impl Principal {
             Principal::Robot(id) => {
                 filter == topic::cmd(id) || topic::FLEET_TOPICS.contains(&filter)
             }
-            Principal::Student { robot, .. } => reads_only_robot(filter, robot),
+            Principal::Student { student, robot } => {
+                reads_only_robot(filter, robot) || filter == student_topic::answer(student)
+            }
             Principal::Legacy(id) => reads_only_tank(filter, id),
         }
     }

@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 use tokio::sync::broadcast;
 
+use super::flood::FloodGuard;
 use super::policy::Principal;
 
 /// How many revocations may wait for the broker's kicker before the oldest are lost (the ACL
@@ -131,6 +132,8 @@ struct Entry {
 pub struct CredentialRegistry {
     entries: RwLock<HashMap<String, Entry>>,
     revoked: broadcast::Sender<String>,
+    /// Each robot's publish rate, checked by the hooks (see [`FloodGuard`]).
+    flood: FloodGuard,
 }
 
 impl Default for CredentialRegistry {
@@ -144,6 +147,7 @@ impl CredentialRegistry {
         Self {
             entries: RwLock::new(HashMap::new()),
             revoked: broadcast::channel(REVOCATION_BACKLOG).0,
+            flood: FloodGuard::default(),
         }
     }
 
@@ -176,6 +180,7 @@ impl CredentialRegistry {
     /// Returns whether it existed.
     pub fn revoke(&self, username: &str) -> bool {
         let existed = self.write().remove(username).is_some();
+        self.flood.forget(username);
         if existed {
             // No receiver (no broker running) is fine: nobody is connected then.
             let _ = self.revoked.send(username.to_owned());
@@ -204,6 +209,11 @@ impl CredentialRegistry {
     pub fn allows(&self, username: &str, check: impl FnOnce(&Principal) -> bool) -> bool {
         let entries = self.entries.read().unwrap_or_else(PoisonError::into_inner);
         entries.get(username).is_some_and(|e| check(&e.principal))
+    }
+
+    /// The robots' flood control.
+    pub fn flood(&self) -> &FloodGuard {
+        &self.flood
     }
 
     /// Usernames revoked from now on, for the broker to kick.
