@@ -79,7 +79,7 @@ async fn every_record_is_an_mcap_message_on_its_channel_with_its_schema_and_time
 
         assert_eq!(message.log_time, record.at_ms as u64 * 1_000_000);
         let robot_clock = match record.kind {
-            RecordKind::Command | RecordKind::State => record.at_ms,
+            RecordKind::Command | RecordKind::State | RecordKind::Game => record.at_ms,
             _ => record.at_ms - CLOCK_SKEW_MS,
         };
         assert_eq!(

@@ -391,6 +391,7 @@ async fn a_csv_directory_gets_one_file_per_family_with_that_familys_columns() {
             "ack.csv",
             "command.csv",
             "event.csv",
+            "game.csv",
             "state.csv",
             "status.csv",
             "telemetry.csv"

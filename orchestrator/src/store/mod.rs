@@ -13,8 +13,8 @@ mod record_window;
 mod records;
 mod retention;
 mod robots;
-mod session_summary;
 mod roster;
+mod session_summary;
 mod sessions;
 mod state_saver;
 
@@ -40,8 +40,8 @@ pub use record_window::{MAX_WINDOW_ROWS, WindowQuery};
 pub use records::{RecordFilter, ReplayCursor, StoredRecord};
 pub use retention::{Deleted, RetentionError, SessionSize};
 pub use robots::RobotRow;
-pub use session_summary::{Mark, MissionMark, SessionSummary};
 pub use roster::{StudentRow, StudentWrite};
+pub use session_summary::{Mark, MissionMark, SessionSummary};
 pub use sessions::Session;
 pub use state_saver::RobotStateSaver;
 
