@@ -10,6 +10,7 @@ pub mod configuration;
 pub mod contract;
 pub mod domain;
 pub mod export;
+pub mod grading;
 pub mod instance;
 pub mod logging;
 pub mod mqtt;

@@ -1,0 +1,169 @@
+//! Runs of different quality driven by the agent's real simulator and line follower round the
+//! shipped oval, graded with the shipped rubric: the grades come out in the expected order,
+//! the same every time, and a telemetry gap marks a run unreliable without lowering it.
+
+use fleet_protocol::{CommandKind, MotorOutput};
+
+use super::test_records::SimRobot;
+use super::{Course, Criterion, GapKind, Grade, Rubric, Run, Span, grade};
+
+const SPEED: f32 = 0.5;
+/// Generous: a lap of the oval takes about 35-40 s at speed 0.5.
+const LAP_LIMIT_MS: i64 = 90_000;
+
+fn start(name: &str) -> (SimRobot, i64) {
+    let course = Course::oval();
+    let mut robot = SimRobot::new(name, &course, course.start());
+    let from = robot.now_ms();
+    robot.command(CommandKind::LineFollow { speed: SPEED });
+    (robot, from)
+}
+
+fn finish_lap(robot: &mut SimRobot) {
+    // Into the finish zone just after the start, and round to it again.
+    robot.run_until_zone_entries(2, LAP_LIMIT_MS);
+    robot.run_for(300);
+}
+
+fn graded(robot: &SimRobot, from_ms: i64) -> (Run, Grade) {
+    let span = Span {
+        from_ms,
+        to_ms: robot.now_ms(),
+    };
+    let run = Run::from_records(&robot.id, span, &robot.records, 0);
+    let g = grade(&run, &Course::oval(), &Rubric::line_follow());
+    (run, g)
+}
+
+fn clean() -> (Run, Grade) {
+    let (mut robot, from) = start("clean");
+    finish_lap(&mut robot);
+    graded(&robot, from)
+}
+
+fn with_line_losses() -> (Run, Grade) {
+    let (mut robot, from) = start("wobbly");
+    // Two pushes to the right, on the top and the bottom straight.
+    for at in [8_000, 26_000] {
+        let until = at - (robot.now_ms() - super::test_records::T0);
+        robot.run_for(until);
+        robot.shove(
+            MotorOutput {
+                left: 0.6,
+                right: -0.2,
+            },
+            450,
+        );
+    }
+    finish_lap(&mut robot);
+    graded(&robot, from)
+}
+
+fn stopped_by_an_estop() -> (Run, Grade) {
+    let (mut robot, from) = start("stopped");
+    robot.run_for(15_000);
+    robot.command(CommandKind::Estop);
+    robot.run_for(2_000);
+    graded(&robot, from)
+}
+
+fn with_a_telemetry_gap() -> (Run, Grade) {
+    let (mut robot, from) = start("gappy");
+    robot.run_for(10_000);
+    robot.link_down = true;
+    robot.run_for(3_000);
+    robot.link_down = false;
+    robot.run_for(5_000);
+    robot.losing_samples = true;
+    robot.run_for(200);
+    robot.losing_samples = false;
+    finish_lap(&mut robot);
+    graded(&robot, from)
+}
+
+fn criterion(g: &Grade, c: Criterion) -> &super::CriterionGrade {
+    g.criteria
+        .iter()
+        .find(|x| x.criterion == c)
+        .expect("the shipped rubric grades every criterion")
+}
+
+fn show(g: &Grade) -> String {
+    let mut out = format!(
+        "{} {:.2}/{} passed={} reliable={}\n",
+        g.robot, g.total, g.scale, g.passed, g.reliability.reliable
+    );
+    for c in &g.criteria {
+        out += &format!(
+            "  {:<14} {:>5.2}/{:<5.2} {}\n",
+            c.criterion.name(),
+            c.points,
+            c.max_points,
+            c.explanation
+        );
+    }
+    out
+}
+
+#[test]
+fn simulated_runs_grade_in_the_order_of_their_quality() {
+    let (_, clean) = clean();
+    let (_, losses) = with_line_losses();
+    let (_, estop) = stopped_by_an_estop();
+    let (_, gap) = with_a_telemetry_gap();
+    let report = [&clean, &losses, &estop, &gap].map(show).concat();
+    println!("{report}");
+
+    assert_eq!(clean.total, clean.scale, "{report}");
+    assert!(clean.passed && clean.reliability.reliable, "{report}");
+    assert_eq!(
+        criterion(&clean, Criterion::Completed).raw.value(),
+        Some(1.0)
+    );
+
+    let lost = criterion(&losses, Criterion::LineLosses);
+    assert_eq!(lost.raw.value(), Some(2.0), "{report}");
+    assert!(
+        criterion(&losses, Criterion::Completed).points > 0.0,
+        "{report}"
+    );
+    assert!(
+        losses.total < clean.total && losses.total > estop.total,
+        "{report}"
+    );
+
+    assert_eq!(
+        criterion(&estop, Criterion::Estops).raw.value(),
+        Some(1.0),
+        "{report}"
+    );
+    assert_eq!(
+        criterion(&estop, Criterion::Completed).raw.value(),
+        Some(0.0)
+    );
+    assert!(!estop.passed, "{report}");
+
+    // The gap is not the student's fault: listed, flagged, and not a point lower.
+    assert_eq!(gap.total, clean.total, "{report}");
+    assert!(!gap.reliability.reliable);
+    let kinds: Vec<GapKind> = gap.reliability.gaps.iter().map(|g| g.kind).collect();
+    assert_eq!(
+        kinds,
+        [GapKind::Silence, GapKind::MissedSamples { missing: 4 }],
+        "{:?}",
+        gap.reliability
+    );
+    assert!(gap.reliability.unknown_ms >= 3_000, "{:?}", gap.reliability);
+}
+
+#[test]
+fn grading_a_run_again_gives_the_same_grade_byte_for_byte() {
+    let (run, first) = with_line_losses();
+    let again = grade(&run, &Course::oval(), &Rubric::line_follow());
+    assert_eq!(first, again);
+    let json = |g: &Grade| serde_json::to_string(g).expect("a grade serializes");
+    assert_eq!(json(&first), json(&again));
+    // A second simulation of the same scenario gives the same records, hence the same grade.
+    let (_, replayed) = with_line_losses();
+    assert_eq!(json(&first), json(&replayed));
+}
