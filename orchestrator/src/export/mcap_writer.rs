@@ -32,6 +32,9 @@ pub const META_ROBOT: &str = "robot";
 pub const META_UNREADABLE: &str = "unreadable";
 
 const NS_PER_MS: u64 = 1_000_000;
+/// zstd level 1: measured in the export bench, ~2x faster than the default 3 for a file a few
+/// per cent larger (telemetry JSON compresses ~12x either way).
+const ZSTD_LEVEL: u32 = 1;
 
 struct Channel {
     robot: Option<RobotId>,
@@ -52,6 +55,7 @@ pub struct McapSink<W: Write + Seek> {
 fn options() -> WriteOptions {
     WriteOptions::new()
         .compression(Some(Compression::Zstd))
+        .compression_level(ZSTD_LEVEL)
         .library(concat!("fleet orchestrator ", env!("CARGO_PKG_VERSION")))
 }
 

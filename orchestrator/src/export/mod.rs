@@ -29,7 +29,6 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
-use tokio::sync::mpsc;
 
 pub use self::csv::{CsvDirSink, CsvFileSink, LEADING_COLUMNS, PAYLOAD_COLUMN};
 pub use self::jsonl::JsonLinesSink;
@@ -124,53 +123,33 @@ pub trait RecordSink {
     fn finish(&mut self) -> Result<(), ExportError>;
 }
 
-/// Pages read ahead of the sink: reading the next page overlaps writing this one.
-const PAGES_AHEAD: usize = 2;
-
 /// Feeds every record of `pages` to `sink` and finishes it. `progress` is called after each
 /// page with the running totals (a progress bar).
+///
+/// Pages are read in line, one after the other: the export bench measured a reader task
+/// paging ahead over a channel at 2.5x the CPU time of this loop (task hand-offs and
+/// wake-ups on every page), and SQLite already steps the query on its own worker thread.
 pub async fn write_records(
     mut pages: RecordPages,
     sink: &mut (dyn RecordSink + Send),
     progress: &mut (dyn FnMut(&ExportSummary) + Send),
 ) -> Result<ExportSummary, ExportError> {
-    let (tx, mut rx) = mpsc::channel(PAGES_AHEAD);
-    let reader = tokio::spawn(async move {
-        loop {
-            let page = pages.next_page().await.transpose();
-            let last = !matches!(page, Some(Ok(_)));
-            // A closed channel means the sink failed: stop reading.
-            if let Some(page) = page
-                && tx.send(page).await.is_err()
-            {
-                return;
-            }
-            if last {
-                return;
-            }
-        }
-    });
     let mut summary = ExportSummary::default();
-    let outcome = async {
-        while let Some(page) = rx.recv().await {
-            for stored in page? {
-                let decoded = decode_record(&stored.record);
-                summary.records += 1;
-                summary.unreadable += u64::from(!decoded.is_message());
-                *summary
-                    .by_family
-                    .entry(stored.record.kind.as_str())
-                    .or_default() += 1;
-                sink.write(&stored.record, &decoded)?;
-            }
-            progress(&summary);
+    while let Some(page) = pages.next_page().await? {
+        for stored in &page {
+            let decoded = decode_record(&stored.record);
+            summary.records += 1;
+            summary.unreadable += u64::from(!decoded.is_message());
+            *summary
+                .by_family
+                .entry(stored.record.kind.as_str())
+                .or_default() += 1;
+            sink.write(&stored.record, &decoded)?;
         }
-        sink.finish()
+        progress(&summary);
     }
-    .await;
-    drop(rx);
-    reader.abort();
-    outcome.map(|()| summary)
+    sink.finish()?;
+    Ok(summary)
 }
 
 async fn session_of(store: &Store, query: &RecordQuery) -> Result<Session, ExportError> {
