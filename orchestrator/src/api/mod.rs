@@ -6,6 +6,7 @@ pub mod auth;
 mod dashboard;
 mod error;
 mod estop;
+mod grades;
 mod groups;
 mod many;
 pub mod map;
@@ -84,6 +85,9 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
                     .service(missions::one)
                     .service(missions::abort)
                     .service(map::course)
+                    .service(grades::leaderboard)
+                    .service(grades::one)
+                    .service(grades::set_override)
                     .service(access::whoami)
                     .service(access::students)
                     .default_service(web::to(not_found)),

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod error;
 pub mod fanout;
+pub mod grades;
 pub mod groups;
 pub mod missions;
 pub mod robots;
@@ -15,6 +16,7 @@ pub mod stats;
 pub use access::{StudentAccess, WhoAmI};
 pub use error::ErrorBody;
 pub use fanout::{FailedSend, FanoutReport, Refused};
+pub use grades::{GradeOverride, LeaderboardRow, SetOverride, StoredGrade};
 pub use groups::{Deleted, Group, Members, NewGroup};
 pub use missions::{
     AbortRequest, AssignAnswer, AssignRequest, GroupAssignment, MissionRecord, RefusedRobot,

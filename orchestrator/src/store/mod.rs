@@ -3,6 +3,7 @@
 //! lives in the top-level `migrations/` and is applied on open.
 
 mod error;
+mod grades;
 mod groups;
 mod import;
 mod missions;
@@ -25,6 +26,7 @@ use sqlx::{Sqlite, Transaction};
 /// The ids the store's rows carry, from the domain layer (named here for the store's callers).
 pub use crate::domain::{GroupName, MissionId, SessionId};
 pub use error::StoreError;
+pub use grades::{GradeOverride, MissionRun, NewGrade, StoredGrade};
 pub use groups::{Group, GroupError};
 pub use import::ImportedSession;
 pub use missions::{MissionRecord, NewMission, Transition};
