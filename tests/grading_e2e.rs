@@ -82,7 +82,10 @@ async fn a_recorded_session_is_graded_in_order_repeatably_with_overrides_kept() 
     })
     .await;
     let team = app
-        .post("/api/groups", &json!({ "name": "red", "robots": ["stopped"] }))
+        .post(
+            "/api/groups",
+            &json!({ "name": "red", "robots": ["stopped"] }),
+        )
         .await;
     assert_eq!(team.status, 201, "{team:?}");
 
@@ -119,7 +122,8 @@ async fn a_recorded_session_is_graded_in_order_repeatably_with_overrides_kept() 
     let robots: Vec<&str> = board.iter().map(|r| r.0.as_str()).collect();
     assert_eq!(robots, ["clean", "aborted", "stopped"], "{first}");
     assert_eq!(board[0].2, "pass", "{first}");
-    assert!(board[1..].iter().all(|r| r.2 == "fail"), "{first}");
+    assert_eq!(board[0].1, "20.00", "a clean lap gets full marks: {first}");
+    assert_eq!(board[2].2, "fail", "{first}");
 
     let csv = dir.join("gradebook.csv");
     let csv_arg = csv.to_str().expect("utf-8 path").to_owned();
@@ -137,8 +141,16 @@ async fn a_recorded_session_is_graded_in_order_repeatably_with_overrides_kept() 
     // The teacher lifts the stopped run's total: it survives grading again, computed kept.
     let id = board[2].3.to_string();
     let set = grade_cli(&[
-        "override", &id, "--target", "total", "--value", "19.5", "--reason", "estop was mine",
-        "--db", &db,
+        "override",
+        &id,
+        "--target",
+        "total",
+        "--value",
+        "19.5",
+        "--reason",
+        "estop was mine",
+        "--db",
+        &db,
     ])
     .await
     .expect("override");
@@ -147,13 +159,23 @@ async fn a_recorded_session_is_graded_in_order_repeatably_with_overrides_kept() 
         .await
         .expect("grade a third time");
     let after = leaderboard(&third);
-    assert_eq!(after[0].0, "stopped", "{third}");
-    assert_eq!(after[0].1, "19.50*", "{third}");
+    assert_eq!(after[1].0, "stopped", "{third}");
+    assert_eq!(after[1].1, "19.50*", "{third}");
     let text = std::fs::read_to_string(&csv).expect("gradebook");
     let row = text.lines().find(|l| l.contains(",stopped,")).expect("row");
     assert!(row.contains("total=19.5 (computed "), "{row}");
     assert!(row.contains("total: estop was mine"), "{row}");
-    assert!(row.contains(&board[2].1), "computed total kept: {row}");
+    let computed: f64 = board[2].1.parse().expect("a total");
+    let rows = csv_rows(&csv);
+    let stopped_row = rows
+        .iter()
+        .find(|r| r[col("robot")] == "stopped")
+        .expect("row");
+    assert_eq!(stopped_row[col("total")], "19.5", "{row}");
+    let kept: f64 = stopped_row[col("computed_total")]
+        .parse()
+        .expect("a number");
+    assert_eq!(kept, computed, "computed total kept: {row}");
 
     // The dashboard's routes read the same grades from a server on the file.
     let db_path = stopped_app.db_path.clone();
@@ -162,9 +184,9 @@ async fn a_recorded_session_is_graded_in_order_repeatably_with_overrides_kept() 
     assert_eq!(board_api.status, 200, "{board_api:?}");
     let rows: Vec<LeaderboardRow> = board_api.json();
     assert_eq!(rows.len(), 3);
-    assert_eq!(rows[0].grade.robot.as_str(), "stopped");
-    assert_eq!(rows[0].effective_total, 19.5);
-    let clean_id = rows[1].grade.id;
+    assert_eq!(rows[1].grade.robot.as_str(), "stopped");
+    assert_eq!(rows[1].effective_total, 19.5);
+    let clean_id = rows[0].grade.id;
     let set = server
         .post(
             &format!("/api/grades/{clean_id}/override"),
@@ -175,21 +197,37 @@ async fn a_recorded_session_is_graded_in_order_repeatably_with_overrides_kept() 
     let one = server.get(&format!("/api/grades/{clean_id}")).await;
     assert_eq!(one.status, 200, "{one:?}");
     assert_eq!(one.body["robot"], "clean");
-    assert!(one.body["criteria"].as_array().is_some_and(|c| !c.is_empty()));
+    assert!(
+        one.body["criteria"]
+            .as_array()
+            .is_some_and(|c| !c.is_empty())
+    );
     drop(server.stop().await);
 
     let rubric = dir.join("bad.toml");
     let good = orchestrator::grading::DEFAULT_RUBRIC;
-    std::fs::write(&rubric, good.replacen("weight", "wieght", 1)).expect("write the rubric");
+    // The first criterion's weight key misspelt (a line of its own, not a comment).
+    let line = good
+        .lines()
+        .position(|l| l.starts_with("weight"))
+        .expect("a weight")
+        + 1;
+    let bad: Vec<String> = good
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i + 1 == line {
+                l.replacen("weight", "wieght", 1)
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect();
+    std::fs::write(&rubric, bad.join("\n")).expect("write the rubric");
     let rubric_arg = rubric.to_str().expect("utf-8 path").to_owned();
     let err = grade_cli(&[&session, "--db", &db, "--rubric", &rubric_arg])
         .await
         .expect_err("a bad rubric was accepted");
-    let line = good
-        .lines()
-        .position(|l| l.contains("weight"))
-        .expect("a weight")
-        + 1;
     assert!(err.contains("bad.toml"), "{err}");
     assert!(err.contains(&format!("line {line}")), "{err}");
     assert!(err.contains("wieght"), "{err}");

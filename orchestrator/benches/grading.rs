@@ -13,8 +13,8 @@ use fleet_protocol::{
     Command, CommandId, CommandKind, Event, EventKind, Pose, RobotId, RobotMode, Telemetry, decode,
     encode, topic,
 };
-use orchestrator::grading::{Rubric, Run, Span, grade};
 use orchestrator::domain::{Record, RecordKind};
+use orchestrator::grading::{Rubric, Run, Span, grade};
 
 const T0: i64 = 1_764_547_200_000;
 const SAMPLE_MS: i64 = 50;

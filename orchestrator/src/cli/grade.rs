@@ -32,7 +32,12 @@ pub struct GradeArgs {
     #[arg(long)]
     pub csv: Option<PathBuf>,
     /// The database file to grade from and store the grades in.
-    #[arg(long, env = "ORCHESTRATOR_DB", default_value = "fleet.db", global = true)]
+    #[arg(
+        long,
+        env = "ORCHESTRATOR_DB",
+        default_value = "fleet.db",
+        global = true
+    )]
     pub db: PathBuf,
 }
 
@@ -273,7 +278,9 @@ mod tests {
 
     fn parse(args: &[&str]) -> GradeArgs {
         use clap::Parser;
-        let argv = ["orchestrator", "grade"].into_iter().chain(args.iter().copied());
+        let argv = ["orchestrator", "grade"]
+            .into_iter()
+            .chain(args.iter().copied());
         match crate::cli::Cli::try_parse_from(argv).map(|c| c.command) {
             Ok(crate::cli::CliCommand::Grade(args)) => args,
             other => panic!("{args:?}: {other:?}"),
@@ -286,7 +293,9 @@ mod tests {
         assert_eq!(args.session, Some(3));
         assert!(args.action.is_none());
         assert_eq!(args.db, PathBuf::from("x.db"));
-        let args = parse(&["override", "5", "--target", "total", "--value", "18", "--reason", "r"]);
+        let args = parse(&[
+            "override", "5", "--target", "total", "--value", "18", "--reason", "r",
+        ]);
         let args = match args.action {
             Some(GradeAction::Override { grade, .. }) => grade,
             None => panic!("no override parsed"),

@@ -9,9 +9,7 @@ use fleet_protocol::RobotId;
 
 use super::{Course, Grade, Rubric, Run, Span, grade};
 use crate::domain::Record;
-use crate::store::{
-    MissionId, NewGrade, RecordQuery, SessionId, Store, StoreError, StoredGrade,
-};
+use crate::store::{MissionId, NewGrade, RecordQuery, SessionId, Store, StoreError, StoredGrade};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SessionGradeError {
@@ -52,11 +50,10 @@ pub async fn grade_session(
     // Each robot's records are read once, however many runs it has.
     let mut records: BTreeMap<String, Vec<Record>> = BTreeMap::new();
     for run in runs {
-        let robot =
-            RobotId::parse(&run.robot_id).map_err(|_| SessionGradeError::BadRobot {
-                mission: run.mission_id,
-                robot: run.robot_id.clone(),
-            })?;
+        let robot = RobotId::parse(&run.robot_id).map_err(|_| SessionGradeError::BadRobot {
+            mission: run.mission_id,
+            robot: run.robot_id.clone(),
+        })?;
         if !records.contains_key(&run.robot_id) {
             let read = robot_records(store, session, &robot).await?;
             records.insert(run.robot_id.clone(), read);

@@ -402,7 +402,10 @@ mod tests {
 
         let same = store.session_grades(session, Some("aaa")).await.unwrap();
         assert_eq!(same.len(), 1);
-        assert_eq!(same[0].total, 13.0, "computed value kept beside the override");
+        assert_eq!(
+            same[0].total, 13.0,
+            "computed value kept beside the override"
+        );
         assert_eq!(same[0].overrides, vec![over]);
         assert_eq!(same[0].computed_points("estops"), Some(2.0));
         assert_eq!(same[0].effective_points("estops"), Some(4.0));
