@@ -9,6 +9,7 @@ mod error;
 mod estop;
 mod export;
 mod game;
+mod grades;
 mod groups;
 mod many;
 pub mod map;
@@ -114,6 +115,9 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
                     .service(game::resume)
                     .service(game::end)
                     .service(map::course)
+                    .service(grades::leaderboard)
+                    .service(grades::one)
+                    .service(grades::set_override)
                     .service(access::whoami)
                     .service(access::students)
                     .service(stops::stop)

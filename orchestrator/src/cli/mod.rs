@@ -8,6 +8,7 @@ mod estop;
 mod export;
 mod format;
 pub mod game;
+pub mod grade;
 mod groups;
 mod import;
 mod missions;
@@ -212,6 +213,9 @@ pub enum CliCommand {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// Grade a recorded session's line-follow runs and print a leaderboard (reads and writes
+    /// the database file itself, server running or not); `grade override` corrects a grade.
+    Grade(grade::GradeArgs),
     /// List each robot's student token and web remote address (teacher's token needed).
     Tokens {
         #[command(flatten)]
@@ -338,6 +342,7 @@ pub fn run_client(command: CliCommand) -> anyhow::Result<()> {
         CliCommand::Sessions { action, client } => sessions::run(&client.client(), action),
         CliCommand::Remote { args, client } => remote::run(client.client(), args),
         CliCommand::Tokens { client } => tokens::list(&client.client()),
+        CliCommand::Grade(args) => grade::run(args, &mut std::io::stdout().lock()),
         CliCommand::Estop { group, client } => {
             estop::estop(&client.client(), group.as_deref(), false)
         }

@@ -7,6 +7,7 @@ pub mod access;
 pub mod error;
 pub mod fanout;
 pub mod game;
+pub mod grades;
 pub mod groups;
 pub mod missions;
 pub mod replay;
@@ -18,6 +19,7 @@ pub mod stats;
 pub use access::{StudentAccess, WhoAmI};
 pub use error::ErrorBody;
 pub use fanout::{FailedSend, FanoutReport, Refused};
+pub use grades::{GradeOverride, LeaderboardRow, SetOverride, StoredGrade};
 pub use groups::{Deleted, Group, Members, NewGroup};
 pub use missions::{
     AbortRequest, AssignAnswer, AssignRequest, GroupAssignment, MissionRecord, RefusedRobot,

@@ -27,6 +27,19 @@ pub enum Criterion {
 }
 
 impl Criterion {
+    /// Every criterion, in the gradebook's column order.
+    pub const ALL: [Criterion; 9] = [
+        Criterion::Completed,
+        Criterion::TotalTime,
+        Criterion::BestLap,
+        Criterion::OnLine,
+        Criterion::LineLosses,
+        Criterion::LineDistance,
+        Criterion::Interventions,
+        Criterion::Estops,
+        Criterion::LeftCourse,
+    ];
+
     /// The rubric key and gradebook column name.
     pub fn name(self) -> &'static str {
         match self {

@@ -17,6 +17,7 @@ pub mod grade;
 pub mod rubric;
 mod rubric_file;
 pub mod run;
+pub mod session;
 mod toml_location;
 
 #[cfg(test)]

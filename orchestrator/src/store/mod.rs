@@ -4,6 +4,7 @@
 
 mod credentials;
 mod error;
+mod grades;
 mod groups;
 mod import;
 mod missions;
@@ -32,6 +33,7 @@ use sqlx::{Sqlite, Transaction};
 pub use crate::domain::{GroupName, MissionId, SessionId};
 pub use credentials::RobotCredentialRow;
 pub use error::StoreError;
+pub use grades::{GradeOverride, MissionRun, NewGrade, StoredGrade};
 pub use groups::{Group, GroupError};
 pub use import::ImportedSession;
 pub use missions::{MissionRecord, NewMission, Transition};
