@@ -184,6 +184,8 @@ mod tests {
         assert_eq!(
             tables,
             [
+                "grade_overrides",
+                "grades",
                 "mission_transitions",
                 "missions",
                 "records",
