@@ -8,6 +8,7 @@ mod grades;
 mod groups;
 mod import;
 mod missions;
+mod raw_rows;
 mod read_only;
 mod record_stream;
 mod record_window;
@@ -37,7 +38,7 @@ pub use grades::{GradeOverride, MissionRun, NewGrade, StoredGrade};
 pub use groups::{Group, GroupError};
 pub use import::ImportedSession;
 pub use missions::{MissionRecord, NewMission, Transition};
-pub use record_stream::{RecordPages, RecordQuery};
+pub use record_stream::{PageReader, RecordPages, RecordQuery};
 pub use record_window::{MAX_WINDOW_ROWS, WindowQuery};
 pub use records::{RecordFilter, ReplayCursor, StoredRecord};
 pub use retention::{Deleted, RetentionError, SessionSize};
@@ -193,6 +194,7 @@ mod tests {
                 "robot_group_members",
                 "robot_groups",
                 "robots",
+                "session_sizes",
                 "sessions",
                 "students"
             ]
