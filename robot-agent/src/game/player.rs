@@ -7,7 +7,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use fleet_game::protocol::player_subscriptions;
+use fleet_game::protocol::{game_client_id, player_subscriptions};
 use fleet_game::{Answer, Inbound, Outbound, TankId, Team, Weapon};
 use fleet_protocol::{Backoff, BrokerAddress};
 use rumqttc::{AsyncClient, Event, MqttOptions, NetworkOptions, Packet, QoS};
@@ -107,13 +107,16 @@ impl GamePlayer {
         })
     }
 
-    /// Connects to `broker` (a connection of its own, as `<id>-game`, or as the username of
-    /// `broker`'s credential: a broker with access control binds the client id to it) and plays.
+    /// Connects to `broker` on a connection of its own and plays. Its client id: with the
+    /// robot's own credential (username = robot id, the main connection's client id),
+    /// `<id>@game`, the one second id the embedded broker allows a robot; with a credential of
+    /// its own, its username (the broker binds the two); without one, `<id>-game`.
     pub fn spawn(self, broker: &BrokerAddress) -> GamePlayerHandle {
-        let client_id = broker
-            .credentials
-            .as_ref()
-            .map_or_else(|| format!("{}-game", self.id), |c| c.username.clone());
+        let client_id = match &broker.credentials {
+            Some(c) if c.username == self.id.as_str() => game_client_id(&c.username),
+            Some(c) => c.username.clone(),
+            None => format!("{}-game", self.id),
+        };
         let mut options = MqttOptions::new(client_id, broker.host.clone(), broker.port);
         options.set_clean_session(true).set_keep_alive(KEEP_ALIVE);
         if let Some(creds) = &broker.credentials {
