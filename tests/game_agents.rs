@@ -17,6 +17,7 @@ use fleet_tests::cli::run_cli;
 use fleet_tests::db::Recording;
 use fleet_tests::game_agents::{GameAgent, spawn_game_agent};
 use fleet_tests::{Broker, Observer, Received, TestApp, start_agent, wait_until};
+use orchestrator::contract::roster::Enrolled;
 use robot_agent::config::{Cli, FileConfig, Settings};
 use robot_agent::hal::sim::{self, ArenaSeat, SimArena, SimConfig};
 use serde_json::{Value, json};
@@ -294,21 +295,30 @@ async fn an_agent_with_game_on_plays_on_its_enrolled_credential_with_access_cont
         )
         .await;
     assert_eq!(made.status, 201, "{made:?}");
-    // As on the robot: `robots enroll` output in its environment file, then `--game`.
+    // As on the robot: `robots enroll` prints its environment file, then `robot-agent --game`.
     let id = "0x5200000000a1";
-    let enrolled = app.robot_broker(id);
-    let login = enrolled.credentials.clone().expect("a credential");
-    let url = format!("mqtt://{}:{}", enrolled.host, enrolled.port);
+    let enrolled = app
+        .post(&format!("/api/robots/{id}/enroll"), &json!(null))
+        .await;
+    assert_eq!(enrolled.status, 201, "{enrolled:?}");
+    let env = enrolled.json::<Enrolled>().env_file();
+    let value = |key: &str| {
+        env.lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .unwrap_or_else(|| panic!("no {key} in {env}"))
+            .to_owned()
+    };
+    let url = value("ROBOT_AGENT_BROKER");
     let cli = Cli::try_parse_from([
         "robot-agent",
         "--id",
-        id,
+        &value("ROBOT_AGENT_ID"),
         "--broker",
         &url,
         "--broker-user",
-        &login.username,
+        &value("ROBOT_AGENT_BROKER_USER"),
         "--broker-password",
-        &login.password,
+        &value("ROBOT_AGENT_BROKER_PASSWORD"),
         "--game",
     ])
     .expect("valid flags");
@@ -382,7 +392,16 @@ async fn an_agent_with_game_on_plays_on_its_enrolled_credential_with_access_cont
     assert_eq!(shot.body["outcome"], "acked", "{shot:?}");
     assert!(!dropped.load(Ordering::SeqCst), "the agent's link dropped");
     assert!(agent.state().listening);
+    assert_eq!(player.state().link_errors, 0, "{:?}", player.state());
     watcher.abort();
+
+    // Revoking the robot cuts both of its connections off.
+    let revoked = app.delete(&format!("/api/robots/{id}/enroll")).await;
+    assert_eq!(revoked.status, 200, "{revoked:?}");
+    wait_until(WAIT, "both connections to drop", || {
+        !agent.state().link_up && !player.state().connected
+    })
+    .await;
 
     // Without a credential the broker refuses the game connection: it never registers.
     let anonymous = Cli::try_parse_from([
@@ -400,7 +419,13 @@ async fn an_agent_with_game_on_plays_on_its_enrolled_credential_with_access_cont
     let refused = robot_agent::game::start(&anonymous, &mut hardware)
         .expect("a course-style id")
         .expect("game mode on");
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    assert!(!refused.state().registered, "{:?}", refused.state());
-    assert!(refused.state().heard.is_empty());
+    wait_until(
+        WAIT,
+        "the broker to refuse an anonymous game connection",
+        || refused.state().link_errors >= 2,
+    )
+    .await;
+    let state = refused.state();
+    assert!(!state.connected && !state.registered, "{state:?}");
+    assert!(state.heard.is_empty(), "{state:?}");
 }

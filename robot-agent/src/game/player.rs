@@ -40,6 +40,11 @@ pub struct PlayerState {
     pub qr_code: Option<String>,
     /// Registration answered with `END`.
     pub registered: bool,
+    /// The game connection is up (a ConnAck seen, no error since).
+    pub connected: bool,
+    /// Times the game connection failed or was refused (the broker's access control, a
+    /// revoked credential, no broker).
+    pub link_errors: u64,
     pub carrying: bool,
     pub in_zone: bool,
     pub hits_taken: u32,
@@ -155,6 +160,7 @@ impl GamePlayer {
                             }
                             Ok(_) => {}
                             Err(e) => {
+                                let _ = answers_tx.try_send(Heard::Lost);
                                 let delay = backoff.next_delay();
                                 debug!(error = %e, "game link down, retrying");
                                 tokio::time::sleep(delay).await;
@@ -177,6 +183,7 @@ impl GamePlayer {
 
 enum Heard {
     Connected,
+    Lost,
     Message(String, Vec<u8>),
 }
 
@@ -209,6 +216,10 @@ impl Play {
                 _ = &mut stop => return,
                 message = heard.recv() => match message {
                     Some(Heard::Connected) => self.on_connected(),
+                    Some(Heard::Lost) => self.update(|s| {
+                        s.connected = false;
+                        s.link_errors += 1;
+                    }),
                     Some(Heard::Message(topic, payload)) => self.on_answer(&topic, &payload),
                     None => return,
                 },
@@ -248,6 +259,7 @@ impl Play {
 
     /// (Re)subscribes and registers; a registered robot that asks again keeps its team.
     fn on_connected(&mut self) {
+        self.update(|s| s.connected = true);
         for topic in player_subscriptions(&self.player.id) {
             if let Err(e) = self.client.try_subscribe(topic, QoS::AtLeastOnce) {
                 warn!(error = %e, "cannot subscribe to a game topic");
