@@ -16,6 +16,7 @@ pub mod criteria;
 pub mod gaps;
 pub mod grade;
 mod line_index;
+mod rounding;
 pub mod rubric;
 mod rubric_file;
 pub mod run;
