@@ -8,7 +8,9 @@
 //!   fleet-wide records). A `state` record, filed under its robot's status topic, gets the
 //!   channel `<topic>#state`, so a status and a derived state never share a channel name;
 //! - an unreadable payload goes to the channel `<channel>#unreadable` (metadata
-//!   `unreadable=true`) as an [`Unreadable`] JSON wrapper holding its exact bytes.
+//!   `unreadable=true`) as an [`Unreadable`] JSON wrapper holding its exact bytes;
+//! - a legacy game message (plain text) goes to its topic's channel with the schema
+//!   `fleet.LegacyText` (metadata `text=true`) as `{"text":"SHOT_BY 0xf1..."}`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{Seek, Write};
@@ -18,7 +20,7 @@ use mcap::records::{MessageHeader, Metadata};
 use mcap::write::NoSeek;
 use mcap::{Compression, WriteOptions, Writer};
 
-use super::message::{Decoded, Unreadable};
+use super::message::{Decoded, LegacyText, Unreadable};
 use super::{ExportError, RecordSink, schema};
 use crate::domain::{Record, RecordKind};
 use crate::store::Session;
@@ -30,15 +32,16 @@ pub const META_FAMILY: &str = "family";
 pub const META_TOPIC: &str = "topic";
 pub const META_ROBOT: &str = "robot";
 pub const META_UNREADABLE: &str = "unreadable";
+pub const META_TEXT: &str = "text";
 
 const NS_PER_MS: u64 = 1_000_000;
 
 /// How chunks are compressed. The default is what exports use; the export bench compares it
 /// with zstd's own default level and with compression in line. Measured there (2.16 M
-/// telemetry records, load ~8 on 2 cores, one run each): level 1 61 MB in 9.97 s (6.9 CPU s),
-/// level 3 58 MB in 10.9 s (6.3 CPU s): no speed difference beyond the run-to-run noise, so
-/// level 1 stays for the lighter CPU work zstd documents for it; in line vs on 2 worker
-/// threads 9.97 s vs 8.43 s wall (the compression overlaps the reading).
+/// telemetry records, 2 cores shared with other builds, two runs): level 1 61 MB in 9.97 s /
+/// 9.06 s, level 3 58 MB in 10.88 s / 8.06 s; on 2 worker threads 8.43 s / 9.06 s, in line
+/// 9.97 s / 9.18 s. The differences are within the run-to-run noise: no level or thread count
+/// is measurably faster here, so these are the lighter settings, not a measured optimum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct McapCompression {
     /// zstd level: 1 is the fastest positive level, 3 zstd's (and the `mcap` crate's) default.
@@ -56,10 +59,18 @@ impl Default for McapCompression {
     }
 }
 
+/// How a channel's messages are written: as recorded, as text, or wrapped unreadable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wrap {
+    Message,
+    Text,
+    Unreadable,
+}
+
 struct Channel {
     robot: Option<RobotId>,
     kind: RecordKind,
-    unreadable: bool,
+    wrap: Wrap,
     id: u16,
     sequence: u32,
 }
@@ -68,6 +79,7 @@ pub struct McapSink<W: Write + Seek> {
     writer: Writer<W>,
     schemas: HashMap<RecordKind, u16>,
     unreadable_schema: Option<u16>,
+    text_schema: Option<u16>,
     /// Channels by recorded topic; a topic has one to a few (families, unreadable).
     channels: HashMap<String, Vec<Channel>>,
 }
@@ -102,12 +114,24 @@ impl<W: Write + Seek> McapSink<W> {
             writer,
             schemas: HashMap::new(),
             unreadable_schema: None,
+            text_schema: None,
             channels: HashMap::new(),
         })
     }
 
-    fn schema_id(&mut self, kind: RecordKind, unreadable: bool) -> Result<u16, ExportError> {
-        if unreadable {
+    fn schema_id(&mut self, kind: RecordKind, wrap: Wrap) -> Result<u16, ExportError> {
+        if wrap == Wrap::Text {
+            if let Some(id) = self.text_schema {
+                return Ok(id);
+            }
+            let data = serde_json::to_vec(&schema::text_schema())?;
+            let id = self
+                .writer
+                .add_schema(schema::TEXT_SCHEMA_NAME, "jsonschema", &data)?;
+            self.text_schema = Some(id);
+            return Ok(id);
+        }
+        if wrap == Wrap::Unreadable {
             if let Some(id) = self.unreadable_schema {
                 return Ok(id);
             }
@@ -130,10 +154,9 @@ impl<W: Write + Seek> McapSink<W> {
     }
 
     /// The channel of `record` and the next sequence number on it.
-    fn channel(&mut self, record: &Record, unreadable: bool) -> Result<(u16, u32), ExportError> {
-        let matches = |c: &Channel| {
-            c.kind == record.kind && c.unreadable == unreadable && c.robot == record.robot
-        };
+    fn channel(&mut self, record: &Record, wrap: Wrap) -> Result<(u16, u32), ExportError> {
+        let matches =
+            |c: &Channel| c.kind == record.kind && c.wrap == wrap && c.robot == record.robot;
         if let Some(channel) = self
             .channels
             .get_mut(record.topic.as_str())
@@ -142,7 +165,7 @@ impl<W: Write + Seek> McapSink<W> {
             channel.sequence = channel.sequence.wrapping_add(1);
             return Ok((channel.id, channel.sequence));
         }
-        let schema_id = self.schema_id(record.kind, unreadable)?;
+        let schema_id = self.schema_id(record.kind, wrap)?;
         let mut name = record.topic.clone();
         if record.kind == RecordKind::State {
             name.push_str("#state");
@@ -154,9 +177,15 @@ impl<W: Write + Seek> McapSink<W> {
         if let Some(robot) = &record.robot {
             metadata.insert(META_ROBOT.to_owned(), robot.as_str().to_owned());
         }
-        if unreadable {
-            name.push_str("#unreadable");
-            metadata.insert(META_UNREADABLE.to_owned(), "true".to_owned());
+        match wrap {
+            Wrap::Message => {}
+            Wrap::Text => {
+                metadata.insert(META_TEXT.to_owned(), "true".to_owned());
+            }
+            Wrap::Unreadable => {
+                name.push_str("#unreadable");
+                metadata.insert(META_UNREADABLE.to_owned(), "true".to_owned());
+            }
         }
         let id = self
             .writer
@@ -167,7 +196,7 @@ impl<W: Write + Seek> McapSink<W> {
             .push(Channel {
                 robot: record.robot.clone(),
                 kind: record.kind,
-                unreadable,
+                wrap,
                 id,
                 sequence: 1,
             });
@@ -200,7 +229,7 @@ impl<W: Write + Seek> RecordSink for McapSink<W> {
             })?;
         match decoded {
             Decoded::Message { robot_ms } => {
-                let (channel_id, sequence) = self.channel(record, false)?;
+                let (channel_id, sequence) = self.channel(record, Wrap::Message)?;
                 let publish_time = robot_ms.map_or(log_time, |ms| ms.saturating_mul(NS_PER_MS));
                 let header = MessageHeader {
                     channel_id,
@@ -211,8 +240,19 @@ impl<W: Write + Seek> RecordSink for McapSink<W> {
                 self.writer
                     .write_to_known_channel(&header, &record.payload)?;
             }
+            Decoded::Text => {
+                let (channel_id, sequence) = self.channel(record, Wrap::Text)?;
+                let data = serde_json::to_vec(&LegacyText::new(&record.payload))?;
+                let header = MessageHeader {
+                    channel_id,
+                    sequence,
+                    log_time,
+                    publish_time: log_time,
+                };
+                self.writer.write_to_known_channel(&header, &data)?;
+            }
             Decoded::Unreadable { problem } => {
-                let (channel_id, sequence) = self.channel(record, true)?;
+                let (channel_id, sequence) = self.channel(record, Wrap::Unreadable)?;
                 let data = serde_json::to_vec(&Unreadable::new(problem, &record.payload))?;
                 let header = MessageHeader {
                     channel_id,

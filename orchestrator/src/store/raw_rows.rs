@@ -3,10 +3,10 @@
 //! value, a hand-over from its worker thread) cost more than SQLite reading the rows (see
 //! `record_stream.rs` and the export bench).
 //!
-//! The one place in the orchestrator that uses `unsafe`: every call is on a handle sqlx lends
-//! through `lock_handle` (its worker thread makes no call on the connection meanwhile), every
-//! statement is finalized by a guard, and a row's borrowed text and bytes live only until the
-//! next step, which the borrow of [`RawRow`] enforces.
+//! Like `direct_read.rs` (grading's own connection), the `unsafe` is kept small: every call is
+//! on a handle sqlx lends through `lock_handle` (its worker thread makes no call on the
+//! connection meanwhile), every statement is finalized by a guard, and a row's borrowed text
+//! and bytes live only until the next step, which the borrow of [`RawRow`] enforces.
 
 use std::ffi::{CStr, c_char, c_int};
 use std::marker::PhantomData;
