@@ -3,14 +3,16 @@
 //! across a channel to the async side) is most of the work: grading a class's runs, two
 //! million rows of which the grader keeps a few fields. Rows are lent to a closure straight
 //! from SQLite's memory on the calling thread (a blocking one), which decodes them in place.
-//! The same query as [`Store::run_rows`]; the same rows, in the same order.
+//! The same query as [`Store::run_rows`]; the same rows, in the same order. The statements
+//! are `raw_rows.rs`'s; only the connection is this reader's.
 
-use std::ffi::{CStr, CString, c_int};
+use std::ffi::{CString, c_int};
 use std::path::Path;
 use std::ptr::{self, NonNull};
 
 use libsqlite3_sys as ffi;
 
+use super::raw_rows::{Bind, RawError, RawRow, RawStatement};
 use super::run_rows::{FLEET_ROWS_SQL, OWN_ROWS_SQL};
 use super::{SessionId, StoreError};
 
@@ -62,21 +64,12 @@ impl DirectReader {
         // Closed on drop from here on, even when opening failed.
         let reader = DirectReader { db };
         if rc != ffi::SQLITE_OK {
-            return Err(reader.error(WHAT, rc));
+            // SAFETY: the handle SQLite returned, used by this thread only.
+            return Err(unsafe { RawError::of(reader.db, rc) }.into_store(WHAT));
         }
         // SAFETY: a valid handle.
         unsafe { ffi::sqlite3_busy_timeout(reader.db.as_ptr(), BUSY_TIMEOUT_MS) };
         Ok(reader)
-    }
-
-    fn error(&self, what: &'static str, rc: c_int) -> StoreError {
-        // SAFETY: a valid handle; SQLite's message is a NUL-terminated string it owns, copied
-        // before anything else runs on the connection.
-        let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(self.db.as_ptr())) };
-        failed(
-            what,
-            format!("SQLite error {rc}: {}", message.to_string_lossy()),
-        )
     }
 
     /// `robot`'s telemetry, event and command rows of `session` in `[from_ms, to_ms]` and the
@@ -88,167 +81,73 @@ impl DirectReader {
         (from_ms, to_ms): (i64, i64),
         mut each: impl FnMut(DirectRow<'_>),
     ) -> Result<(), StoreError> {
-        let mut own = Statement::prepare(self, OWN_ROWS_SQL)?;
-        own.bind(session, (from_ms, to_ms), Some(robot))?;
-        let mut fleet = Statement::prepare(self, FLEET_ROWS_SQL)?;
-        fleet.bind(session, (from_ms, to_ms), None)?;
-        let (mut own_row, mut fleet_row) = (own.step()?, fleet.step()?);
+        let span = [Bind::Int(session.0), Bind::Int(from_ms), Bind::Int(to_ms)];
+        let mut own = self.statement(OWN_ROWS_SQL)?;
+        own.bind(&[span[0], span[1], span[2], Bind::Text(robot)])
+            .map_err(failed_read)?;
+        let mut fleet = self.statement(FLEET_ROWS_SQL)?;
+        fleet.bind(&span).map_err(failed_read)?;
+        let (mut own_row, mut fleet_row) = (
+            own.step().map_err(failed_read)?,
+            fleet.step().map_err(failed_read)?,
+        );
         loop {
             let take_own = match (own_row, fleet_row) {
                 (false, false) => return Ok(()),
                 (true, false) => true,
                 (false, true) => false,
-                (true, true) => own.key() < fleet.key(),
+                (true, true) => key(&own.row()) < key(&fleet.row()),
             };
             if take_own {
-                each(own.row(false)?);
-                own_row = own.step()?;
+                each(direct_row(own.row(), false)?);
+                own_row = own.step().map_err(failed_read)?;
             } else {
-                each(fleet.row(true)?);
-                fleet_row = fleet.step()?;
+                each(direct_row(fleet.row(), true)?);
+                fleet_row = fleet.step().map_err(failed_read)?;
             }
         }
     }
+
+    /// A statement on this reader's connection, borrowing it. Only [`Self::run_rows`] makes
+    /// them, under its `&mut self`: one read at a time, on one thread (the handle is NOMUTEX).
+    fn statement(&self, sql: &str) -> Result<RawStatement<'_>, StoreError> {
+        // SAFETY: the connection is open until `self` drops, which the borrow outlasts, and
+        // the caller's `&mut self` keeps every other use of it out meanwhile.
+        unsafe { RawStatement::prepare(self.db, sql) }
+            .map_err(failed_read)?
+            .ok_or_else(|| failed(WHAT, "blank SQL".into()))
+    }
+}
+
+const WHAT: &str = "reading a run's records directly";
+
+fn failed_read(e: RawError) -> StoreError {
+    e.into_store(WHAT)
+}
+
+/// (at_ms, id) of a row (columns: id, kind, at_ms, payload): replay order.
+fn key(row: &RawRow<'_>) -> (i64, i64) {
+    (row.int(2), row.int(0))
+}
+
+fn direct_row(row: RawRow<'_>, fleet_wide: bool) -> Result<DirectRow<'_>, StoreError> {
+    let kind = row
+        .text(1)
+        .map_err(|e| failed(WHAT, e.to_string()))?
+        .unwrap_or_default();
+    Ok(DirectRow {
+        id: row.int(0),
+        kind,
+        at_ms: row.int(2),
+        fleet_wide,
+        payload: row.bytes(3).unwrap_or_default(),
+    })
 }
 
 impl Drop for DirectReader {
     fn drop(&mut self) {
         // SAFETY: every statement borrows the reader, so all are finalized by now.
         unsafe { ffi::sqlite3_close(self.db.as_ptr()) };
-    }
-}
-
-/// A prepared statement, finalized on drop.
-struct Statement<'c> {
-    reader: &'c DirectReader,
-    stmt: NonNull<ffi::sqlite3_stmt>,
-}
-
-const WHAT: &str = "reading a run's records directly";
-
-impl<'c> Statement<'c> {
-    fn prepare(reader: &'c DirectReader, sql: &str) -> Result<Statement<'c>, StoreError> {
-        let sql = CString::new(sql).map_err(|e| failed(WHAT, e.to_string()))?;
-        let mut stmt = ptr::null_mut();
-        // SAFETY: a valid handle and a NUL-terminated statement (-1: read up to the NUL).
-        let rc = unsafe {
-            ffi::sqlite3_prepare_v2(
-                reader.db.as_ptr(),
-                sql.as_ptr(),
-                -1,
-                &mut stmt,
-                ptr::null_mut(),
-            )
-        };
-        match NonNull::new(stmt) {
-            Some(stmt) if rc == ffi::SQLITE_OK => Ok(Statement { reader, stmt }),
-            _ => Err(reader.error(WHAT, rc)),
-        }
-    }
-
-    /// `?1` session, `?2`..`?3` the span, `?4` the robot (for the robot's own rows).
-    fn bind(
-        &mut self,
-        session: SessionId,
-        (from_ms, to_ms): (i64, i64),
-        robot: Option<&str>,
-    ) -> Result<(), StoreError> {
-        let s = self.stmt.as_ptr();
-        // SAFETY: a valid statement; SQLITE_TRANSIENT makes SQLite copy the text at once.
-        let rcs = unsafe {
-            let mut rcs = vec![
-                ffi::sqlite3_bind_int64(s, 1, session.0),
-                ffi::sqlite3_bind_int64(s, 2, from_ms),
-                ffi::sqlite3_bind_int64(s, 3, to_ms),
-            ];
-            if let Some(robot) = robot {
-                let len = c_int::try_from(robot.len()).unwrap_or(c_int::MAX);
-                rcs.push(ffi::sqlite3_bind_text(
-                    s,
-                    4,
-                    robot.as_ptr().cast(),
-                    len,
-                    ffi::SQLITE_TRANSIENT(),
-                ));
-            }
-            rcs
-        };
-        match rcs.into_iter().find(|&rc| rc != ffi::SQLITE_OK) {
-            Some(rc) => Err(self.reader.error(WHAT, rc)),
-            None => Ok(()),
-        }
-    }
-
-    /// Moves to the next row: `false` when there is none.
-    fn step(&mut self) -> Result<bool, StoreError> {
-        // SAFETY: a valid, bound statement.
-        match unsafe { ffi::sqlite3_step(self.stmt.as_ptr()) } {
-            ffi::SQLITE_ROW => Ok(true),
-            ffi::SQLITE_DONE => Ok(false),
-            rc => Err(self.reader.error(WHAT, rc)),
-        }
-    }
-
-    /// (at_ms, id) of the current row: replay order.
-    fn key(&self) -> (i64, i64) {
-        let s = self.stmt.as_ptr();
-        // SAFETY: a valid statement positioned on a row (callers check `step`).
-        unsafe {
-            (
-                ffi::sqlite3_column_int64(s, 2),
-                ffi::sqlite3_column_int64(s, 0),
-            )
-        }
-    }
-
-    /// The current row (columns: id, kind, at_ms, payload), borrowed until the next step.
-    fn row(&self, fleet_wide: bool) -> Result<DirectRow<'_>, StoreError> {
-        let s = self.stmt.as_ptr();
-        // SAFETY: a valid statement positioned on a row. Each pointer is read before its
-        // length (as SQLite asks), and stays valid until the statement steps again, which
-        // needs `&mut self` while the returned row borrows `self`.
-        let (id, at_ms, kind, payload) = unsafe {
-            let kind = column_bytes(s, ffi::sqlite3_column_text(s, 1), 1);
-            let payload = column_bytes(s, ffi::sqlite3_column_blob(s, 3).cast(), 3);
-            (
-                ffi::sqlite3_column_int64(s, 0),
-                ffi::sqlite3_column_int64(s, 2),
-                kind,
-                payload,
-            )
-        };
-        let kind = std::str::from_utf8(kind).map_err(|e| failed(WHAT, e.to_string()))?;
-        Ok(DirectRow {
-            id,
-            kind,
-            at_ms,
-            fleet_wide,
-            payload,
-        })
-    }
-}
-
-/// The bytes SQLite returned at `ptr` for column `col` of the current row.
-///
-/// # Safety
-/// `ptr` is what `sqlite3_column_text` or `_blob` just returned for `col` of `s`'s current
-/// row; the slice must not outlive that row.
-unsafe fn column_bytes<'a>(s: *mut ffi::sqlite3_stmt, ptr: *const u8, col: c_int) -> &'a [u8] {
-    // SAFETY: as the caller promises; a null pointer (an empty value) is the empty slice.
-    unsafe {
-        let len = usize::try_from(ffi::sqlite3_column_bytes(s, col)).unwrap_or(0);
-        if ptr.is_null() || len == 0 {
-            &[]
-        } else {
-            std::slice::from_raw_parts(ptr, len)
-        }
-    }
-}
-
-impl Drop for Statement<'_> {
-    fn drop(&mut self) {
-        // SAFETY: a valid statement, finalized once.
-        unsafe { ffi::sqlite3_finalize(self.stmt.as_ptr()) };
     }
 }
 

@@ -1,12 +1,13 @@
-//! A read query stepped through SQLite's C API on a connection of the read pool, its rows lent
-//! to the caller in place: for the export's pages, where sqlx's per-row work (a copy of every
-//! value, a hand-over from its worker thread) cost more than SQLite reading the rows (see
-//! `record_stream.rs` and the export bench).
+//! Read queries stepped through SQLite's C API, their rows lent to the caller in place: for the
+//! reads where sqlx's per-row work (a copy of every value, a hand-over from its worker thread)
+//! costs more than SQLite reading the rows: the export's pages (on a connection of the read
+//! pool, [`for_each_row`]) and grading's runs (on a connection of its own, `direct_read.rs`).
+//! See `record_stream.rs`, the export bench and the grading bench.
 //!
-//! Like `direct_read.rs` (grading's own connection), the `unsafe` is kept small: every call is
-//! on a handle sqlx lends through `lock_handle` (its worker thread makes no call on the
-//! connection meanwhile), every statement is finalized by a guard, and a row's borrowed text
-//! and bytes live only until the next step, which the borrow of [`RawRow`] enforces.
+//! The orchestrator's `unsafe` is kept here: a [`RawStatement`] is prepared on a connection
+//! that no other thread uses while it lives (sqlx's `lock_handle`, or a connection opened for
+//! one reader), it is finalized when dropped, and a [`RawRow`]'s borrowed text and bytes live
+//! only until the next step, which the borrow of the statement enforces.
 
 use std::ffi::{CStr, c_char, c_int};
 use std::marker::PhantomData;
@@ -24,20 +25,141 @@ pub(super) enum Bind<'a> {
     Text(&'a str),
 }
 
+/// An SQLite failure: its result code and the connection's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct RawError(String);
+
+impl RawError {
+    /// The message of `db`'s last failure, `code`.
+    ///
+    /// # Safety
+    /// `db` is an open connection, used by no other thread now.
+    pub(super) unsafe fn of(db: NonNull<ffi::sqlite3>, code: c_int) -> RawError {
+        // SAFETY: as the caller promises; the message is copied at once.
+        let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db.as_ptr())) };
+        RawError(format!(
+            "SQLite error {code}: {}",
+            message.to_string_lossy()
+        ))
+    }
+
+    pub(super) fn into_store(self, what: &'static str) -> StoreError {
+        StoreError::query(what)(sqlx::Error::Protocol(self.0))
+    }
+}
+
+/// A prepared statement, finalized on drop. `'db` is the borrow of its connection.
+pub(super) struct RawStatement<'db> {
+    db: NonNull<ffi::sqlite3>,
+    stmt: NonNull<ffi::sqlite3_stmt>,
+    _db: PhantomData<&'db ()>,
+}
+
+impl<'db> RawStatement<'db> {
+    /// Prepares `sql` (one statement) on `db`; `None` for blank SQL, which prepares to nothing.
+    ///
+    /// # Safety
+    /// `db` is an open connection that outlives `'db` and that no other thread uses while the
+    /// statement lives.
+    pub(super) unsafe fn prepare(
+        db: NonNull<ffi::sqlite3>,
+        sql: &str,
+    ) -> Result<Option<RawStatement<'db>>, RawError> {
+        // SAFETY (for every `RawError::of` here): `db` as the caller promises.
+        let len = c_int::try_from(sql.len())
+            .map_err(|_| unsafe { RawError::of(db, ffi::SQLITE_TOOBIG) })?;
+        let mut raw = ptr::null_mut();
+        // SAFETY: `sql` outlives the call and its length is given, so it needs no NUL.
+        let code = unsafe {
+            ffi::sqlite3_prepare_v2(
+                db.as_ptr(),
+                sql.as_ptr().cast::<c_char>(),
+                len,
+                &mut raw,
+                ptr::null_mut(),
+            )
+        };
+        if code != ffi::SQLITE_OK {
+            return Err(unsafe { RawError::of(db, code) });
+        }
+        Ok(NonNull::new(raw).map(|stmt| RawStatement {
+            db,
+            stmt,
+            _db: PhantomData,
+        }))
+    }
+
+    fn error(&self, code: c_int) -> RawError {
+        // SAFETY: the connection is open and ours while the statement lives (see `prepare`).
+        unsafe { RawError::of(self.db, code) }
+    }
+
+    /// Binds `binds` to `?1`, `?2`, ... in order.
+    pub(super) fn bind(&mut self, binds: &[Bind<'_>]) -> Result<(), RawError> {
+        for (i, bind) in binds.iter().enumerate() {
+            let index = c_int::try_from(i + 1).map_err(|_| self.error(ffi::SQLITE_RANGE))?;
+            // SAFETY: a prepared statement; SQLITE_TRANSIENT makes SQLite copy the text.
+            let code = unsafe {
+                match *bind {
+                    Bind::Int(v) => ffi::sqlite3_bind_int64(self.stmt.as_ptr(), index, v),
+                    Bind::Text(text) => ffi::sqlite3_bind_text(
+                        self.stmt.as_ptr(),
+                        index,
+                        text.as_ptr().cast::<c_char>(),
+                        c_int::try_from(text.len()).map_err(|_| self.error(ffi::SQLITE_TOOBIG))?,
+                        ffi::SQLITE_TRANSIENT(),
+                    ),
+                }
+            };
+            if code != ffi::SQLITE_OK {
+                return Err(self.error(code));
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves to the next row: `false` when there is none.
+    pub(super) fn step(&mut self) -> Result<bool, RawError> {
+        // SAFETY: a prepared statement, stepped on the thread that holds its connection.
+        match unsafe { ffi::sqlite3_step(self.stmt.as_ptr()) } {
+            ffi::SQLITE_ROW => Ok(true),
+            ffi::SQLITE_DONE => Ok(false),
+            code => Err(self.error(code)),
+        }
+    }
+
+    /// The current row, after a `step` that returned `true`; borrowed until the next step.
+    pub(super) fn row(&self) -> RawRow<'_> {
+        RawRow {
+            stmt: self.stmt,
+            _row: PhantomData,
+        }
+    }
+}
+
+impl Drop for RawStatement<'_> {
+    fn drop(&mut self) {
+        // SAFETY: prepared by `prepare` and finalized exactly once, here.
+        unsafe {
+            ffi::sqlite3_finalize(self.stmt.as_ptr());
+        }
+    }
+}
+
 /// The current row of a stepping statement.
 pub(super) struct RawRow<'s> {
     stmt: NonNull<ffi::sqlite3_stmt>,
-    _step: PhantomData<&'s ()>,
+    _row: PhantomData<&'s ()>,
 }
 
-impl RawRow<'_> {
+impl<'s> RawRow<'s> {
     pub(super) fn int(&self, column: c_int) -> i64 {
-        // SAFETY: a prepared statement positioned on a row (see `for_each_row`).
+        // SAFETY: a prepared statement positioned on a row (see `RawStatement::row`).
         unsafe { ffi::sqlite3_column_int64(self.stmt.as_ptr(), column) }
     }
 
     /// A TEXT column, `None` when NULL; an error when it is not UTF-8 (SQLite never checks).
-    pub(super) fn text(&self, column: c_int) -> Result<Option<&str>, std::str::Utf8Error> {
+    pub(super) fn text(&self, column: c_int) -> Result<Option<&'s str>, std::str::Utf8Error> {
         match self.bytes(column) {
             None => Ok(None),
             Some(bytes) => std::str::from_utf8(bytes).map(Some),
@@ -45,11 +167,11 @@ impl RawRow<'_> {
     }
 
     /// A BLOB or TEXT column's bytes, `None` when NULL.
-    pub(super) fn bytes(&self, column: c_int) -> Option<&[u8]> {
+    pub(super) fn bytes(&self, column: c_int) -> Option<&'s [u8]> {
         let stmt = self.stmt.as_ptr();
         // SAFETY: as in `int`. `sqlite3_column_blob` before `sqlite3_column_bytes`, as SQLite's
         // documentation asks; the pointer stays valid until the next step or finalize, which
-        // cannot happen while `self` (borrowed from the step) is alive.
+        // cannot happen while the statement is borrowed for `'s`.
         unsafe {
             if ffi::sqlite3_column_type(stmt, column) == ffi::SQLITE_NULL {
                 return None;
@@ -60,18 +182,6 @@ impl RawRow<'_> {
                 return Some(&[]);
             }
             Some(std::slice::from_raw_parts(data, len))
-        }
-    }
-}
-
-/// Finalizes the statement however the reading ends.
-struct Statement(NonNull<ffi::sqlite3_stmt>);
-
-impl Drop for Statement {
-    fn drop(&mut self) {
-        // SAFETY: prepared by `for_each_row` and finalized exactly once, here.
-        unsafe {
-            ffi::sqlite3_finalize(self.0.as_ptr());
         }
     }
 }
@@ -87,62 +197,18 @@ pub(super) async fn for_each_row(
 ) -> Result<(), StoreError> {
     let mut conn = pool.acquire().await.map_err(StoreError::query(what))?;
     let mut handle = conn.lock_handle().await.map_err(StoreError::query(what))?;
-    let db = handle.as_raw_handle().as_ptr();
-    let failed = |code: c_int| {
-        // SAFETY: `db` is the open connection sqlx lent; the message is copied at once.
-        let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db)) }.to_string_lossy();
-        StoreError::query(what)(sqlx::Error::Protocol(format!(
-            "SQLite error {code}: {message}"
-        )))
-    };
-    let len = c_int::try_from(sql.len()).map_err(|_| failed(ffi::SQLITE_TOOBIG))?;
-    let mut raw = ptr::null_mut();
-    // SAFETY: `sql` outlives the call and its length is given, so it needs no NUL.
-    let code = unsafe {
-        ffi::sqlite3_prepare_v2(
-            db,
-            sql.as_ptr().cast::<c_char>(),
-            len,
-            &mut raw,
-            ptr::null_mut(),
-        )
-    };
-    if code != ffi::SQLITE_OK {
-        return Err(failed(code));
-    }
-    let Some(stmt) = NonNull::new(raw).map(Statement) else {
+    let db = handle.as_raw_handle();
+    let failed = |e: RawError| e.into_store(what);
+    // SAFETY: sqlx lent the open connection: its worker makes no call on it while `handle` is
+    // held, and the statement is dropped (finalized) before `handle` is.
+    let Some(mut stmt) = (unsafe { RawStatement::prepare(db, sql) }).map_err(failed)? else {
         return Ok(()); // Only blank SQL prepares to nothing.
     };
-    for (i, bind) in binds.iter().enumerate() {
-        let index = c_int::try_from(i + 1).map_err(|_| failed(ffi::SQLITE_RANGE))?;
-        // SAFETY: a prepared statement; SQLITE_TRANSIENT makes SQLite copy the text.
-        let code = unsafe {
-            match *bind {
-                Bind::Int(v) => ffi::sqlite3_bind_int64(stmt.0.as_ptr(), index, v),
-                Bind::Text(text) => ffi::sqlite3_bind_text(
-                    stmt.0.as_ptr(),
-                    index,
-                    text.as_ptr().cast::<c_char>(),
-                    c_int::try_from(text.len()).map_err(|_| failed(ffi::SQLITE_TOOBIG))?,
-                    ffi::SQLITE_TRANSIENT(),
-                ),
-            }
-        };
-        if code != ffi::SQLITE_OK {
-            return Err(failed(code));
-        }
+    stmt.bind(binds).map_err(failed)?;
+    while stmt.step().map_err(failed)? {
+        row(stmt.row())?;
     }
-    loop {
-        // SAFETY: a prepared, bound statement, stepped on the thread holding the handle.
-        match unsafe { ffi::sqlite3_step(stmt.0.as_ptr()) } {
-            ffi::SQLITE_ROW => row(RawRow {
-                stmt: stmt.0,
-                _step: PhantomData,
-            })?,
-            ffi::SQLITE_DONE => return Ok(()),
-            code => return Err(failed(code)),
-        }
-    }
+    Ok(())
 }
 
 #[cfg(test)]
