@@ -1,7 +1,8 @@
-//! Grading a recorded session: the impure edge around [`grade()`]. Reads the session's
-//! finished line-follow missions (one run each: the robot from the mission's start to its end)
-//! and their robots' records from the store, grades each run and stores the grades. The same
-//! recording and rubric give the same stored grades; another rubric adds grades beside them.
+//! Grading a recorded session: the impure edge around [`grade()`]. Reads the session's runs
+//! from two sources, its finished line-follow missions (the robot from the mission's start to
+//! its end) and the spans the teacher marked by hand, and their robots' records from the
+//! store, grades each run and stores the grades. The same recording and rubric give the same
+//! stored grades; another rubric adds grades beside them.
 
 use std::collections::BTreeMap;
 
@@ -11,14 +12,24 @@ use super::{Course, Grade, Rubric, Run, Span, grade};
 use crate::domain::Record;
 use crate::store::{MissionId, NewGrade, RecordQuery, SessionId, Store, StoreError, StoredGrade};
 
+/// One run to grade: a robot over a span, from a mission or marked by the teacher.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunToGrade {
+    pub robot_id: String,
+    /// The mission it was taken from; `None` for a run the teacher marked.
+    pub mission: Option<MissionId>,
+    pub from_ms: i64,
+    pub to_ms: i64,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SessionGradeError {
     #[error("no session {0}")]
     NoSession(SessionId),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("stored mission {mission} names robot {robot:?}, which is not a robot id")]
-    BadRobot { mission: i64, robot: String },
+    #[error("a stored run names robot {robot:?}, which is not a robot id")]
+    BadRobot { robot: String },
     #[error("cannot serialise a grade: {0}")]
     Serialise(#[from] serde_json::Error),
 }
@@ -27,12 +38,13 @@ pub enum SessionGradeError {
 #[derive(Debug, Clone)]
 pub struct GradedRun {
     pub id: i64,
-    pub mission: MissionId,
+    /// `None` for a run the teacher marked.
+    pub mission: Option<MissionId>,
     pub grade: Grade,
 }
 
-/// Grades every finished line-follow mission of `session` against `rubric` and stores the
-/// grades (`at_ms`: when, for the record only; it is not part of the grade).
+/// Grades every finished run of `session` (see [`runs_to_grade`]) against `rubric` and stores
+/// the grades (`at_ms`: when, for the record only; it is not part of the grade).
 pub async fn grade_session(
     store: &Store,
     session: SessionId,
@@ -45,13 +57,12 @@ pub async fn grade_session(
         .await?
         .ok_or(SessionGradeError::NoSession(session))?;
     let dropped = u64::try_from(info.dropped).unwrap_or(0);
-    let runs = store.session_mission_runs(session).await?;
+    let runs = runs_to_grade(store, session).await?;
     let mut graded = Vec::with_capacity(runs.len());
     // Each robot's records are read once, however many runs it has.
     let mut records: BTreeMap<String, Vec<Record>> = BTreeMap::new();
     for run in runs {
         let robot = RobotId::parse(&run.robot_id).map_err(|_| SessionGradeError::BadRobot {
-            mission: run.mission_id,
             robot: run.robot_id.clone(),
         })?;
         if !records.contains_key(&run.robot_id) {
@@ -74,7 +85,7 @@ pub async fn grade_session(
             .upsert_grade(&NewGrade {
                 session,
                 robot: &robot,
-                mission: Some(MissionId(run.mission_id)),
+                mission: run.mission,
                 from_ms: span.from_ms,
                 to_ms: span.to_ms,
                 rubric_name: &g.rubric.name,
@@ -91,11 +102,36 @@ pub async fn grade_session(
             .await?;
         graded.push(GradedRun {
             id,
-            mission: MissionId(run.mission_id),
+            mission: run.mission,
             grade: g,
         });
     }
     Ok(graded)
+}
+
+/// The session's finished runs: its line-follow missions, then the spans the teacher marked
+/// (a run still open in a recording session is not graded yet).
+pub async fn runs_to_grade(
+    store: &Store,
+    session: SessionId,
+) -> Result<Vec<RunToGrade>, StoreError> {
+    let missions = store.session_mission_runs(session).await?;
+    let marked = store.session_marked_runs(session).await?;
+    let from_missions = missions.into_iter().map(|m| RunToGrade {
+        robot_id: m.robot_id,
+        mission: Some(MissionId(m.mission_id)),
+        from_ms: m.from_ms,
+        to_ms: m.to_ms,
+    });
+    let from_marks = marked.into_iter().filter_map(|r| {
+        Some(RunToGrade {
+            robot_id: r.robot.as_str().to_owned(),
+            mission: None,
+            from_ms: r.started_at_ms,
+            to_ms: r.ended_at_ms?,
+        })
+    });
+    Ok(from_missions.chain(from_marks).collect())
 }
 
 /// One robot's records of the session and the fleet-wide ones, in replay order.
