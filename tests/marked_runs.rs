@@ -3,7 +3,8 @@
 //! the line and is lifted off it, the clear refusals (unknown robot, end without start, start
 //! twice, no token), then the session graded by "grade now" and by `orchestrator grade`: the
 //! marked runs are graded beside a mission's run, with their label, student and team from the
-//! roster (or none), the line loss, and the run's trace.
+//! roster (or none), the line loss, and the run's trace. Last, a run left open when its
+//! session stops ends with it.
 
 use std::time::Duration;
 
@@ -323,11 +324,33 @@ async fn a_run_marked_through_the_cli_is_graded_with_its_student_label_and_line_
         "{book}"
     );
 
-    // With no session recording there is nothing to mark a run in.
-    assert_eq!(app.post("/api/sessions/stop", &json!({})).await.status, 200);
-    let idle = app.post("/api/runs", &json!({ "robot": "marked" })).await;
-    assert_eq!(idle.status, 409, "{idle:?}");
-    assert!(idle.error().contains("no session is recording"), "{idle:?}");
+    // A run left open when its session stops ends with the session, and does not keep its
+    // robot from starting the next one.
+    let lesson = app
+        .post("/api/sessions", &json!({ "name": "lesson" }))
+        .await;
+    assert_eq!(lesson.status, 201, "{lesson:?}");
+    let lesson: SessionView = lesson.json();
+    let left_open = app.post("/api/runs", &json!({ "robot": "marked" })).await;
+    assert_eq!(left_open.status, 201, "{left_open:?}");
+    let stopped = app.post("/api/sessions/stop", &json!({})).await;
+    assert_eq!(stopped.status, 200, "{stopped:?}");
+    let stopped: SessionView = stopped.json();
+    let runs: Vec<MarkedRun> = app
+        .get(&format!("/api/sessions/{}/runs", lesson.id))
+        .await
+        .json();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0].ended_at_ms, stopped.stopped_at_ms);
+    assert!(
+        app.get("/api/runs")
+            .await
+            .json::<Vec<MarkedRun>>()
+            .is_empty()
+    );
+    let next = app.post("/api/runs", &json!({ "robot": "marked" })).await;
+    assert_eq!(next.status, 201, "{next:?}");
+    assert_ne!(next.json::<MarkedRun>().session, lesson.id);
     app.stop().await;
 }
 
