@@ -263,7 +263,10 @@ async fn a_marked_run_is_graded_from_the_dashboard_drawn_on_its_page_and_overrid
         PAGE_TIMEOUT,
         "the override beside the computed points",
         "const tr = document.querySelector('#criteria-rows tr[data-criterion=\"line_losses\"]');
-         return tr.dataset.overridden === 'true' && tr.querySelector('.points').textContent",
+         return tr.dataset.overridden === 'true' && tr.querySelector('.points').textContent
+           || { pending: [document.getElementById('result').textContent,
+                document.getElementById('override-target').value,
+                document.getElementById('override-value').value] };",
     );
     let cell = cell.as_str().unwrap_or("").to_owned();
     assert!(cell.contains("(computed "), "{cell}");

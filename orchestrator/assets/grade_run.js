@@ -24,7 +24,7 @@ function render(g) {
   const overOf = (target) => g.overrides.find((o) => o.target === target);
   const rows = g.criteria.map((c) => {
     const over = overOf(c.criterion);
-    return el("tr", { "data-criterion": c.criterion, "data-overridden": Boolean(over) },
+    return el("tr", { "data-criterion": c.criterion, "data-overridden": String(Boolean(over)) },
       el("td", {}, c.criterion.replace(/_/g, " ")),
       el("td", { class: "raw" }, c.measured ? rawText(c.raw) : "not measured"),
       pointsCell(c.points, over),
@@ -33,7 +33,7 @@ function render(g) {
       el("td", { class: "muted" }, c.explanation));
   });
   const totalOver = overOf("total");
-  rows.push(el("tr", { "data-criterion": "total", "data-overridden": Boolean(totalOver), class: "total" },
+  rows.push(el("tr", { "data-criterion": "total", "data-overridden": String(Boolean(totalOver)), class: "total" },
     el("td", {}, el("b", {}, "total")), el("td", {}, g.passed ? "pass (computed)" : "fail (computed)"),
     pointsCell(g.total, totalOver), el("td", { class: "weight" }, points(g.scale)),
     el("td", { class: "override" }, totalOver ? totalOver.reason : ""), el("td", {})));
