@@ -26,44 +26,8 @@ async fn class_app() -> TestApp {
     let app = TestApp::spawn(|s| s.sim = 2).await;
     for id in ["sim-01", "sim-02"] {
         app.wait_for_robot_state(id, "online", WAIT).await;
-        wait_until_enabled(&app, id).await;
     }
     app
-}
-
-/// Online is not yet enabled: an agent refuses motion until it has heard the orchestrator's
-/// heartbeat (the enable lease). A creeping drive from the teacher is acknowledged once it has;
-/// a stop follows at once, so the robot has not moved when the test begins.
-async fn wait_until_enabled(app: &TestApp, robot: &str) {
-    let still = CommandKind::Drive {
-        speed: 0.05,
-        turn: 0.0,
-    };
-    let deadline = std::time::Instant::now() + WAIT;
-    let teacher = app.teacher_token.clone();
-    loop {
-        let reply = app
-            .post_with_token(
-                &format!("/api/robots/{robot}/commands"),
-                &still,
-                teacher.as_deref(),
-            )
-            .await;
-        if reply.status == 200 {
-            app.post_with_token(
-                &format!("/api/robots/{robot}/commands"),
-                &CommandKind::Stop,
-                teacher.as_deref(),
-            )
-            .await;
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{robot} never heard the heartbeat: {reply:?}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
 }
 
 async fn import(app: &TestApp, csv: &str) -> ImportReport {

