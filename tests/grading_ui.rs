@@ -1,5 +1,5 @@
-//! The grade pages in headless Chromium (issue 11): the teacher marks a run with the robot
-//! card's "start run" / "end run" while the robot follows the line and is lifted off it, opens
+//! The grade pages in headless Chromium (issue 11): the teacher marks a run (with a label) with
+//! the robot card's "start run" / "end run" while the robot follows the line and is lifted off it, opens
 //! the session's leaderboard from the sessions panel, grades it with "Grade now", opens the
 //! run's page, finds each criterion as the API has it and a path and traces drawn from the
 //! run's trace (pieces on and off the line, one trace point per sample), overrides a criterion
@@ -71,6 +71,7 @@ async fn a_marked_run_is_graded_from_the_dashboard_drawn_on_its_page_and_overrid
              return b && !b.hidden && b.textContent === 'start run' || {{ pending: b && b.outerHTML }}"
         ),
     );
+    browser.fill("#run-label", "second try");
     browser.click(&button);
     let open = browser.wait_for(
         PAGE_TIMEOUT,
@@ -156,7 +157,7 @@ async fn a_marked_run_is_graded_from_the_dashboard_drawn_on_its_page_and_overrid
         json!([
             "Ada Lovelace",
             "red",
-            format!("run {run_id}"),
+            format!("run {run_id} \"second try\""),
             grade_id.to_string()
         ])
     );

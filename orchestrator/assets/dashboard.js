@@ -51,7 +51,7 @@ async function checkRole() {
   const answer = await api.whoami();
   teacher = answer.ok && answer.body.role === "teacher";
   $("role").textContent = teacher ? "teacher" : "view only (open the address with the teacher's token to act)";
-  for (const id of ["session-form", "group-form", "mission-form", "students-panel", "forget"]) $(id).hidden = !teacher;
+  for (const id of ["session-form", "group-form", "mission-form", "students-panel", "forget", "run-label-row"]) $(id).hidden = !teacher;
   if (teacher) refreshStudents(api);
   refreshLists();
 }

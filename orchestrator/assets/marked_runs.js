@@ -1,9 +1,10 @@
 // Runs the teacher marks by hand: a "start run" / "end run" button in each robot card's footer
-// (teacher only), drawn from the runs open now (GET /api/runs). The run is graded from the
-// start to the end on the session's leaderboard, beside the missions' runs.
+// (teacher only), drawn from the runs open now (GET /api/runs); a run started takes the label
+// typed in #run-label, if any. The run is graded from the start to the end on the session's
+// leaderboard, beside the missions' runs.
 
 import { errorText } from "./api.js";
-import { el } from "./dom.js";
+import { $, el } from "./dom.js";
 import { clock } from "./time.js";
 
 /// `ctx`: { api, show(text, bad), teacher() }.
@@ -14,9 +15,12 @@ export function markedRuns(ctx) {
 
   async function toggle(id) {
     const running = open.get(id);
+    const input = $("run-label");
+    const label = input && input.value.trim() ? input.value.trim() : null;
     const answer = running
       ? await api.post("/api/runs/end", { robot: id })
-      : await api.post("/api/runs", { robot: id });
+      : await api.post("/api/runs", { robot: id, label });
+    if (answer.ok && !running && input) input.value = "";
     if (answer.ok) show(`${id}: run #${answer.body.id} ${running ? "ended" : "started"}`, false);
     else show(`${id}: ${errorText(answer)}`, true);
     await refresh();

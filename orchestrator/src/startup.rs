@@ -310,7 +310,8 @@ impl Application {
     /// Whether the `--sim` robots are all enabled (none: trivially true). Tests wait on it
     /// before driving, as an external agent's start waits on its own state.
     pub fn sim_readiness(&self) -> SimReadiness {
-        self.parts.sims
+        self.parts
+            .sims
             .as_ref()
             .map(SimFleet::readiness)
             .unwrap_or_default()
