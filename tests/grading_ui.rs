@@ -4,6 +4,8 @@
 //! run's page, finds each criterion as the API has it and a path and traces drawn from the
 //! run's trace (pieces on and off the line, one trace point per sample), overrides a criterion
 //! through the form and sees the new total, computed one beside it, on the leaderboard.
+//!
+//! `UPDATE_SCREENSHOT=1` also writes the run page's screenshot to docs/grade-run.png.
 
 use fleet_protocol::Pose;
 use fleet_tests::db::Recording;
@@ -271,6 +273,11 @@ async fn a_marked_run_is_graded_from_the_dashboard_drawn_on_its_page_and_overrid
     );
     let cell = cell.as_str().unwrap_or("").to_owned();
     assert!(cell.contains("(computed "), "{cell}");
+    if std::env::var_os("UPDATE_SCREENSHOT").is_some() {
+        browser.execute("window.scrollTo(0, 0)", json!([]));
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/grade-run.png");
+        std::fs::write(path, browser.screenshot()).expect("write docs/grade-run.png");
+    }
     let after: StoredGrade = ok(app.get(&format!("/api/grades/{grade_id}")).await).json();
     let over = after
         .override_of("line_losses")
