@@ -33,13 +33,27 @@ pub(super) async fn grade_now(
 ) -> Result<HttpResponse, ApiError> {
     let session = SessionId(id.into_inner());
     let rubric = Rubric::line_follow();
-    let graded = grade_session(&state.store, session, &Course::oval(), &rubric, now_ms())
-        .await
-        .map_err(|e| match e {
-            SessionGradeError::NoSession(_) => ApiError::NotFound(e.to_string()),
-            SessionGradeError::Store(e) => e.into(),
-            other => ApiError::internal_from("the session could not be graded", other),
-        })?;
+    // Grading a class hour is seconds of CPU: done on a blocking thread, so this worker keeps
+    // serving the live pages meanwhile. Its queries still go through this worker's runtime
+    // (its drivers run while the worker waits here).
+    let runtime = tokio::runtime::Handle::current();
+    let (store, graded_with) = (state.store.clone(), rubric.clone());
+    let graded = actix_web::rt::task::spawn_blocking(move || {
+        runtime.block_on(grade_session(
+            &store,
+            session,
+            &Course::oval(),
+            &graded_with,
+            now_ms(),
+        ))
+    })
+    .await
+    .map_err(|e| ApiError::internal_from("grading stopped", e))?
+    .map_err(|e| match e {
+        SessionGradeError::NoSession(_) => ApiError::NotFound(e.to_string()),
+        SessionGradeError::Store(e) => e.into(),
+        other => ApiError::internal_from("the session could not be graded", other),
+    })?;
     let rows = board(&state.store, session, Some(&rubric.hash)).await?;
     Ok(HttpResponse::Ok().json(GradedSession {
         graded: graded.len(),
