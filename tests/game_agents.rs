@@ -1,18 +1,28 @@
 //! A whole game played by six of the project's agents in game mode (three a team) on the
 //! simulated arena, against the real orchestrator: the script moves the robots by hand and
 //! fires their guns through the API; the agents sense zones, scan bases and feel hits
-//! themselves and speak the legacy protocol. Played to the end, recorded and scored.
+//! themselves and speak the legacy protocol. Played to the end, recorded, replayed (the game's
+//! records come back in order under `replay/`, the final scores with them) and scored. And
+//! `robot-agent --game` on the robot's own enrolled credential, with access control on.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use clap::Parser;
+use fleet_course::Course;
 use fleet_game::Team;
 use fleet_protocol::Pose;
-use fleet_tests::TestApp;
+use fleet_tests::cli::run_cli;
 use fleet_tests::db::Recording;
 use fleet_tests::game_agents::{GameAgent, spawn_game_agent};
-use fleet_tests::wait_until;
-use robot_agent::hal::sim::SimArena;
+use fleet_tests::{Broker, Observer, Received, TestApp, start_agent, wait_until};
+use orchestrator::contract::roster::Enrolled;
+use robot_agent::config::{Cli, FileConfig, Settings};
+use robot_agent::hal::sim::{self, ArenaSeat, SimArena, SimConfig};
 use serde_json::{Value, json};
+use sqlx::Row;
+use tokio::sync::mpsc;
 
 const WAIT: Duration = Duration::from_secs(10);
 // The arena: the line along y = 1.0 from x 0.2 to 3.4, the red base over x 0.30..0.60, the
@@ -182,4 +192,240 @@ async fn six_agents_in_game_mode_play_a_game_to_red_s_third_flag_recorded_and_sc
         .count_records("kind = 'telemetry' AND CAST(payload AS TEXT) LIKE '%\"pose\"%'")
         .await;
     assert!(poses > 0, "the robots' poses are recorded for a replay");
+    let session = recording
+        .scalar("SELECT session_id FROM records WHERE topic = 'game/ended'")
+        .await;
+    recording.close().await;
+
+    // Replayed: `orchestrator replay` of the session, the game's topics only, to a Mosquitto.
+    let want = game_records(&stopped.db_path, session).await;
+    assert!(want.len() > 50, "{} game records", want.len());
+    let broker = Broker::start().await;
+    let (tx, mut feed) = mpsc::unbounded_channel();
+    let _watch = Observer::connect_with_feed(&broker.address(), &["#"], Some(tx)).await;
+    let url = format!("mqtt://127.0.0.1:{}", broker.port());
+    let db = stopped.db_path.to_str().expect("a UTF-8 path").to_owned();
+    let session = session.to_string();
+    let args = [
+        "replay",
+        &session,
+        "--rate",
+        "20",
+        "--topics",
+        "init,tanks/#,game/#",
+        "--db",
+        &db,
+        "--broker",
+        &url,
+    ];
+    run_cli(&args).await.expect("replay the game");
+    let got = collect(&mut feed, want.len()).await;
+    assert_eq!(got.len(), want.len(), "replayed game records");
+    assert!(
+        collect(&mut feed, 1).await.is_empty(),
+        "nothing but the game"
+    );
+    for (i, (g, (topic, payload))) in got.iter().zip(&want).enumerate() {
+        assert_eq!(g.topic, format!("replay/{topic}"), "record {i}");
+        assert_eq!(&g.payload, payload, "record {i} on {topic}");
+    }
+    let topics: Vec<&str> = got.iter().map(|g| g.topic.as_str()).collect();
+    let order = ["created", "started", "ended"].map(|e| {
+        topics
+            .iter()
+            .position(|t| *t == format!("replay/game/{e}"))
+            .unwrap_or_else(|| panic!("no game/{e} replayed"))
+    });
+    assert!(order[0] < order[1] && order[1] < order[2], "{order:?}");
+    // Scored: the replayed end of the game carries the scores the live game view showed.
+    let ended: Value = serde_json::from_slice(&got[order[2]].payload).expect("game/ended JSON");
+    assert_eq!(ended["scores"], view["scores"]);
+    assert_eq!(ended["winner"], "red");
+}
+
+/// The session's game records (topic, payload) in replay order.
+async fn game_records(db: &std::path::Path, session: i64) -> Vec<(String, Vec<u8>)> {
+    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(
+            sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(db)
+                .read_only(true),
+        )
+        .await
+        .expect("open the recording");
+    let rows = sqlx::query(
+        "SELECT topic, payload FROM records WHERE session_id = ? AND kind = 'game' \
+         ORDER BY at_ms, id",
+    )
+    .bind(session)
+    .fetch_all(&pool)
+    .await
+    .expect("read the game records");
+    pool.close().await;
+    rows.iter()
+        .map(|r| (r.get("topic"), r.get("payload")))
+        .collect()
+}
+
+/// What `feed` brings until `n` messages arrived (or 30 s passed).
+async fn collect(feed: &mut mpsc::UnboundedReceiver<Received>, n: usize) -> Vec<Received> {
+    let mut got = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while got.len() < n {
+        match tokio::time::timeout_at(deadline, feed.recv()).await {
+            Ok(Some(m)) => got.push(m),
+            _ => break,
+        }
+    }
+    got
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_with_game_on_plays_on_its_enrolled_credential_with_access_control_on() {
+    let app = TestApp::spawn(|_| {}).await;
+    assert!(
+        app.access.registry().is_some(),
+        "the broker enforces access"
+    );
+    let made = app
+        .post(
+            "/api/games",
+            &json!({ "name": "enrolled", "capture_time_ms": 300 }),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{made:?}");
+    // As on the robot: `robots enroll` prints its environment file, then `robot-agent --game`.
+    let id = "0x5200000000a1";
+    let enrolled = app
+        .post(&format!("/api/robots/{id}/enroll"), &json!(null))
+        .await;
+    assert_eq!(enrolled.status, 201, "{enrolled:?}");
+    let env = enrolled.json::<Enrolled>().env_file();
+    let value = |key: &str| {
+        env.lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .unwrap_or_else(|| panic!("no {key} in {env}"))
+            .to_owned()
+    };
+    let url = value("ROBOT_AGENT_BROKER");
+    let cli = Cli::try_parse_from([
+        "robot-agent",
+        "--id",
+        &value("ROBOT_AGENT_ID"),
+        "--broker",
+        &url,
+        "--broker-user",
+        &value("ROBOT_AGENT_BROKER_USER"),
+        "--broker-password",
+        &value("ROBOT_AGENT_BROKER_PASSWORD"),
+        "--game",
+    ])
+    .expect("valid flags");
+    let settings = Settings::merge(cli, FileConfig::default(), || unreachable!("id given"))
+        .expect("valid settings");
+    let mut config = SimConfig::new(Course::arena());
+    config.start = Some(Pose {
+        x: 1.0,
+        y: 0.3,
+        heading: 0.0,
+    });
+    config.arena = Some(ArenaSeat {
+        arena: SimArena::new(),
+        mac: 0x5200_0000_00a1,
+    });
+    let (mut hardware, sim) = sim::spawn(config);
+    let player = robot_agent::game::start(&settings, &mut hardware)
+        .expect("a course-style id")
+        .expect("game mode on");
+    let agent = start_agent(settings.agent.clone(), hardware).await;
+    // The game connection must not take the agent's session over (nor the other way round).
+    let dropped = Arc::new(AtomicBool::new(false));
+    let mut states = agent.watch_state();
+    let seen = dropped.clone();
+    let watcher = tokio::spawn(async move {
+        while states.changed().await.is_ok() {
+            if !states.borrow().link_up {
+                seen.store(true, Ordering::SeqCst);
+            }
+        }
+    });
+    wait_until(WAIT, "the agent to register on its own credential", || {
+        player.state().registered
+    })
+    .await;
+    assert_eq!(player.state().team, Some(Team::Red));
+    app.poll_get(&format!("/api/robots/{id}"), WAIT, |r| {
+        r.body["telemetry"].is_object()
+    })
+    .await
+    .unwrap_or_else(|r| panic!("the agent never reported its sensors: {r:?}"));
+    let started = app.post("/api/games/current/start", &json!({})).await;
+    assert_eq!(started.status, 200, "{started:?}");
+    // It plays: its zone messages go through and are answered.
+    sim.set_pose(Pose {
+        x: 1.40,
+        y: LINE,
+        heading: 0.0,
+    });
+    sim.set_pose(Pose {
+        x: 1.80,
+        y: LINE,
+        heading: 0.0,
+    });
+    wait_until(WAIT, "the capture to start and end", || {
+        player.state().carrying
+    })
+    .await;
+    let view = game_view(&app).await;
+    let players = view["players"].as_array().cloned().unwrap_or_default();
+    assert_eq!(players.len(), 1, "{view}");
+    assert_eq!(players[0]["id"], id);
+    assert_eq!(players[0]["kind"], "agent");
+    // The agent's own link stayed up throughout, and still answers commands.
+    let shot = app
+        .post(
+            &format!("/api/robots/{id}/commands"),
+            &json!({ "kind": "shoot" }),
+        )
+        .await;
+    assert_eq!(shot.body["outcome"], "acked", "{shot:?}");
+    assert!(!dropped.load(Ordering::SeqCst), "the agent's link dropped");
+    assert!(agent.state().listening);
+    assert_eq!(player.state().link_errors, 0, "{:?}", player.state());
+    watcher.abort();
+
+    // Revoking the robot cuts both of its connections off.
+    let revoked = app.delete(&format!("/api/robots/{id}/enroll")).await;
+    assert_eq!(revoked.status, 200, "{revoked:?}");
+    wait_until(WAIT, "both connections to drop", || {
+        !agent.state().link_up && !player.state().connected
+    })
+    .await;
+
+    // Without a credential the broker refuses the game connection: it never registers.
+    let anonymous = Cli::try_parse_from([
+        "robot-agent",
+        "--id",
+        "0x5200000000a2",
+        "--broker",
+        &url,
+        "--game",
+    ])
+    .expect("valid flags");
+    let anonymous = Settings::merge(anonymous, FileConfig::default(), || unreachable!())
+        .expect("valid settings");
+    let (mut hardware, _sim) = sim::spawn(SimConfig::new(Course::arena()));
+    let refused = robot_agent::game::start(&anonymous, &mut hardware)
+        .expect("a course-style id")
+        .expect("game mode on");
+    wait_until(
+        WAIT,
+        "the broker to refuse an anonymous game connection",
+        || refused.state().link_errors >= 2,
+    )
+    .await;
+    let state = refused.state();
+    assert!(!state.connected && !state.registered, "{state:?}");
+    assert!(state.heard.is_empty(), "{state:?}");
 }

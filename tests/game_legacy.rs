@@ -331,3 +331,41 @@ async fn robots_that_announce_themselves_with_no_game_open_register_when_the_nex
         Some(1)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_access_control_on_a_legacy_robot_cannot_register_another_robots_id() {
+    // Open, the forged INIT registers the other robot (red) before the forger (blue): the
+    // control that shows what the access check prevents.
+    for open in [true, false] {
+        let app = TestApp::spawn(|s| s.open = open).await;
+        let made = app.post("/api/games", &json!({ "name": "forgery" })).await;
+        assert_eq!(made.status, 201, "{made:?}");
+        let forger = LegacyRobot::connect(&app, "0xdca632bf9101").await;
+        forger.publish_raw("init", "INIT 0xdca632bf9102").await;
+        // Sent after the forged one on the same connection: answered after it, if it passed.
+        let (team, _) = forger.register().await;
+        let view = show(&app).await;
+        let ids: Vec<&str> = view["players"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p["id"].as_str())
+            .collect();
+        if open {
+            assert_eq!(team, "BLUE", "open: {view}");
+            assert!(ids.contains(&"0xdca632bf9102"), "open: {view}");
+            continue;
+        }
+        assert_eq!(team, "RED", "{view}");
+        assert_eq!(ids, ["0xdca632bf9101"], "{view}");
+        // The robot whose id was forged registers itself as usual.
+        let own = LegacyRobot::connect(&app, "0xdca632bf9102").await;
+        assert_eq!(own.register().await.0, "BLUE");
+        let stopped = app.stop().await;
+        let recording = Recording::open(&stopped.db_path).await;
+        let forged = recording
+            .count_records("kind = 'game' AND CAST(payload AS TEXT) = 'INIT 0xdca632bf9102'")
+            .await;
+        assert_eq!(forged, 1, "only the robot's own INIT reached the master");
+    }
+}

@@ -124,6 +124,10 @@ async fn a_recorded_session_is_graded_in_order_repeatably_with_overrides_kept() 
     assert_eq!(board[0].2, "pass", "{first}");
     assert_eq!(board[0].1, "20.00", "a clean lap gets full marks: {first}");
     assert_eq!(board[2].2, "fail", "{first}");
+    // However cleanly it drove for its 3 s, a run that did not finish its lap cannot pass.
+    assert_eq!(board[1].2, "fail", "an aborted run passed: {first}");
+    let aborted_total: f64 = board[1].1.parse().expect("a total");
+    assert!(aborted_total <= 5.0, "{first}");
 
     let csv = dir.join("gradebook.csv");
     let csv_arg = csv.to_str().expect("utf-8 path").to_owned();
@@ -136,7 +140,7 @@ async fn a_recorded_session_is_graded_in_order_repeatably_with_overrides_kept() 
     let col = |name: &str| rows[0].iter().position(|c| c == name).expect(name);
     assert_eq!(rows[3][col("team")], "red");
     assert_eq!(rows[3][col("robot")], "stopped");
-    assert_eq!(rows[1][col("rubric_version")], "1");
+    assert_eq!(rows[1][col("rubric_version")], "2");
 
     // The teacher lifts the stopped run's total: it survives grading again, computed kept.
     let id = board[2].3.to_string();

@@ -1,28 +1,36 @@
 //! Grading a class's hour: 30 robots x 1 h x 20 Hz telemetry (generated: laps of the oval with
-//! wobbles, line losses, zone events, a rescue and an estop), graded with the shipped rubric,
-//! printed beside the time to only read (decode) the same rows in the same run, with a hash of
-//! every grade (the same before and after a change to grading's internals) and a PASS/MISS line
-//! for the goal of under 1 s.
+//! wobbles, line losses, zone events, a rescue and an estop) written to a real SQLite file,
+//! then graded from it with the shipped rubric as `orchestrator grade` does
+//! ([`grade_runs`]: rows read, decoded and graded two runs at a time), printed beside a plain
+//! sqlx `SELECT` of the same session's rows measured in the same run (before and after, so a
+//! neighbour's build affects both alike). Then where the time goes, in memory on one thread:
+//! the full typed decode of every row, the slim decode into runs, the criteria. A SHA-256 over
+//! every grade must be the same from the file and in memory, and the same before and after a
+//! change to grading's internals; a PASS/MISS line for the goal of under 1 s.
 //!
 //! Run: `cargo bench -p orchestrator --bench grading` (`BENCH_ROBOTS`, `BENCH_MINUTES` to change
-//! the size; 30 and 60 by default). Each robot's rows are generated, then read, then graded, so
-//! one robot's rows are in memory at a time, as when the store hands the grader one run.
+//! the size, 30 and 60 by default; `BENCH_DIR` where the database goes, default `/dev/shm`;
+//! `BENCH_RUBRIC` a rubric file instead of the shipped one).
 
+#[path = "grading/generate.rs"]
+mod generate;
+
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fleet_course::Course;
-use fleet_protocol::{
-    Command, CommandId, CommandKind, Event, EventKind, Pose, RobotId, RobotMode, Telemetry, decode,
-    encode, topic,
-};
+use fleet_protocol::{Command, Event, RobotId, Telemetry, decode};
+use futures_util::TryStreamExt;
 use orchestrator::domain::{Record, RecordKind};
-use orchestrator::grading::{Rubric, Run, Span, grade};
+use orchestrator::grading::session::{RunToGrade, grade_runs};
+use orchestrator::grading::{Grade, Rubric, Run, Span, grade};
+use orchestrator::store::{DirectReader, SessionId, Store};
 use sha2::{Digest, Sha256};
 
-const T0: i64 = 1_764_547_200_000;
-const SAMPLE_MS: i64 = 50;
-/// Speed along the line, metres per second (speed 0.5 of the 0.29 m/s full speed).
-const SPEED: f64 = 0.145;
+use generate::{T0, generate};
+
+/// Rows per insert call (one transaction each) while the database is written.
+const INSERT_BATCH: usize = 50_000;
 
 fn env(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -31,78 +39,142 @@ fn env(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+/// Where the time of grading in memory goes.
+#[derive(Default)]
+struct InMemory {
+    full_decode: Duration,
+    slim_decode: Duration,
+    criteria: Duration,
+}
+
 fn main() {
     let robots = env("BENCH_ROBOTS", 30);
     let minutes = env("BENCH_MINUTES", 60);
+    let len_ms = minutes as i64 * 60_000;
     let course = Course::oval();
-    let rubric = Rubric::line_follow();
-    let load_before = load_average();
-    let (mut read, mut build, mut graded) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
-    let mut grading_cpu = 0.0;
-    let (mut rows, mut bytes, mut sum) = (0usize, 0usize, 0.0f64);
-    // Every grade's JSON, hashed: the same figure before and after a change to grading's
-    // internals says the grades did not move by a byte.
-    let mut digest = Sha256::new();
+    // Another rubric file to compare against an earlier figure (`BENCH_RUBRIC`).
+    let rubric = match std::env::var_os("BENCH_RUBRIC") {
+        Some(path) => Rubric::load(path).expect("the rubric file"),
+        None => Rubric::line_follow(),
+    };
+    let span = Span {
+        from_ms: T0,
+        to_ms: T0 + len_ms,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    // RAM-backed where the machine has it, so the file's reads measure SQLite, not the disk.
+    let base = std::env::var_os("BENCH_DIR")
+        .map(std::path::PathBuf::from)
+        .or_else(|| Some(std::path::PathBuf::from("/dev/shm")).filter(|p| p.is_dir()))
+        .unwrap_or_else(std::env::temp_dir);
+    let dir = tempfile::Builder::new()
+        .prefix("grading-bench")
+        .tempdir_in(&base)
+        .expect("a temporary directory");
+    let db = dir.path().join("fleet.db");
+    let store = runtime.block_on(Store::open(&db)).expect("the database");
+    let session = runtime
+        .block_on(store.start_session("grading bench", T0))
+        .expect("a session")
+        .id;
+
+    let generating = Instant::now();
+    let mut memory = InMemory::default();
+    let (mut rows, mut bytes) = (0usize, 0usize);
+    let mut in_memory = Vec::new();
     for r in 0..robots {
-        let id = RobotId::parse(&format!("bench-{r:02}")).expect("a valid robot id");
-        let records = generate(&id, &course, r, minutes as i64 * 60_000);
+        let id = robot(r);
+        let records = generate(&id, &course, r, len_ms);
         rows += records.len();
         bytes += records.iter().map(|r| r.payload.len()).sum::<usize>();
-
-        let t = Instant::now();
-        let decoded = read_only(&records);
-        read += t.elapsed();
-
-        let span = Span {
-            from_ms: T0,
-            to_ms: T0 + minutes as i64 * 60_000,
-        };
-        let cpu = cpu_seconds();
-        let t = Instant::now();
-        let run = Run::from_records(&id, span, &records, 0);
-        build += t.elapsed();
-        let t = Instant::now();
-        let g = grade(&run, &course, &rubric);
-        graded += t.elapsed();
-        grading_cpu += cpu_seconds() - cpu;
-        assert_eq!(
-            decoded,
-            run.samples.len() + run.events.len() + run.commands.len()
-        );
-        sum += g.total;
-        digest.update(serde_json::to_vec(&g).expect("a grade serializes"));
-        digest.update(b"\n");
+        let (g, decoded) = grade_in_memory(&id, span, &records, &course, &rubric, &mut memory);
+        assert_eq!(decoded, records.len(), "every generated row decodes");
+        in_memory.push(g);
+        let batch: Vec<(SessionId, Record)> = records.into_iter().map(|r| (session, r)).collect();
+        for chunk in batch.chunks(INSERT_BATCH) {
+            runtime
+                .block_on(store.insert_records(chunk))
+                .expect("rows written");
+        }
     }
+    let generated_s = generating.elapsed().as_secs_f64();
+
+    let load_before = load_average();
+    let pool = runtime.block_on(read_pool(&db));
+    let select_1 = runtime.block_on(plain_select(&pool, session, rows));
+    let runs: Vec<RunToGrade> = (0..robots)
+        .map(|r| RunToGrade {
+            robot: robot(r),
+            span,
+            course: Arc::new(course.clone()),
+        })
+        .collect();
+    let cpu = cpu_seconds();
+    let t = Instant::now();
+    let from_file = runtime
+        .block_on(grade_runs(&store, session, runs, &rubric))
+        .expect("the session graded");
+    let graded = t.elapsed();
+    let graded_cpu = cpu_seconds() - cpu;
+    let select_2 = runtime.block_on(plain_select(&pool, session, rows));
+    let direct = direct_read(&db, session, robots, span, rows);
+    let load_after = load_average();
+    let digest = digest_of(&from_file);
+    assert_eq!(
+        digest,
+        digest_of(&in_memory),
+        "grades from the file differ from grades in memory"
+    );
+
     let secs = |d: Duration| d.as_secs_f64();
-    let total = secs(build + graded);
+    let select = secs(select_1.min(select_2));
+    let total = secs(graded);
     println!(
-        "grading: {robots} robots x {minutes} min x 20 Hz: {rows} rows, {:.0} MB of payload, \
-         {} CPUs, load average {load_before} before, {} after",
+        "grading: {robots} robots x {minutes} min x 20 Hz: {rows} rows, {:.0} MB of payload \
+         (database written in {generated_s:.1} s), {} CPUs, load average {load_before} before, \
+         {load_after} after",
         bytes as f64 / 1e6,
         std::thread::available_parallelism().map_or(1, |n| n.get()),
-        load_average()
+    );
+    println!("  from the database file, as `orchestrator grade` reads it:");
+    println!(
+        "    read only: plain sqlx SELECT of the session's rows   {:>7.3} s  (before) {:>7.3} s  (after)",
+        secs(select_1),
+        secs(select_2)
     );
     println!(
-        "  read only: full decode of every row, one thread   {:>7.3} s",
-        secs(read)
+        "    read only: the runs' rows, direct, one thread       {:>7.3} s",
+        secs(direct)
     );
     println!(
-        "  grade: slim decode into runs (Run::from_records)  {:>7.3} s",
-        secs(build)
+        "    grade: read + slim decode + criteria, 2 runs at once {total:>7.3} s  \
+         ({:.2} x the faster SELECT; {graded_cpu:.2} s of CPU)",
+        total / select
+    );
+    println!("  in memory, one thread (the rows already read): where the time goes");
+    println!(
+        "    full typed decode of every row (for comparison)     {:>7.3} s",
+        secs(memory.full_decode)
     );
     println!(
-        "  grade: criteria, gaps and scoring only (grade)    {:>7.3} s",
-        secs(graded)
+        "    slim decode into runs (Run::from_records)          {:>7.3} s",
+        secs(memory.slim_decode)
     );
     println!(
-        "  grade: total                                      {total:>7.3} s  \
-         ({:.2} x the read-only time; {grading_cpu:.2} s of CPU)",
-        total / secs(read)
+        "    criteria, gaps and scoring (grade)                 {:>7.3} s",
+        secs(memory.criteria)
     );
     println!(
-        "  grades: mean total {:.2} / 20, sha-256 {:x}",
-        sum / robots as f64,
-        digest.finalize()
+        "  grades: rubric {} v{}, mean total {:.2} / {}, sha-256 {digest} (the same from the \
+         file and in memory)",
+        rubric.name,
+        rubric.version,
+        from_file.iter().map(|g| g.total).sum::<f64>() / robots.max(1) as f64,
+        rubric.scale
     );
     // The issue's goal is for the full size; a smaller run says nothing about it.
     let full_size = robots >= 30 && minutes >= 60;
@@ -111,7 +183,124 @@ fn main() {
         (true, true) => "PASS",
         (true, false) => "MISS",
     };
-    println!("  goal: grade 30 robots x 1 h in under 1 s: {verdict} ({total:.3} s)");
+    println!(
+        "  goal: grade 30 robots x 1 h from the file in under 1 s: {verdict} ({total:.3} s; \
+         the plain SELECT alone takes {select:.3} s)"
+    );
+}
+
+fn robot(r: u64) -> RobotId {
+    RobotId::parse(&format!("bench-{r:02}")).expect("a valid robot id")
+}
+
+/// One robot's grade from its records in memory, each stage timed; how many rows decoded.
+fn grade_in_memory(
+    id: &RobotId,
+    span: Span,
+    records: &[Record],
+    course: &Course,
+    rubric: &Rubric,
+    times: &mut InMemory,
+) -> (Grade, usize) {
+    let t = Instant::now();
+    let decoded = full_decode(records);
+    times.full_decode += t.elapsed();
+    let t = Instant::now();
+    let run = Run::from_records(id, span, records, 0);
+    times.slim_decode += t.elapsed();
+    let t = Instant::now();
+    let g = grade(&run, course, rubric);
+    times.criteria += t.elapsed();
+    (g, decoded)
+}
+
+/// Every grade's JSON, hashed: the same figure before and after a change to grading's
+/// internals says the grades did not move by a byte.
+fn digest_of(grades: &[Grade]) -> String {
+    let mut digest = Sha256::new();
+    for g in grades {
+        digest.update(serde_json::to_vec(g).expect("a grade serializes"));
+        digest.update(b"\n");
+    }
+    format!("{:x}", digest.finalize())
+}
+
+/// For comparison: every row decoded into its typed message, nothing else.
+fn full_decode(records: &[Record]) -> usize {
+    let mut n = 0;
+    for r in records {
+        let ok = match r.kind {
+            RecordKind::Telemetry => decode::<Telemetry>(&r.payload).is_ok(),
+            RecordKind::Event => decode::<Event>(&r.payload).is_ok(),
+            RecordKind::Command => decode::<Command>(&r.payload).is_ok(),
+            _ => false,
+        };
+        n += usize::from(ok);
+    }
+    std::hint::black_box(n)
+}
+
+async fn read_pool(db: &std::path::Path) -> sqlx::SqlitePool {
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(db)
+        .read_only(true);
+    sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .expect("a read-only connection")
+}
+
+/// The baseline: the session's rows, the columns grading reads, in replay order, nothing done
+/// with them but counting their bytes.
+async fn plain_select(pool: &sqlx::SqlitePool, session: SessionId, expected: usize) -> Duration {
+    let t = Instant::now();
+    let mut rows = sqlx::query_as::<_, (Option<String>, String, i64, Vec<u8>)>(
+        "SELECT robot_id, kind, at_ms, payload FROM records WHERE session_id = ? \
+         ORDER BY at_ms, id",
+    )
+    .bind(session)
+    .fetch(pool);
+    let (mut count, mut bytes) = (0usize, 0usize);
+    while let Some(row) = rows.try_next().await.expect("a row") {
+        count += 1;
+        bytes += row.3.len();
+    }
+    let took = t.elapsed();
+    assert_eq!(count, expected, "the SELECT read every row");
+    std::hint::black_box(bytes);
+    took
+}
+
+/// Where the grader's own read stands: every run's rows through a [`DirectReader`], one
+/// thread, nothing done with them but counting their bytes.
+fn direct_read(
+    db: &std::path::Path,
+    session: SessionId,
+    robots: u64,
+    span: Span,
+    expected: usize,
+) -> Duration {
+    let t = Instant::now();
+    let mut reader = DirectReader::open(db).expect("a direct reader");
+    let (mut count, mut bytes) = (0usize, 0usize);
+    for r in 0..robots {
+        reader
+            .run_rows(
+                session,
+                robot(r).as_str(),
+                (span.from_ms, span.to_ms),
+                |row| {
+                    count += 1;
+                    bytes += row.payload.len();
+                },
+            )
+            .expect("the run's rows");
+    }
+    let took = t.elapsed();
+    assert_eq!(count, expected, "the direct read read every row");
+    std::hint::black_box(bytes);
+    took
 }
 
 /// The 1-minute load average, to read the figures by (the machine is shared).
@@ -140,128 +329,4 @@ fn cpu_seconds() -> f64 {
             .unwrap_or(0.0)
     };
     (ticks(11) + ticks(12)) / 100.0
-}
-
-/// The baseline: every row decoded into its typed message, nothing else.
-fn read_only(records: &[Record]) -> usize {
-    let mut n = 0;
-    for r in records {
-        let ok = match r.kind {
-            RecordKind::Telemetry => decode::<Telemetry>(&r.payload).is_ok(),
-            RecordKind::Event => decode::<Event>(&r.payload).is_ok(),
-            RecordKind::Command => decode::<Command>(&r.payload).is_ok(),
-            _ => false,
-        };
-        n += usize::from(ok);
-    }
-    std::hint::black_box(n)
-}
-
-/// One robot's hour: following the oval with a wobble, a line loss every ~90 s, zone events at
-/// the finish zone, a rescue (drive commands) at a quarter and an estop near the end.
-fn generate(id: &RobotId, course: &Course, r: u64, len_ms: i64) -> Vec<Record> {
-    let mut records = Vec::with_capacity((len_ms / SAMPLE_MS) as usize + 1_000);
-    let mut event_seq = 0;
-    let mut push_event = |records: &mut Vec<Record>, at_ms: i64, kind: EventKind| {
-        event_seq += 1;
-        records.push(Record {
-            robot: Some(id.clone()),
-            kind: RecordKind::Event,
-            at_ms,
-            topic: topic::events(id),
-            payload: encode(&Event::new(event_seq, at_ms as u64, kind)),
-        });
-    };
-    let command = |at_ms: i64, kind: CommandKind| Record {
-        robot: Some(id.clone()),
-        kind: RecordKind::Command,
-        at_ms,
-        topic: topic::cmd(id),
-        payload: encode(&Command::new(
-            CommandId::parse(&format!("c{at_ms}")).expect("a valid command id"),
-            kind,
-        )),
-    };
-    records.push(command(T0, CommandKind::LineFollow { speed: 0.5 }));
-    push_event(&mut records, T0, EventKind::LineFollowStarted);
-    let finish = course
-        .zone("finish")
-        .expect("the oval has a finish zone")
-        .clone();
-    let lap = course.line_length();
-    let mut in_zone = false;
-    let mut lost = false;
-    let offset = r as f64 * 0.37;
-    for i in 0..len_ms / SAMPLE_MS {
-        let at_ms = T0 + i * SAMPLE_MS;
-        let t = (at_ms - T0) as f64 / 1000.0;
-        let on_course = course.pose_along((offset + t * SPEED) % lap);
-        // A wobble of a few millimetres, and a loss of 0.6 s every 90 s.
-        let losing = (at_ms - T0) % 90_000 > 89_400;
-        let side = if losing {
-            0.03
-        } else {
-            0.004 * (t * 1.3).sin()
-        };
-        let (s, c) = on_course.heading.sin_cos();
-        let pose = Pose {
-            x: on_course.x - side * s,
-            y: on_course.y + side * c,
-            heading: on_course.heading,
-        };
-        let zone = finish.contains(fleet_course::Point {
-            x: pose.x,
-            y: pose.y,
-        });
-        if zone != in_zone {
-            let kind = if zone {
-                EventKind::ZoneEntered
-            } else {
-                EventKind::ZoneLeft
-            };
-            push_event(&mut records, at_ms, kind);
-            in_zone = zone;
-        }
-        if losing != lost {
-            let kind = if losing {
-                EventKind::LineLost
-            } else {
-                EventKind::LineFound
-            };
-            push_event(&mut records, at_ms, kind);
-            lost = losing;
-        }
-        if i == len_ms / SAMPLE_MS / 4 {
-            for k in 0..6 {
-                let drive = CommandKind::Drive {
-                    speed: 0.3,
-                    turn: 0.1,
-                };
-                records.push(command(at_ms + k * 166, drive));
-            }
-        }
-        if i == len_ms / SAMPLE_MS - 100 {
-            records.push(command(at_ms, CommandKind::Estop));
-            push_event(&mut records, at_ms + 5, EventKind::Estopped);
-        }
-        let mut sample = Telemetry::new(i as u64 + 1, at_ms as u64);
-        sample.mode = RobotMode::LineFollow;
-        sample.line.middle = !losing && !zone;
-        sample.line.left = !losing && !zone && side > 0.003;
-        sample.motors.left = 0.5;
-        sample.motors.right = 0.48;
-        sample.servos.camera_tilt = 90.0;
-        sample.battery_v = Some(7.8);
-        sample.pose = Some(pose);
-        records.push(Record {
-            robot: Some(id.clone()),
-            kind: RecordKind::Telemetry,
-            at_ms,
-            topic: topic::telemetry(id),
-            payload: encode(&sample),
-        });
-    }
-    // Replay order, as the store returns it.
-    records.sort_by_key(|r| r.at_ms);
-    records
 }

@@ -246,6 +246,7 @@ mod tests {
             speed,
             laps: 1,
             lost_line_fails: true,
+            map: None,
         });
         let t0 = Instant::now();
         let mut verdict = None;

@@ -33,6 +33,8 @@ pub enum ConfigError {
     },
     #[error("no network interface with a MAC address under {0}: set the robot id with --id")]
     NoMac(PathBuf),
+    #[error(transparent)]
+    IrMac(#[from] crate::hal::rasptank::ir::IrError),
 }
 
 /// Which hardware the agent drives.
@@ -158,7 +160,19 @@ impl Settings {
             Some(path) => FileConfig::load(path)?,
             None => FileConfig::default(),
         };
-        Self::merge(cli, file, || mac_robot_id(Path::new(SYS_NET)))
+        let mut settings = Self::merge(cli, file, || mac_robot_id(Path::new(SYS_NET)))?;
+        settings.resolve_ir_mac(Path::new(SYS_NET))?;
+        Ok(settings)
+    }
+
+    /// Gives the real backend's IR gun the MAC its shots carry when the file names none (see
+    /// [`crate::hal::rasptank::ir::resolve_mac`]).
+    pub fn resolve_ir_mac(&mut self, sys_net: &Path) -> Result<(), ConfigError> {
+        if self.backend == BackendKind::Rasptank {
+            let id = self.agent.id.as_str();
+            crate::hal::rasptank::ir::resolve_mac(&mut self.rasptank.ir, id, sys_net)?;
+        }
+        Ok(())
     }
 
     /// Flags/env over file over defaults; `default_id` is only called when no layer names one.

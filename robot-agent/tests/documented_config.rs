@@ -129,3 +129,50 @@ fn every_documented_robot_config_is_read_and_passes_the_backends_checks() {
             .unwrap_or_else(|e| panic!("the backend refuses\n{block}\n: {e}"));
     }
 }
+
+/// Every key of a TOML table as a dotted path (`motors.left.enable`), tables not counted.
+fn dotted_keys(table: &toml::Table, prefix: &str, out: &mut Vec<String>) {
+    for (key, value) in table {
+        let path = format!("{prefix}{key}");
+        match value {
+            toml::Value::Table(inner) => dotted_keys(inner, &format!("{path}."), out),
+            _ => out.push(path),
+        }
+    }
+}
+
+#[test]
+fn the_documented_rasptank_defaults_name_every_key_of_the_backend() {
+    let block = blocks(&doc("rasptank.md"), RASPTANK_DEFAULTS).remove(0);
+    // A key shown commented out (`# mac = ...`, an optional one) counts as documented.
+    let uncommented: String = block
+        .lines()
+        .map(|l| match l.trim_start().strip_prefix("# ") {
+            Some(rest) if rest.contains(" = ") && !rest.starts_with('[') => format!("{rest}\n"),
+            _ => format!("{l}\n"),
+        })
+        .collect();
+    let documented: toml::Table = toml::from_str(&uncommented).expect("the block is TOML");
+    let mut shown = Vec::new();
+    dotted_keys(&documented, "", &mut shown);
+    let mut config = RasptankConfig::default();
+    // An optional key only serializes when set.
+    config.ir.mac = Some("dc:a6:32:bf:91:cc".into());
+    let all: toml::Table = toml::from_str(&toml::to_string(&config).unwrap()).unwrap();
+    let mut keys = Vec::new();
+    dotted_keys(&all, "", &mut keys);
+    for key in keys {
+        // The joints other than the camera tilt are documented as "same limits".
+        let as_shown = match key.strip_prefix("servos.joints.") {
+            Some(rest) => match rest.split_once('.') {
+                Some((_, field)) => format!("servos.joints.camera_tilt.{field}"),
+                None => key.clone(),
+            },
+            None => key.clone(),
+        };
+        assert!(
+            shown.contains(&as_shown),
+            "rasptank.md's defaults block lacks `{key}`"
+        );
+    }
+}

@@ -7,6 +7,7 @@ pub mod db;
 pub mod fanout;
 pub mod fleet_ops;
 pub mod game_agents;
+pub mod held_link;
 pub mod latency;
 pub mod legacy_robot;
 mod observer;

@@ -10,7 +10,9 @@ mod topic;
 pub use error::ParseError;
 pub use inbound::{Inbound, Weapon};
 pub use outbound::{Answer, Channel, Outbound};
-pub use topic::{LegacyTopic, MASTER_SUBSCRIPTIONS, player_subscriptions};
+pub use topic::{
+    GAME_CLIENT_SUFFIX, LegacyTopic, MASTER_SUBSCRIPTIONS, game_client_id, player_subscriptions,
+};
 
 /// A robot id, `hex(MAC)` such as `0xdca632bf91cc` for the course's robots. The fleet's id rule
 /// applies: no `/`, `+`, `#`, nothing empty or longer than 64 bytes, so no topic can be forged.

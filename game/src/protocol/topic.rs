@@ -83,6 +83,17 @@ pub fn player_subscriptions(id: &TankId) -> [String; 5] {
     ]
 }
 
+/// Ends the MQTT client id of a robot's game connection when it logs in with the robot's own
+/// credential, whose username its main connection already uses as client id. `@` is in no
+/// robot or student id (nor the orchestrator's usernames), so a broker can allow exactly this
+/// second client id to a robot's credential without letting anyone take over another session.
+pub const GAME_CLIENT_SUFFIX: &str = "@game";
+
+/// The client id of the game connection of the robot logged in as `username`: `<username>@game`.
+pub fn game_client_id(username: &str) -> String {
+    format!("{username}{GAME_CLIENT_SUFFIX}")
+}
+
 /// A robot id from a topic level or a payload word, refused if it could forge a topic.
 pub(crate) fn parse_id(raw: &str) -> Result<TankId, ParseError> {
     TankId::parse(raw).map_err(|source| ParseError::BadId {

@@ -34,6 +34,10 @@ pub struct GradeArgs {
     /// Also write a gradebook CSV to this file.
     #[arg(long)]
     pub csv: Option<PathBuf>,
+    /// The map the server ran (`serve --sim-map`), for missions that name none (default: the
+    /// shipped oval).
+    #[arg(long)]
+    pub map: Option<PathBuf>,
     /// The database file to grade from and store the grades in.
     #[arg(
         long,
@@ -142,7 +146,11 @@ async fn grade_and_print(
     args: &GradeArgs,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    grade_session(store, session, &Course::oval(), rubric, now_ms()).await?;
+    let course = match &args.map {
+        Some(path) => Course::load(path)?,
+        None => Course::oval(),
+    };
+    grade_session(store, session, &course, rubric, now_ms()).await?;
     let rows = leaderboard(store, session, Some(&rubric.hash)).await?;
     writeln!(
         out,

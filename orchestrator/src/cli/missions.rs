@@ -101,6 +101,7 @@ pub fn run(client: &ApiClient, action: MissionAction) -> anyhow::Result<()> {
                 speed,
                 laps,
                 lost_line_fails: !tolerate_line_lost,
+                map: None,
             });
             assign(client, &target, spec, timeout_ms)?;
         }

@@ -17,6 +17,8 @@ pub const MAX_STEP_MS: u64 = 10 * 60 * 1000;
 pub const MAX_TIMEOUT_MS: u64 = 60 * 60 * 1000;
 pub const MAX_STEPS: usize = 200;
 pub const MAX_LAPS: u32 = 100;
+/// The longest map name or path a mission may give.
+pub const MAX_MAP_NAME: usize = 400;
 /// A line-follow course may take this long unless the mission says otherwise.
 pub const LINE_FOLLOW_DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 /// A script gets the sum of its steps plus this much slack for acks unless it says otherwise.
@@ -45,6 +47,10 @@ pub struct LineFollowSpec {
     /// follower giving up does (false: it may find the line again).
     #[serde(default = "default_true")]
     pub lost_line_fails: bool,
+    /// The course the run is on, for grading: a shipped map (`oval`, `arena`) or a map file;
+    /// absent: the server's map.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map: Option<String>,
 }
 
 fn default_true() -> bool {
@@ -144,6 +150,13 @@ impl MissionSpec {
                         s.laps
                     )));
                 }
+                if let Some(map) = &s.map
+                    && (map.trim().is_empty() || map.len() > MAX_MAP_NAME)
+                {
+                    return Err(SpecError(format!(
+                        "map {map:?} must be a map's name or path of 1..={MAX_MAP_NAME} bytes"
+                    )));
+                }
                 Ok(())
             }
             MissionSpec::Script(s) => {
@@ -202,6 +215,18 @@ mod tests {
     }
 
     #[test]
+    fn a_line_follow_mission_may_name_its_map_but_not_a_blank_one() {
+        let spec = parse(r#"{"kind":"line_follow","map":"arena"}"#).unwrap();
+        let MissionSpec::LineFollow(s) = &spec else {
+            panic!("{spec:?}")
+        };
+        assert_eq!(s.map.as_deref(), Some("arena"));
+        assert!(spec.validate().is_ok());
+        let blank = parse(r#"{"kind":"line_follow","map":" "}"#).unwrap();
+        assert!(blank.validate().unwrap_err().0.contains("map"));
+    }
+
+    #[test]
     fn a_line_follow_mission_takes_defaults_for_what_it_leaves_out() {
         let spec = parse(r#"{"kind":"line_follow"}"#).unwrap();
         assert_eq!(
@@ -210,6 +235,7 @@ mod tests {
                 speed: 0.5,
                 laps: 1,
                 lost_line_fails: true,
+                map: None,
             })
         );
         assert!(spec.validate().is_ok());

@@ -2,7 +2,8 @@
 //! ...; see [`schema::columns`]). Either one file holding every family (the union of their
 //! columns) or a directory with one `<family>.csv` per message family, each with its own.
 //! Every row starts with `at_ms,robot,family,topic,problem` and ends with `payload`, which holds
-//! the raw payload of an unreadable record (as text, or `hex:` and its hex digits).
+//! the text of a legacy game message, or the raw payload of an unreadable record (as text, or
+//! `hex:` and its hex digits).
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -18,7 +19,8 @@ use crate::domain::{Record, RecordKind};
 
 /// The columns every row has before the message's own.
 pub const LEADING_COLUMNS: [&str; 5] = ["at_ms", "robot", "family", "topic", "problem"];
-/// The last column: the raw payload of an unreadable record, empty otherwise.
+/// The last column: a legacy game message's text, or the raw payload of an unreadable record;
+/// empty otherwise.
 pub const PAYLOAD_COLUMN: &str = "payload";
 
 /// One CSV file with a fixed header.
@@ -74,6 +76,13 @@ impl<W: Write> Table<W> {
                     }
                 }
                 line.push(',');
+            }
+            Decoded::Text => {
+                for _ in &self.paths {
+                    line.push(',');
+                }
+                line.push(',');
+                push_field(line, &String::from_utf8_lossy(&record.payload));
             }
             Decoded::Unreadable { problem } => {
                 push_field(line, problem);

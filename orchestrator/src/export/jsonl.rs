@@ -1,6 +1,7 @@
 //! JSON Lines: one record per line with its receive time, robot, family, topic and decoded
 //! message, e.g. `{"at_ms":…,"robot":"tank-1","family":"telemetry","topic":"robots/tank-1/telemetry","message":{…}}`.
-//! An unreadable payload has `"message":null` and an `"unreadable"` object with its bytes.
+//! A legacy game message has `"message":null` and `"text":"SHOT_BY 0xf1…"`; an unreadable
+//! payload has `"message":null` and an `"unreadable"` object with its bytes.
 
 use std::io::{BufWriter, Write};
 
@@ -48,6 +49,10 @@ impl<W: Write> RecordSink for JsonLinesSink<W> {
             Decoded::Message { .. } => {
                 let value: serde_json::Value = serde_json::from_slice(&record.payload)?;
                 serde_json::to_writer(&mut *out, &value)?;
+            }
+            Decoded::Text => {
+                out.write_all(b"null,\"text\":")?;
+                serde_json::to_writer(&mut *out, &String::from_utf8_lossy(&record.payload))?;
             }
             Decoded::Unreadable { problem } => {
                 out.write_all(b"null,\"unreadable\":")?;

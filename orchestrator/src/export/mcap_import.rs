@@ -11,8 +11,10 @@ use mcap::records::{Metadata, Record as McapRecord};
 use mcap::sans_io::{LinearReadEvent, LinearReader, LinearReaderOptions};
 
 use super::ExportError;
-use super::mcap_writer::{META_FAMILY, META_ROBOT, META_TOPIC, META_UNREADABLE, SESSION_METADATA};
-use super::message::Unreadable;
+use super::mcap_writer::{
+    META_FAMILY, META_ROBOT, META_TEXT, META_TOPIC, META_UNREADABLE, SESSION_METADATA,
+};
+use super::message::{LegacyText, Unreadable};
 use crate::domain::{Record, RecordKind};
 use crate::store::{ImportedSession, Session, Store};
 
@@ -117,6 +119,8 @@ struct ChannelInfo {
     kind: RecordKind,
     topic: String,
     unreadable: bool,
+    /// Legacy game text, as `{"text": ...}`.
+    text: bool,
 }
 
 /// The file's session metadata and records, in file order.
@@ -212,6 +216,9 @@ fn record_of(info: &ChannelInfo, log_time: u64, data: &[u8]) -> Result<Item, Exp
     let payload = if info.unreadable {
         let wrapped: Unreadable = serde_json::from_slice(data).map_err(|e| bad(e.to_string()))?;
         wrapped.payload().map_err(bad)?
+    } else if info.text {
+        let wrapped: LegacyText = serde_json::from_slice(data).map_err(|e| bad(e.to_string()))?;
+        wrapped.text.into_bytes()
     } else {
         data.to_vec()
     };
@@ -246,6 +253,7 @@ fn channel_info(
         kind,
         topic: get(META_TOPIC)?.clone(),
         unreadable: metadata.get(META_UNREADABLE).is_some_and(|v| v == "true"),
+        text: metadata.get(META_TEXT).is_some_and(|v| v == "true"),
     })
 }
 

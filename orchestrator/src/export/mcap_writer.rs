@@ -8,7 +8,9 @@
 //!   fleet-wide records). A `state` record, filed under its robot's status topic, gets the
 //!   channel `<topic>#state`, so a status and a derived state never share a channel name;
 //! - an unreadable payload goes to the channel `<channel>#unreadable` (metadata
-//!   `unreadable=true`) as an [`Unreadable`] JSON wrapper holding its exact bytes.
+//!   `unreadable=true`) as an [`Unreadable`] JSON wrapper holding its exact bytes;
+//! - a legacy game message (plain text) goes to its topic's channel with the schema
+//!   `fleet.LegacyText` (metadata `text=true`) as `{"text":"SHOT_BY 0xf1..."}`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{Seek, Write};
@@ -18,7 +20,7 @@ use mcap::records::{MessageHeader, Metadata};
 use mcap::write::NoSeek;
 use mcap::{Compression, WriteOptions, Writer};
 
-use super::message::{Decoded, Unreadable};
+use super::message::{Decoded, LegacyText, Unreadable};
 use super::{ExportError, RecordSink, schema};
 use crate::domain::{Record, RecordKind};
 use crate::store::Session;
@@ -30,16 +32,25 @@ pub const META_FAMILY: &str = "family";
 pub const META_TOPIC: &str = "topic";
 pub const META_ROBOT: &str = "robot";
 pub const META_UNREADABLE: &str = "unreadable";
+pub const META_TEXT: &str = "text";
 
 const NS_PER_MS: u64 = 1_000_000;
 /// zstd level 1: measured in the export bench, ~2x faster than the default 3 for a file a few
 /// per cent larger (telemetry JSON compresses ~12x either way).
 const ZSTD_LEVEL: u32 = 1;
 
+/// How a channel's messages are written: as recorded, as text, or wrapped unreadable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wrap {
+    Message,
+    Text,
+    Unreadable,
+}
+
 struct Channel {
     robot: Option<RobotId>,
     kind: RecordKind,
-    unreadable: bool,
+    wrap: Wrap,
     id: u16,
     sequence: u32,
 }
@@ -48,6 +59,7 @@ pub struct McapSink<W: Write + Seek> {
     writer: Writer<W>,
     schemas: HashMap<RecordKind, u16>,
     unreadable_schema: Option<u16>,
+    text_schema: Option<u16>,
     /// Channels by recorded topic; a topic has one to a few (families, unreadable).
     channels: HashMap<String, Vec<Channel>>,
 }
@@ -72,12 +84,24 @@ impl<W: Write + Seek> McapSink<W> {
             writer,
             schemas: HashMap::new(),
             unreadable_schema: None,
+            text_schema: None,
             channels: HashMap::new(),
         })
     }
 
-    fn schema_id(&mut self, kind: RecordKind, unreadable: bool) -> Result<u16, ExportError> {
-        if unreadable {
+    fn schema_id(&mut self, kind: RecordKind, wrap: Wrap) -> Result<u16, ExportError> {
+        if wrap == Wrap::Text {
+            if let Some(id) = self.text_schema {
+                return Ok(id);
+            }
+            let data = serde_json::to_vec(&schema::text_schema())?;
+            let id = self
+                .writer
+                .add_schema(schema::TEXT_SCHEMA_NAME, "jsonschema", &data)?;
+            self.text_schema = Some(id);
+            return Ok(id);
+        }
+        if wrap == Wrap::Unreadable {
             if let Some(id) = self.unreadable_schema {
                 return Ok(id);
             }
@@ -100,10 +124,9 @@ impl<W: Write + Seek> McapSink<W> {
     }
 
     /// The channel of `record` and the next sequence number on it.
-    fn channel(&mut self, record: &Record, unreadable: bool) -> Result<(u16, u32), ExportError> {
-        let matches = |c: &Channel| {
-            c.kind == record.kind && c.unreadable == unreadable && c.robot == record.robot
-        };
+    fn channel(&mut self, record: &Record, wrap: Wrap) -> Result<(u16, u32), ExportError> {
+        let matches =
+            |c: &Channel| c.kind == record.kind && c.wrap == wrap && c.robot == record.robot;
         if let Some(channel) = self
             .channels
             .get_mut(record.topic.as_str())
@@ -112,7 +135,7 @@ impl<W: Write + Seek> McapSink<W> {
             channel.sequence = channel.sequence.wrapping_add(1);
             return Ok((channel.id, channel.sequence));
         }
-        let schema_id = self.schema_id(record.kind, unreadable)?;
+        let schema_id = self.schema_id(record.kind, wrap)?;
         let mut name = record.topic.clone();
         if record.kind == RecordKind::State {
             name.push_str("#state");
@@ -124,9 +147,15 @@ impl<W: Write + Seek> McapSink<W> {
         if let Some(robot) = &record.robot {
             metadata.insert(META_ROBOT.to_owned(), robot.as_str().to_owned());
         }
-        if unreadable {
-            name.push_str("#unreadable");
-            metadata.insert(META_UNREADABLE.to_owned(), "true".to_owned());
+        match wrap {
+            Wrap::Message => {}
+            Wrap::Text => {
+                metadata.insert(META_TEXT.to_owned(), "true".to_owned());
+            }
+            Wrap::Unreadable => {
+                name.push_str("#unreadable");
+                metadata.insert(META_UNREADABLE.to_owned(), "true".to_owned());
+            }
         }
         let id = self
             .writer
@@ -137,7 +166,7 @@ impl<W: Write + Seek> McapSink<W> {
             .push(Channel {
                 robot: record.robot.clone(),
                 kind: record.kind,
-                unreadable,
+                wrap,
                 id,
                 sequence: 1,
             });
@@ -169,7 +198,7 @@ impl<W: Write + Seek> RecordSink for McapSink<W> {
             })?;
         match decoded {
             Decoded::Message { robot_ms } => {
-                let (channel_id, sequence) = self.channel(record, false)?;
+                let (channel_id, sequence) = self.channel(record, Wrap::Message)?;
                 let publish_time = robot_ms.map_or(log_time, |ms| ms.saturating_mul(NS_PER_MS));
                 let header = MessageHeader {
                     channel_id,
@@ -180,8 +209,19 @@ impl<W: Write + Seek> RecordSink for McapSink<W> {
                 self.writer
                     .write_to_known_channel(&header, &record.payload)?;
             }
+            Decoded::Text => {
+                let (channel_id, sequence) = self.channel(record, Wrap::Text)?;
+                let data = serde_json::to_vec(&LegacyText::new(&record.payload))?;
+                let header = MessageHeader {
+                    channel_id,
+                    sequence,
+                    log_time,
+                    publish_time: log_time,
+                };
+                self.writer.write_to_known_channel(&header, &data)?;
+            }
             Decoded::Unreadable { problem } => {
-                let (channel_id, sequence) = self.channel(record, true)?;
+                let (channel_id, sequence) = self.channel(record, Wrap::Unreadable)?;
                 let data = serde_json::to_vec(&Unreadable::new(problem, &record.payload))?;
                 let header = MessageHeader {
                     channel_id,

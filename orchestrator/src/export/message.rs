@@ -1,7 +1,9 @@
 //! What every export makes of one record's payload: whether it is a valid message of its family
 //! (decoded with the protocol type the family names), the robot's own clock when the message
-//! carries one, and, for a payload that is not, a faithful wrapper of the raw bytes.
+//! carries one, and, for a payload that is not, a faithful wrapper of the raw bytes. The
+//! course game's legacy records are plain text, read with the game's parsers.
 
+use fleet_game::{Inbound, Outbound, ParseError};
 use fleet_protocol::{Ack, Command, Event, Status, Telemetry, Versioned, decode};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
@@ -18,13 +20,17 @@ pub enum Decoded {
         /// The robot's clock (`ts_ms`, Unix ms) for the families that carry one.
         robot_ms: Option<u64>,
     },
+    /// A plain-text message of the course game's legacy protocol (`INIT 0x...`, `SHOT_BY
+    /// 0xf1...`, `FLAG_CATCHED`): exported as its text.
+    Text,
     /// Not a valid message of its family: exported raw, flagged with the reason, and counted.
     Unreadable { problem: String },
 }
 
 impl Decoded {
+    /// A valid message (JSON or legacy text), not an unreadable payload.
     pub fn is_message(&self) -> bool {
-        matches!(self, Decoded::Message { .. })
+        !matches!(self, Decoded::Unreadable { .. })
     }
 }
 
@@ -43,18 +49,53 @@ pub fn decode_record(record: &Record) -> Decoded {
         RecordKind::State => serde_json::from_slice::<StateChange>(payload)
             .map(|_| None)
             .map_err(|e| format!("malformed JSON payload: {e}")),
-        // The game master's events (`game/...`) are JSON; the legacy protocol is plain text,
-        // which the JSON exports carry raw (as an unreadable wrapper does).
+        // The game master's events (`game/...`) are JSON; the legacy protocol is plain text.
         RecordKind::Game if record.topic.starts_with("game/") => {
             serde_json::from_slice::<serde_json::Value>(payload)
                 .map(|_| None)
                 .map_err(|e| format!("malformed JSON payload: {e}"))
         }
-        RecordKind::Game => Err("plain text of the course game's legacy protocol, kept raw".into()),
+        RecordKind::Game => {
+            return match legacy_problem(&record.topic, payload) {
+                None => Decoded::Text,
+                Some(problem) => Decoded::Unreadable { problem },
+            };
+        }
     };
     match outcome {
         Ok(robot_ms) => Decoded::Message { robot_ms },
         Err(problem) => Decoded::Unreadable { problem },
+    }
+}
+
+/// Why a record off a legacy topic is not a message of the game (`None`: it is one), read with
+/// the game's own parsers: what a robot sends, or what the master answers.
+fn legacy_problem(topic: &str, payload: &[u8]) -> Option<String> {
+    match Inbound::parse(topic, payload) {
+        // An echo is the master's answer on a topic robots also publish on.
+        Ok(_) | Err(ParseError::Echo(_)) => None,
+        Err(inbound) => match Outbound::parse(topic, payload) {
+            Ok(_) => None,
+            Err(_) => Some(format!(
+                "not a message of the game's legacy protocol: {inbound}"
+            )),
+        },
+    }
+}
+
+/// How a legacy text message travels in JSON (MCAP): its text, so viewers show it as such.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct LegacyText {
+    /// The message as sent, e.g. `SHOT_BY 0xf1dca632bf91cc`.
+    pub text: String,
+}
+
+impl LegacyText {
+    /// The wrapper of a payload [`decode_record`] found to be [`Decoded::Text`] (so UTF-8).
+    pub fn new(payload: &[u8]) -> Self {
+        Self {
+            text: String::from_utf8_lossy(payload).into_owned(),
+        }
     }
 }
 
@@ -185,6 +226,45 @@ mod tests {
             Unreadable::new("x", &[0xff, 0x0a]).payload_hex.as_deref(),
             Some("ff0a")
         );
+    }
+
+    #[test]
+    fn legacy_game_records_are_text_when_the_games_parsers_read_them() {
+        let legacy = |topic: &str, payload: &[u8]| Record {
+            robot: None,
+            kind: RecordKind::Game,
+            at_ms: 1,
+            topic: topic.into(),
+            payload: payload.to_vec(),
+        };
+        for (topic, payload) in [
+            ("init", "INIT 0xdca632bf91cc"),
+            ("tanks/0xdca632bf91cc/shots", "SHOT_BY 0xf1dca632bf9102"),
+            ("tanks/0xdca632bf91cc/flag", "ENTER_FLAG_AREA"),
+            ("tanks/0xdca632bf91cc/flag", "FLAG_CATCHED"),
+            ("tanks/0xdca632bf91cc/init", "TEAM RED"),
+            ("tanks/0xdca632bf91cc/shots/in", "SHOT"),
+            ("tanks/0xdca632bf91cc/qr_code", "SCAN_SUCCESSFUL"),
+        ] {
+            let record = legacy(topic, payload.as_bytes());
+            assert_eq!(
+                decode_record(&record),
+                Decoded::Text,
+                "{payload} on {topic}"
+            );
+            assert_eq!(LegacyText::new(&record.payload).text, payload);
+        }
+        for (topic, payload) in [
+            ("init", b"HELLO".as_slice()),
+            ("tanks/0xdca632bf91cc/flag", b"DANCE"),
+            ("init", &[0xff, 0xfe]),
+        ] {
+            let decoded = decode_record(&legacy(topic, payload));
+            assert!(
+                matches!(&decoded, Decoded::Unreadable { problem } if problem.contains("legacy")),
+                "{decoded:?}"
+            );
+        }
     }
 
     #[test]

@@ -3,9 +3,10 @@
 //!
 //! Records stream from the store a page at a time ([`crate::store::RecordPages`]) through one
 //! [`RecordSink`] per format, so memory stays flat however long the session. Each record's
-//! payload is decoded once ([`decode_record`]) with the protocol type of its family; a payload
-//! that does not decode is still exported, raw and flagged, and counted in
-//! [`ExportSummary::unreadable`]: every record of the session is in every export.
+//! payload is decoded once ([`decode_record`]) with the protocol type of its family (the game's
+//! legacy records as plain text); a payload that does not decode is still exported, raw and
+//! flagged, and counted in [`ExportSummary::unreadable`]: every record of the session is in
+//! every export.
 //!
 //! The sinks write to `std::io::Write`: blocking I/O, meant for a file, stdout or a buffer. An
 //! async server should run an export on a blocking thread or hand the sink a writer that sends
@@ -18,6 +19,8 @@ mod mcap_writer;
 mod message;
 mod schema;
 
+#[cfg(test)]
+mod legacy_tests;
 #[cfg(test)]
 mod mcap_tests;
 #[cfg(test)]
@@ -34,9 +37,9 @@ pub use self::csv::{CsvDirSink, CsvFileSink, LEADING_COLUMNS, PAYLOAD_COLUMN};
 pub use self::jsonl::JsonLinesSink;
 pub use self::mcap_import::{ImportSummary, import_mcap};
 pub use self::mcap_writer::{
-    META_FAMILY, META_ROBOT, META_TOPIC, META_UNREADABLE, McapSink, SESSION_METADATA,
+    META_FAMILY, META_ROBOT, META_TEXT, META_TOPIC, META_UNREADABLE, McapSink, SESSION_METADATA,
 };
-pub use self::message::{Decoded, Unreadable, decode_record};
+pub use self::message::{Decoded, LegacyText, Unreadable, decode_record};
 pub use self::schema::{StateChange, columns, family_schema, schema_name};
 use crate::domain::Record;
 use crate::store::{RecordPages, RecordQuery, Session, SessionId, Store, StoreError};

@@ -7,7 +7,7 @@ use schemars::{JsonSchema, schema_for};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::message::Unreadable;
+use super::message::{LegacyText, Unreadable};
 use crate::domain::RecordKind;
 
 /// The payload of a `state` record: a change of the robot's state the orchestrator derived
@@ -59,6 +59,13 @@ pub fn family_schema(kind: RecordKind) -> Value {
 
 pub fn unreadable_schema() -> Value {
     schema_for!(Unreadable).to_value()
+}
+
+/// Name of the schema of the course game's legacy text messages ([`LegacyText`]).
+pub const TEXT_SCHEMA_NAME: &str = "fleet.LegacyText";
+
+pub fn text_schema() -> Value {
+    schema_for!(LegacyText).to_value()
 }
 
 /// The leaf fields of a family's messages as dotted paths, in schema order (properties

@@ -1,10 +1,9 @@
 //! The game master's own MQTT connection for the legacy topics (`init`, `tanks/+/...`), apart
 //! from the fleet's link so that students' plain-text traffic never shares a parser, a queue or
-//! a drop counter with the project's protocol.
-//!
-//! As `mqtt/link.rs`: the polling task never publishes and never waits on anyone, it
-//! resubscribes on every ConnAck (clean session) and reconnects with backoff; TCP_NODELAY,
-//! because a capture's `START_CATCHING` should not wait 40 ms for Nagle.
+//! a drop counter with the project's protocol. The same reconnecting client as the fleet's link
+//! ([`crate::mqtt::ReconnectingClient`]: resubscribed on every ConnAck, backoff, TCP_NODELAY so
+//! a capture's `START_CATCHING` does not wait 40 ms for Nagle); this file is what it does with
+//! what it hears.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,22 +11,16 @@ use std::time::{Duration, Instant};
 use actix::{Message, Recipient};
 use fleet_game::protocol::MASTER_SUBSCRIPTIONS;
 use fleet_game::{Inbound, LegacyTopic, Outbound, ParseError};
-use fleet_protocol::{Backoff, BrokerAddress};
-use rumqttc::{
-    AsyncClient, ConnectionError, Event, EventLoop, MqttOptions, NetworkOptions, Outgoing, Packet,
-    Publish, QoS, SubscribeFilter,
-};
-use tokio::sync::{oneshot, watch};
-use tokio::task::JoinHandle;
-use tracing::{debug, info, warn};
+use fleet_protocol::BrokerAddress;
+use rumqttc::{AsyncClient, Publish, QoS, SubscribeFilter};
+use tracing::warn;
 
 use crate::actors::RecordSink;
 use crate::domain::{Record, RecordKind, now_ms};
+use crate::mqtt::{ClientOptions, Listener, ReconnectingClient};
 
 /// Answers for a class, never waited on.
 const REQUEST_CAPACITY: usize = 1024;
-const KEEP_ALIVE: Duration = Duration::from_secs(5);
-const DISCONNECT_GRACE: Duration = Duration::from_secs(1);
 /// Far above the protocol's 256 bytes, so an oversized payload is parsed and counted instead of
 /// costing the connection.
 const MAX_INCOMING_PACKET: usize = 64 * 1024;
@@ -88,51 +81,31 @@ impl Answers {
 
 /// The running link. Dropping it cuts the connection; [`GameLink::shutdown`] says goodbye.
 pub struct GameLink {
-    client: AsyncClient,
+    connection: ReconnectingClient,
     records: Arc<dyn RecordSink>,
-    pending: Option<(EventLoop, oneshot::Receiver<()>)>,
-    subscribed: watch::Receiver<bool>,
-    subscribed_tx: Option<watch::Sender<bool>>,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
-    url: String,
 }
 
 impl GameLink {
     /// Prepares the connection as `client_id` (with access control on, the username of
     /// `broker`'s credential); it connects at [`GameLink::run`].
     pub fn new_as(client_id: String, broker: &BrokerAddress, records: Arc<dyn RecordSink>) -> Self {
-        let mut options = MqttOptions::new(client_id, broker.host.clone(), broker.port);
-        options
-            .set_clean_session(true)
-            .set_keep_alive(KEEP_ALIVE)
-            .set_request_channel_capacity(REQUEST_CAPACITY)
-            .set_max_packet_size(MAX_INCOMING_PACKET, MAX_INCOMING_PACKET);
-        if let Some(creds) = &broker.credentials {
-            options.set_credentials(creds.username.clone(), creds.password.clone());
-        }
-        let (client, mut eventloop) = AsyncClient::new(options, REQUEST_CAPACITY);
-        let mut network = NetworkOptions::new();
-        network.set_tcp_nodelay(true);
-        eventloop.set_network_options(network);
-        let (stop, stop_rx) = oneshot::channel();
-        let (subscribed_tx, subscribed) = watch::channel(false);
+        let options = ClientOptions {
+            client_id,
+            request_capacity: REQUEST_CAPACITY,
+            max_incoming_packet: MAX_INCOMING_PACKET,
+            max_outgoing_packet: MAX_INCOMING_PACKET,
+            name: "game master",
+        };
         Self {
-            client,
+            connection: ReconnectingClient::new(options, broker),
             records,
-            pending: Some((eventloop, stop_rx)),
-            subscribed,
-            subscribed_tx: Some(subscribed_tx),
-            stop: Some(stop),
-            task: None,
-            url: broker.url(),
         }
     }
 
     /// The handle the game actors publish through.
     pub fn answers(&self) -> Answers {
         Answers {
-            client: Some(self.client.clone()),
+            client: Some(self.connection.client()),
             records: self.records.clone(),
         }
     }
@@ -140,118 +113,38 @@ impl GameLink {
     /// Connects and sends every legacy message to `master` from now on. Only the first call
     /// counts. Must run inside a tokio runtime.
     pub fn run(&mut self, master: Recipient<Heard>) {
-        let (Some((eventloop, stop_rx)), Some(subscribed)) =
-            (self.pending.take(), self.subscribed_tx.take())
-        else {
-            return;
-        };
-        let poller = Poller {
-            client: self.client.clone(),
-            subscribed,
+        let listener = MasterListener {
             records: self.records.clone(),
+            master,
         };
-        let url = self.url.clone();
-        self.task = Some(tokio::spawn(async move {
-            info!(broker = %url, "game master connecting to the MQTT broker");
-            poller.run(eventloop, master, stop_rx).await;
-        }));
+        self.connection.run_when(async move { Some(listener) });
     }
 
     /// Waits until the broker confirmed the legacy subscriptions, at most `timeout`.
     pub async fn wait_subscribed(&self, timeout: Duration) -> bool {
-        let mut subscribed = self.subscribed.clone();
-        tokio::time::timeout(timeout, subscribed.wait_for(|s| *s))
-            .await
-            .is_ok_and(|r| r.is_ok())
+        self.connection.wait_subscribed(timeout).await
     }
 
-    pub async fn shutdown(mut self) {
-        if self.client.try_disconnect().is_ok()
-            && let Some(task) = self.task.as_mut()
-            && tokio::time::timeout(DISCONNECT_GRACE, task).await.is_ok()
-        {
-            self.task = None;
-        }
-        self.stop_now();
-    }
-
-    fn stop_now(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
+    pub async fn shutdown(self) {
+        self.connection.shutdown().await;
     }
 }
 
-impl Drop for GameLink {
-    fn drop(&mut self) {
-        self.stop_now();
-    }
-}
-
-struct Poller {
-    client: AsyncClient,
-    subscribed: watch::Sender<bool>,
+/// What the master's connection does with each publish, in the polling task.
+struct MasterListener {
     records: Arc<dyn RecordSink>,
+    master: Recipient<Heard>,
 }
 
-impl Poller {
-    async fn run(
-        self,
-        mut eventloop: EventLoop,
-        master: Recipient<Heard>,
-        mut stop: oneshot::Receiver<()>,
-    ) {
-        let mut backoff = Backoff::default();
-        loop {
-            let polled = tokio::select! {
-                biased;
-                _ = &mut stop => return,
-                polled = eventloop.poll() => polled,
-            };
-            match polled {
-                Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                    backoff.reset();
-                    debug!("game master connected; subscribing to the legacy topics");
-                    self.subscribe();
-                }
-                Ok(Event::Incoming(Packet::SubAck(_))) => {
-                    self.subscribed.send_replace(true);
-                }
-                Ok(Event::Incoming(Packet::Publish(publish))) => self.on_publish(publish, &master),
-                Ok(Event::Outgoing(Outgoing::Disconnect)) => return,
-                Ok(_) => {}
-                Err(ConnectionError::RequestsDone) => return,
-                Err(error) => {
-                    self.subscribed.send_replace(false);
-                    let delay = backoff.next_delay();
-                    warn!(%error, retry_in_ms = delay.as_millis() as u64,
-                        "game master's MQTT link down, reconnecting");
-                    tokio::select! {
-                        _ = &mut stop => return,
-                        _ = tokio::time::sleep(delay) => {}
-                    }
-                }
-            }
-        }
-    }
-
-    fn subscribe(&self) {
-        let client = self.client.clone();
-        let filters: Vec<SubscribeFilter> = MASTER_SUBSCRIPTIONS
+impl Listener for MasterListener {
+    fn subscriptions(&self) -> Vec<SubscribeFilter> {
+        MASTER_SUBSCRIPTIONS
             .iter()
             .map(|f| SubscribeFilter::new((*f).to_owned(), QoS::AtLeastOnce))
-            .collect();
-        tokio::spawn(async move {
-            if let Err(e) = client.subscribe_many(filters).await {
-                warn!(error = %e, "could not subscribe to the legacy game topics");
-            }
-        });
+            .collect()
     }
 
-    fn on_publish(&self, publish: Publish, master: &Recipient<Heard>) {
+    fn on_publish(&mut self, publish: Publish) {
         let at = Instant::now();
         let message = Inbound::parse(&publish.topic, &publish.payload);
         // The master's own answers come back on the topics it listens to: they were recorded
@@ -276,6 +169,6 @@ impl Poller {
             topic: publish.topic,
             payload: publish.payload.to_vec(),
         });
-        master.do_send(Heard { message, at });
+        self.master.do_send(Heard { message, at });
     }
 }

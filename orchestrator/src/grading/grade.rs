@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::Course;
 use super::criteria::{self, Distance, Exits, Laps, LineMeasure};
 use super::gaps::{Reliability, timeline};
+use super::rounding::hundredths;
 use super::rubric::{Rubric, Weighted};
 use super::run::{Run, Span};
 
@@ -210,18 +211,30 @@ fn finish(run: &Run, rubric: &Rubric, scored: Vec<Scored>, reliability: Reliabil
     } else {
         0.0
     };
+    // Rounded to 0.01 so that the parts add up to the total shown and a perfect run gets
+    // exactly the scale, whatever the weights (rounding each on its own can lose a hundredth).
+    let points = hundredths(
+        &scored
+            .iter()
+            .map(|s| s.fraction.unwrap_or(0.0) * s.weight * per_weight)
+            .collect::<Vec<_>>(),
+    );
+    let max_points = hundredths(
+        &scored
+            .iter()
+            .map(|s| s.fraction.map_or(0.0, |_| s.weight * per_weight))
+            .collect::<Vec<_>>(),
+    );
     let criteria: Vec<CriterionGrade> = scored
         .into_iter()
-        .map(|s| {
-            let max_points = s.fraction.map_or(0.0, |_| round2(s.weight * per_weight));
-            CriterionGrade {
-                criterion: s.criterion,
-                raw: s.raw,
-                measured: s.fraction.is_some(),
-                points: round2(s.fraction.unwrap_or(0.0) * s.weight * per_weight),
-                max_points,
-                explanation: s.explanation,
-            }
+        .zip(points.into_iter().zip(max_points))
+        .map(|(s, (points, max_points))| CriterionGrade {
+            criterion: s.criterion,
+            raw: s.raw,
+            measured: s.fraction.is_some(),
+            points,
+            max_points,
+            explanation: s.explanation,
         })
         .collect();
     // The total is the sum of the points shown, so the parts always add up.

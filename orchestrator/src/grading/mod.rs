@@ -11,13 +11,17 @@
 //! # }
 //! ```
 
+pub mod courses;
 pub mod criteria;
 pub mod gaps;
 pub mod grade;
+mod line_index;
+mod rounding;
 pub mod rubric;
 mod rubric_file;
 pub mod run;
 pub mod session;
+mod slim;
 mod toml_location;
 
 #[cfg(test)]
@@ -32,6 +36,6 @@ mod test_records;
 pub use gaps::{Gap, GapKind, Reliability};
 pub use grade::{Criterion, CriterionGrade, Grade, Raw, RubricRef, grade};
 pub use rubric::{DEFAULT_RUBRIC, Rubric, RubricError};
-pub use run::{Run, Span};
+pub use run::{RowRef, Run, RunBuilder, Span};
 
 pub use fleet_course::{Course, Point};

@@ -4,15 +4,19 @@
 //!
 //! Every time here is the record's receive time (`at_ms`, the orchestrator's clock), the one
 //! clock all records share: the robots' own `ts_ms` clocks are not synchronised with it.
+//!
+//! Telemetry, nearly every row of a run, goes through the slim decode ([`super::slim`]);
+//! the few events and commands through the full one.
 
 use std::collections::BTreeSet;
 
 use fleet_protocol::{
     Command, CommandKind, Event, EventKind, LineReading, MotorOutput, Pose, RobotId, RobotMode,
-    Telemetry, decode,
+    decode,
 };
 use serde::Serialize;
 
+use super::slim;
 use crate::domain::{Record, RecordKind};
 
 /// `[from_ms, to_ms]` on the orchestrator's clock.
@@ -66,6 +70,17 @@ pub struct Unreadable {
     pub reason: String,
 }
 
+/// One row of a run as the grader needs it, borrowed from wherever the rows are (a
+/// [`Record`], a row read from the store): already known to be this robot's or fleet-wide.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RowRef<'a> {
+    pub kind: RecordKind,
+    pub at_ms: i64,
+    /// A fleet-wide record (a broadcast command), not the robot's own.
+    pub fleet_wide: bool,
+    pub payload: &'a [u8],
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Run {
     pub robot: RobotId,
@@ -79,6 +94,52 @@ pub struct Run {
     pub session_dropped: u64,
 }
 
+/// A run taken one row at a time, for rows lent only until the next one (a direct read).
+#[derive(Debug)]
+pub struct RunBuilder {
+    run: Run,
+    /// QoS 1 events may be delivered twice; the robot's (seq, ts) pair says it is the same.
+    seen_events: BTreeSet<(u64, u64)>,
+}
+
+impl RunBuilder {
+    pub fn new(robot: &RobotId, span: Span, session_dropped: u64) -> Self {
+        Self {
+            run: Run {
+                robot: robot.clone(),
+                span,
+                samples: Vec::new(),
+                events: Vec::new(),
+                commands: Vec::new(),
+                unreadable: Vec::new(),
+                session_dropped,
+            },
+            seen_events: BTreeSet::new(),
+        }
+    }
+
+    /// Takes the next row in replay order (rows outside the span, and fleet-wide rows that
+    /// are not commands, are skipped).
+    pub fn push(&mut self, row: RowRef<'_>) {
+        // A fleet-wide record concerns this robot only if it is a command (an estop).
+        let mine = !row.fleet_wide || row.kind == RecordKind::Command;
+        if mine && self.run.span.contains(row.at_ms) {
+            self.run.add(row, &mut self.seen_events);
+        }
+    }
+
+    pub fn finish(self) -> Run {
+        let mut run = self.run;
+        // Stable: equal times keep arrival order, as a replay does.
+        run.samples.sort_by_key(|s| s.at_ms);
+        // A repeated sample (same number, back to back) says nothing new.
+        run.samples.dedup_by_key(|s| s.seq);
+        run.events.sort_by_key(|e| e.at_ms);
+        run.commands.sort_by_key(|c| c.at_ms);
+        run
+    }
+}
+
 impl Run {
     /// Picks this robot's records (and fleet-wide commands) inside `span` out of a session's
     /// records, in replay order (`at_ms`, then arrival), and decodes them. Status, ack and state
@@ -89,37 +150,34 @@ impl Run {
         records: impl IntoIterator<Item = &'a Record>,
         session_dropped: u64,
     ) -> Run {
-        let mut run = Run {
-            robot: robot.clone(),
-            span,
-            samples: Vec::new(),
-            events: Vec::new(),
-            commands: Vec::new(),
-            unreadable: Vec::new(),
-            session_dropped,
-        };
-        // QoS 1 events may be delivered twice; the robot's (seq, ts) pair says it is the same.
-        let mut seen_events = BTreeSet::new();
-        for record in records {
-            let mine = match &record.robot {
-                Some(id) => id == robot,
-                None => record.kind == RecordKind::Command,
-            };
-            if !mine || !span.contains(record.at_ms) {
-                continue;
-            }
-            run.add(record, &mut seen_events);
-        }
-        // Stable: equal times keep arrival order, as a replay does.
-        run.samples.sort_by_key(|s| s.at_ms);
-        // A repeated sample (same number, back to back) says nothing new.
-        run.samples.dedup_by_key(|s| s.seq);
-        run.events.sort_by_key(|e| e.at_ms);
-        run.commands.sort_by_key(|c| c.at_ms);
-        run
+        let rows = records
+            .into_iter()
+            .filter(|record| record.robot.as_ref().is_none_or(|id| id == robot))
+            .map(|record| RowRef {
+                kind: record.kind,
+                at_ms: record.at_ms,
+                fleet_wide: record.robot.is_none(),
+                payload: &record.payload,
+            });
+        Self::from_rows(robot, span, rows, session_dropped)
     }
 
-    fn add(&mut self, record: &Record, seen_events: &mut BTreeSet<(u64, u64)>) {
+    /// As [`Run::from_records`], from rows already narrowed to this robot's and the
+    /// fleet-wide ones, in replay order. Rows outside `span` are skipped.
+    pub fn from_rows<'a>(
+        robot: &RobotId,
+        span: Span,
+        rows: impl IntoIterator<Item = RowRef<'a>>,
+        session_dropped: u64,
+    ) -> Run {
+        let mut builder = RunBuilder::new(robot, span, session_dropped);
+        for row in rows {
+            builder.push(row);
+        }
+        builder.finish()
+    }
+
+    fn add(&mut self, record: RowRef<'_>, seen_events: &mut BTreeSet<(u64, u64)>) {
         let at_ms = record.at_ms;
         let unreadable = |kind: &'static str, reason: String| Unreadable {
             at_ms,
@@ -127,18 +185,11 @@ impl Run {
             reason,
         };
         match record.kind {
-            RecordKind::Telemetry => match decode::<Telemetry>(&record.payload) {
-                Ok(t) => self.samples.push(Sample {
-                    at_ms,
-                    seq: t.seq,
-                    mode: t.mode,
-                    line: t.line,
-                    motors: t.motors,
-                    pose: t.pose,
-                }),
+            RecordKind::Telemetry => match slim::sample(record.payload, at_ms) {
+                Ok(sample) => self.samples.push(sample),
                 Err(e) => self.unreadable.push(unreadable("telemetry", e.to_string())),
             },
-            RecordKind::Event => match decode::<Event>(&record.payload) {
+            RecordKind::Event => match decode::<Event>(record.payload) {
                 Ok(e) => {
                     if seen_events.insert((e.seq, e.ts_ms)) {
                         self.events.push(TimedEvent {
@@ -150,11 +201,11 @@ impl Run {
                 }
                 Err(e) => self.unreadable.push(unreadable("event", e.to_string())),
             },
-            RecordKind::Command => match decode::<Command>(&record.payload) {
+            RecordKind::Command => match decode::<Command>(record.payload) {
                 Ok(c) => self.commands.push(TimedCommand {
                     at_ms,
                     kind: c.kind,
-                    fleet_wide: record.robot.is_none(),
+                    fleet_wide: record.fleet_wide,
                 }),
                 Err(e) => self.unreadable.push(unreadable("command", e.to_string())),
             },

@@ -1,26 +1,29 @@
 //! Grading a recorded session: the impure edge around [`grade()`]. Reads the session's runs
 //! from two sources, its finished line-follow missions (the robot from the mission's start to
-//! its end) and the spans the teacher marked by hand, and their robots' records from the
-//! store, grades each run and stores the grades. The same recording and rubric give the same
-//! stored grades; another rubric adds grades beside them.
+//! its end, on the mission's course) and the spans the teacher marked by hand (on the server's
+//! course), and their records from the store, grades each run and stores the grades. The same recording and rubric give the same stored grades; another rubric adds
+//! grades beside them.
+//!
+//! Runs are read and graded two at a time (this machine class has two cores), in order, each
+//! on a blocking thread: from a database file through a connection of its own, the rows
+//! decoded where SQLite holds them ([`DirectReader`]); from an in-memory store through the
+//! pool.
 
-use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
 
+use fleet_course::MapError;
 use fleet_protocol::RobotId;
+use futures_util::{StreamExt, TryStreamExt};
 
+use super::courses::Courses;
+use super::run::{RowRef, RunBuilder};
 use super::{Course, Grade, Rubric, Run, Span, grade};
-use crate::domain::Record;
-use crate::store::{MissionId, NewGrade, RecordQuery, SessionId, Store, StoreError, StoredGrade};
+use crate::domain::RecordKind;
+use crate::store::{DirectReader, MissionId, NewGrade, SessionId, Store, StoreError, StoredGrade};
 
-/// One run to grade: a robot over a span, from a mission or marked by the teacher.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunToGrade {
-    pub robot_id: String,
-    /// The mission it was taken from; `None` for a run the teacher marked.
-    pub mission: Option<MissionId>,
-    pub from_ms: i64,
-    pub to_ms: i64,
-}
+/// Runs read and graded at once (this machine class has two cores).
+const IN_FLIGHT: usize = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SessionGradeError {
@@ -28,10 +31,18 @@ pub enum SessionGradeError {
     NoSession(SessionId),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("a stored run names robot {robot:?}, which is not a robot id")]
-    BadRobot { robot: String },
+    #[error("stored mission {mission} names robot {robot:?}, which is not a robot id")]
+    BadRobot { mission: i64, robot: String },
+    #[error("mission {mission} names the map {map:?}: {source}")]
+    Map {
+        mission: i64,
+        map: String,
+        source: MapError,
+    },
     #[error("cannot serialise a grade: {0}")]
     Serialise(#[from] serde_json::Error),
+    #[error("grading a run failed: {0}")]
+    Panicked(String),
 }
 
 /// One graded run and the id it is stored under.
@@ -43,8 +54,17 @@ pub struct GradedRun {
     pub grade: Grade,
 }
 
-/// Grades every finished run of `session` (see [`runs_to_grade`]) against `rubric` and stores
-/// the grades (`at_ms`: when, for the record only; it is not part of the grade).
+/// A run to grade: whose, when, on which course.
+#[derive(Debug, Clone)]
+pub struct RunToGrade {
+    pub robot: RobotId,
+    pub span: Span,
+    pub course: Arc<Course>,
+}
+
+/// Grades every finished line-follow mission and every finished marked run of `session`
+/// against `rubric` and stores the grades (`at_ms`: when, for the record only; it is not part
+/// of the grade). `course` is the server's map, for missions that name none and marked runs.
 pub async fn grade_session(
     store: &Store,
     session: SessionId,
@@ -52,42 +72,50 @@ pub async fn grade_session(
     rubric: &Rubric,
     at_ms: i64,
 ) -> Result<Vec<GradedRun>, SessionGradeError> {
-    let info = store
-        .get_session(session)
-        .await?
-        .ok_or(SessionGradeError::NoSession(session))?;
-    let dropped = u64::try_from(info.dropped).unwrap_or(0);
-    let runs = runs_to_grade(store, session).await?;
-    let mut graded = Vec::with_capacity(runs.len());
-    // Each robot's records are read once, however many runs it has.
-    let mut records: BTreeMap<String, Vec<Record>> = BTreeMap::new();
-    for run in runs {
-        let robot = RobotId::parse(&run.robot_id).map_err(|_| SessionGradeError::BadRobot {
-            robot: run.robot_id.clone(),
+    let missions = store.session_mission_runs(session).await?;
+    let mut courses = Courses::new(course.clone());
+    let mut runs = Vec::with_capacity(missions.len());
+    // Beside each run to grade, the mission it came from (`None`: marked by the teacher).
+    let mut sources = Vec::with_capacity(missions.len());
+    for m in &missions {
+        let robot = RobotId::parse(&m.robot_id).map_err(|_| SessionGradeError::BadRobot {
+            mission: m.mission_id,
+            robot: m.robot_id.clone(),
         })?;
-        if !records.contains_key(&run.robot_id) {
-            let read = robot_records(store, session, &robot).await?;
-            records.insert(run.robot_id.clone(), read);
-        }
-        let robot_records = records.get(&run.robot_id).map_or(&[][..], Vec::as_slice);
-        let span = Span {
-            from_ms: run.from_ms,
-            to_ms: run.to_ms,
-        };
-        let g = grade(
-            &Run::from_records(&robot, span, robot_records, dropped),
+        let map = mission_map(store, MissionId(m.mission_id)).await?;
+        let course = courses
+            .get(map.as_deref())
+            .map_err(|source| SessionGradeError::Map {
+                mission: m.mission_id,
+                map: map.clone().unwrap_or_default(),
+                source,
+            })?;
+        runs.push(RunToGrade {
+            robot,
+            span: Span {
+                from_ms: m.from_ms,
+                to_ms: m.to_ms,
+            },
             course,
-            rubric,
-        );
+        });
+        sources.push(Some(MissionId(m.mission_id)));
+    }
+    for marked in marked_runs(store, session, &mut courses).await? {
+        runs.push(marked);
+        sources.push(None);
+    }
+    let grades = grade_runs(store, session, runs, rubric).await?;
+    let mut graded = Vec::with_capacity(grades.len());
+    for (mission, g) in sources.into_iter().zip(grades) {
         let criteria_json = serde_json::to_string(&g.criteria)?;
         let gaps_json = serde_json::to_string(&g.reliability)?;
         let id = store
             .upsert_grade(&NewGrade {
                 session,
-                robot: &robot,
-                mission: run.mission,
-                from_ms: span.from_ms,
-                to_ms: span.to_ms,
+                robot: &g.robot,
+                mission,
+                from_ms: g.span.from_ms,
+                to_ms: g.span.to_ms,
                 rubric_name: &g.rubric.name,
                 rubric_version: g.rubric.version,
                 rubric_hash: &g.rubric.hash,
@@ -102,52 +130,138 @@ pub async fn grade_session(
             .await?;
         graded.push(GradedRun {
             id,
-            mission: run.mission,
+            mission,
             grade: g,
         });
     }
     Ok(graded)
 }
 
-/// The session's finished runs: its line-follow missions, then the spans the teacher marked
-/// (a run still open in a recording session is not graded yet).
-pub async fn runs_to_grade(
+/// The session's runs the teacher marked and ended (a run still open in the recording session
+/// is not graded yet), on the server's course.
+async fn marked_runs(
     store: &Store,
     session: SessionId,
-) -> Result<Vec<RunToGrade>, StoreError> {
-    let missions = store.session_mission_runs(session).await?;
+    courses: &mut Courses,
+) -> Result<Vec<RunToGrade>, SessionGradeError> {
+    let course = courses.get(None).map_err(|source| SessionGradeError::Map {
+        mission: 0,
+        map: String::new(),
+        source,
+    })?;
     let marked = store.session_marked_runs(session).await?;
-    let from_missions = missions.into_iter().map(|m| RunToGrade {
-        robot_id: m.robot_id,
-        mission: Some(MissionId(m.mission_id)),
-        from_ms: m.from_ms,
-        to_ms: m.to_ms,
-    });
-    let from_marks = marked.into_iter().filter_map(|r| {
-        Some(RunToGrade {
-            robot_id: r.robot.as_str().to_owned(),
-            mission: None,
-            from_ms: r.started_at_ms,
-            to_ms: r.ended_at_ms?,
+    Ok(marked
+        .into_iter()
+        .filter_map(|r| {
+            Some(RunToGrade {
+                span: Span {
+                    from_ms: r.started_at_ms,
+                    to_ms: r.ended_at_ms?,
+                },
+                robot: r.robot,
+                course: course.clone(),
+            })
         })
-    });
-    Ok(from_missions.chain(from_marks).collect())
+        .collect())
 }
 
-/// One robot's records of the session and the fleet-wide ones, in replay order.
-async fn robot_records(
+/// The map a line-follow mission names, if any.
+async fn mission_map(store: &Store, id: MissionId) -> Result<Option<String>, StoreError> {
+    Ok(store.get_mission(id).await?.and_then(|m| {
+        m.spec
+            .get("map")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    }))
+}
+
+/// Grades `runs` of `session` from its records, in order, without storing anything: the
+/// grades of a recording, whatever database holds it (an imported copy grades the same).
+pub async fn grade_runs(
     store: &Store,
     session: SessionId,
-    robot: &RobotId,
-) -> Result<Vec<Record>, StoreError> {
-    let mut query = RecordQuery::session(session);
-    query.robots = vec![robot.clone()];
-    let mut pages = store.record_pages(query).await?;
-    let mut out = Vec::new();
-    while let Some(page) = pages.next_page().await? {
-        out.extend(page.into_iter().map(|s| s.record));
-    }
-    Ok(out)
+    runs: Vec<RunToGrade>,
+    rubric: &Rubric,
+) -> Result<Vec<Grade>, SessionGradeError> {
+    let info = store
+        .get_session(session)
+        .await?
+        .ok_or(SessionGradeError::NoSession(session))?;
+    let dropped = u64::try_from(info.dropped).unwrap_or(0);
+    let rubric = Arc::new(rubric.clone());
+    let file = store.file_path();
+    futures_util::stream::iter(runs)
+        .map(|run| {
+            let (rubric, file) = (rubric.clone(), file.clone());
+            async move {
+                match file {
+                    // A file: read and graded on a blocking thread, the rows never copied.
+                    Some(file) => {
+                        blocking(move || grade_direct(&file, session, &run, dropped, &rubric))
+                            .await
+                            .and_then(|graded| graded)
+                    }
+                    // In memory: through the pool.
+                    None => match store
+                        .run_rows(session, &run.robot, run.span.from_ms, run.span.to_ms)
+                        .await
+                    {
+                        Ok(rows) => {
+                            blocking(move || {
+                                let refs = rows.iter().filter_map(|row| {
+                                    Some(RowRef {
+                                        kind: row.record_kind()?,
+                                        at_ms: row.at_ms,
+                                        fleet_wide: row.fleet_wide,
+                                        payload: &row.payload,
+                                    })
+                                });
+                                let decoded = Run::from_rows(&run.robot, run.span, refs, dropped);
+                                grade(&decoded, &run.course, &rubric)
+                            })
+                            .await
+                        }
+                        Err(e) => Err(SessionGradeError::Store(e)),
+                    },
+                }
+            }
+        })
+        .buffered(IN_FLIGHT)
+        .try_collect()
+        .await
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, SessionGradeError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| SessionGradeError::Panicked(e.to_string()))
+}
+
+/// One run read straight from the database file, decoded as its rows go by, and graded.
+fn grade_direct(
+    file: &Path,
+    session: SessionId,
+    run: &RunToGrade,
+    dropped: u64,
+    rubric: &Rubric,
+) -> Result<Grade, SessionGradeError> {
+    let mut reader = DirectReader::open(file)?;
+    let mut builder = RunBuilder::new(&run.robot, run.span, dropped);
+    let span = (run.span.from_ms, run.span.to_ms);
+    reader.run_rows(session, run.robot.as_str(), span, |row| {
+        // A kind this build does not know is not one grading reads.
+        if let Some(kind) = RecordKind::parse(row.kind) {
+            builder.push(RowRef {
+                kind,
+                at_ms: row.at_ms,
+                fleet_wide: row.fleet_wide,
+                payload: row.payload,
+            });
+        }
+    })?;
+    Ok(grade(&builder.finish(), &run.course, rubric))
 }
 
 /// The leaderboard's order: best effective total first (the teacher's overrides applied);

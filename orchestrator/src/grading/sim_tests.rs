@@ -167,3 +167,45 @@ fn grading_a_run_again_gives_the_same_grade_byte_for_byte() {
     let (_, replayed) = with_line_losses();
     assert_eq!(json(&first), json(&replayed));
 }
+
+#[test]
+fn a_run_cut_short_cannot_pass_however_cleanly_it_drove() {
+    let rubric = Rubric::line_follow();
+    let c = &rubric.criteria;
+    let weight = |w: Option<f64>| w.unwrap_or(0.0);
+    let finishing = weight(c.completed.map(|r| r.weight))
+        + weight(c.total_time.map(|r| r.weight))
+        + weight(c.best_lap.map(|r| r.weight));
+    let pose_based =
+        weight(c.line_distance.map(|r| r.weight)) + weight(c.left_course.map(|r| r.weight));
+    // The best an unfinished run can do: every other criterion at full marks, in the
+    // simulator and on a real robot (no pose: those criteria's weight is shared out).
+    let all = rubric.total_weight();
+    let in_sim = rubric.scale * (all - finishing) / all;
+    let on_robot = rubric.scale * (all - finishing - pose_based) / (all - pose_based);
+    assert!(in_sim <= rubric.pass / 2.0, "{in_sim} of {}", rubric.scale);
+    assert!(
+        on_robot <= rubric.pass / 2.0,
+        "{on_robot} of {}",
+        rubric.scale
+    );
+    // Finishing alone is worth the pass mark.
+    let finished = rubric.scale * weight(c.completed.map(|r| r.weight)) / all;
+    assert!(finished >= rubric.pass, "{finished}");
+
+    // A run aborted 3 s into its lap, driving cleanly until then, fails on the lap alone.
+    let (mut robot, from) = start("short");
+    robot.run_for(3_000);
+    let (_, g) = graded(&robot, from);
+    let report = show(&g);
+    assert!(!g.passed && g.total <= in_sim, "{report}");
+    assert_eq!(criterion(&g, Criterion::Completed).raw.value(), Some(0.0));
+    for c in g.criteria.iter().filter(|c| {
+        !matches!(
+            c.criterion,
+            Criterion::Completed | Criterion::TotalTime | Criterion::BestLap
+        )
+    }) {
+        assert_eq!(c.points, c.max_points, "{:?}: {report}", c.criterion);
+    }
+}

@@ -3,6 +3,7 @@
 //! lives in the top-level `migrations/` and is applied on open.
 
 mod credentials;
+mod direct_read;
 mod error;
 mod grades;
 mod groups;
@@ -16,6 +17,7 @@ mod records;
 mod retention;
 mod robots;
 mod roster;
+mod run_rows;
 mod session_summary;
 mod sessions;
 mod state_saver;
@@ -33,6 +35,7 @@ use sqlx::{Sqlite, Transaction};
 /// The ids the store's rows carry, from the domain layer (named here for the store's callers).
 pub use crate::domain::{GroupName, MissionId, SessionId};
 pub use credentials::RobotCredentialRow;
+pub use direct_read::{DirectReader, DirectRow};
 pub use error::StoreError;
 pub use grades::{GradeOverride, MissionRun, NewGrade, StoredGrade};
 pub use groups::{Group, GroupError};
@@ -45,6 +48,7 @@ pub use records::{RecordFilter, ReplayCursor, StoredRecord};
 pub use retention::{Deleted, RetentionError, SessionSize};
 pub use robots::RobotRow;
 pub use roster::{StudentRow, StudentWrite};
+pub use run_rows::RunRow;
 pub use session_summary::{Mark, MissionMark, SessionSummary};
 pub use sessions::Session;
 pub use state_saver::RobotStateSaver;

@@ -8,3 +8,21 @@ pub mod player;
 pub mod zone;
 
 pub use player::{GameModeError, GamePlayer, GamePlayerHandle, IMMOBILISED, PlayerState};
+
+use crate::config::Settings;
+use crate::hal::Hardware;
+
+/// Game mode as `robot-agent --game` starts it: the player attached to `hardware` (before the
+/// runtime takes it) and connected with the agent's own broker address and credential
+/// (`ROBOT_AGENT_BROKER_USER`/`PASSWORD`, as `robots enroll` issues it), on a second connection
+/// `<id>@game`. `None` without `--game`.
+pub fn start(
+    settings: &Settings,
+    hardware: &mut Hardware,
+) -> Result<Option<GamePlayerHandle>, GameModeError> {
+    if !settings.game {
+        return Ok(None);
+    }
+    let player = GamePlayer::attach(settings.agent.id.as_str(), hardware)?;
+    Ok(Some(player.spawn(&settings.agent.broker)))
+}

@@ -7,7 +7,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use fleet_game::protocol::player_subscriptions;
+use fleet_game::protocol::{game_client_id, player_subscriptions};
 use fleet_game::{Answer, Inbound, Outbound, TankId, Team, Weapon};
 use fleet_protocol::{Backoff, BrokerAddress};
 use rumqttc::{AsyncClient, Event, MqttOptions, NetworkOptions, Packet, QoS};
@@ -40,6 +40,11 @@ pub struct PlayerState {
     pub qr_code: Option<String>,
     /// Registration answered with `END`.
     pub registered: bool,
+    /// The game connection is up (a ConnAck seen, no error since).
+    pub connected: bool,
+    /// Times the game connection failed or was refused (the broker's access control, a
+    /// revoked credential, no broker).
+    pub link_errors: u64,
     pub carrying: bool,
     pub in_zone: bool,
     pub hits_taken: u32,
@@ -107,13 +112,16 @@ impl GamePlayer {
         })
     }
 
-    /// Connects to `broker` (a connection of its own, as `<id>-game`, or as the username of
-    /// `broker`'s credential: a broker with access control binds the client id to it) and plays.
+    /// Connects to `broker` on a connection of its own and plays. Its client id: with the
+    /// robot's own credential (username = robot id, the main connection's client id),
+    /// `<id>@game`, the one second id the embedded broker allows a robot; with a credential of
+    /// its own, its username (the broker binds the two); without one, `<id>-game`.
     pub fn spawn(self, broker: &BrokerAddress) -> GamePlayerHandle {
-        let client_id = broker
-            .credentials
-            .as_ref()
-            .map_or_else(|| format!("{}-game", self.id), |c| c.username.clone());
+        let client_id = match &broker.credentials {
+            Some(c) if c.username == self.id.as_str() => game_client_id(&c.username),
+            Some(c) => c.username.clone(),
+            None => format!("{}-game", self.id),
+        };
         let mut options = MqttOptions::new(client_id, broker.host.clone(), broker.port);
         options.set_clean_session(true).set_keep_alive(KEEP_ALIVE);
         if let Some(creds) = &broker.credentials {
@@ -152,6 +160,7 @@ impl GamePlayer {
                             }
                             Ok(_) => {}
                             Err(e) => {
+                                let _ = answers_tx.try_send(Heard::Lost);
                                 let delay = backoff.next_delay();
                                 debug!(error = %e, "game link down, retrying");
                                 tokio::time::sleep(delay).await;
@@ -174,6 +183,7 @@ impl GamePlayer {
 
 enum Heard {
     Connected,
+    Lost,
     Message(String, Vec<u8>),
 }
 
@@ -206,6 +216,10 @@ impl Play {
                 _ = &mut stop => return,
                 message = heard.recv() => match message {
                     Some(Heard::Connected) => self.on_connected(),
+                    Some(Heard::Lost) => self.update(|s| {
+                        s.connected = false;
+                        s.link_errors += 1;
+                    }),
                     Some(Heard::Message(topic, payload)) => self.on_answer(&topic, &payload),
                     None => return,
                 },
@@ -245,6 +259,7 @@ impl Play {
 
     /// (Re)subscribes and registers; a registered robot that asks again keeps its team.
     fn on_connected(&mut self) {
+        self.update(|s| s.connected = true);
         for topic in player_subscriptions(&self.player.id) {
             if let Err(e) = self.client.try_subscribe(topic, QoS::AtLeastOnce) {
                 warn!(error = %e, "cannot subscribe to a game topic");

@@ -18,6 +18,7 @@ use super::controller::{Controller, Stop};
 use super::fake::{FakeProbe, fake_hardware};
 use super::link::LinkEvent;
 use super::stats::{AgentState, Counters};
+use crate::hal::Hardware;
 
 pub(super) struct Rig {
     pub(super) id: RobotId,
@@ -36,11 +37,21 @@ async fn rig(deadman_ms: u64) -> Rig {
 }
 
 pub(super) async fn rig_with_lease(deadman_ms: u64, lease_ms: Option<u64>) -> Rig {
+    let (hardware, probe) = fake_hardware();
+    rig_on(deadman_ms, lease_ms, hardware, probe).await
+}
+
+/// A controller on `hardware`; `probe` is what the rig reads the motors and LEDs back from.
+pub(super) async fn rig_on(
+    deadman_ms: u64,
+    lease_ms: Option<u64>,
+    hardware: Hardware,
+    probe: FakeProbe,
+) -> Rig {
     let id = RobotId::parse("unit").unwrap();
     let mut config = AgentConfig::new(id.clone(), BrokerAddress::new("127.0.0.1", 1));
     config.deadman = Duration::from_millis(deadman_ms);
     config.lease = lease_ms.map(Duration::from_millis);
-    let (hardware, probe) = fake_hardware();
     let (client, eventloop) = AsyncClient::new(MqttOptions::new("unit", "127.0.0.1", 1), 4096);
     let birth = Status::online(id.clone(), "0", hardware.info.backend, vec![], 0);
     let counters = Arc::new(Counters::default());

@@ -14,6 +14,8 @@ mod lease;
 mod lease_tests;
 mod link;
 mod outbox;
+#[cfg(test)]
+mod shoot_tests;
 pub mod startup;
 mod stats;
 

@@ -6,7 +6,6 @@ use tracing::info;
 
 use super::{Agent, AgentError};
 use crate::config::{BackendKind, Settings};
-use crate::game::GamePlayer;
 use crate::hal::Hardware;
 use crate::hal::sim::{self, SimConfig, SimHandle};
 use fleet_course::{Course, MapError};
@@ -28,12 +27,7 @@ pub enum StartupError {
 /// Opens the hardware, runs the agent until a signal, and shuts everything down cleanly.
 pub async fn run(settings: Settings) -> Result<(), StartupError> {
     let (mut hardware, sim) = open_hardware(&settings)?;
-    let player = if settings.game {
-        let player = GamePlayer::attach(settings.agent.id.as_str(), &mut hardware)?;
-        Some(player.spawn(&settings.agent.broker))
-    } else {
-        None
-    };
+    let player = crate::game::start(&settings, &mut hardware)?;
     let agent = Agent::build(settings.agent, hardware)?;
     info!(robot = %agent.id(), backend = ?settings.backend, game = player.is_some(), "robot agent starting");
     agent.run_until_stopped().await?;

@@ -104,6 +104,7 @@ mod tests {
             speed: 0.5,
             laps,
             lost_line_fails: true,
+            map: None,
         })
     }
 
@@ -164,6 +165,7 @@ mod tests {
             speed: 0.5,
             laps: 1,
             lost_line_fails: false,
+            map: None,
         });
         assert_eq!(lenient.on_event(&EventKind::LineLost), Verdict::Continue);
         assert_eq!(lenient.on_event(&EventKind::LineFound), Verdict::Continue);
@@ -179,6 +181,7 @@ mod final_progress_tests {
             speed: 0.5,
             laps,
             lost_line_fails: true,
+            map: None,
         })
     }
 

@@ -19,6 +19,8 @@ use rmqtt::types::{
 use tokio::sync::broadcast::error::RecvError;
 use tracing::{info, warn};
 
+use fleet_game::protocol::game_client_id;
+
 use super::flood::{FLOOD_LIMIT, FloodVerdict};
 use super::policy::Principal;
 use super::registry::CredentialRegistry;
@@ -65,9 +67,11 @@ impl Handler for AccessHooks {
             }
             Parameter::ClientSubscribeCheckAcl(session, subscribe) => {
                 let filter: &str = &subscribe.topic_filter;
-                let allowed = self
-                    .registry
-                    .allows(session.id.username_ref(), |p| p.may_subscribe(filter));
+                let client_id: &str = &session.id.client_id;
+                let username = session.id.username_ref();
+                let allowed = self.registry.allows(username, |p| {
+                    p.acting_as(client_id, username).may_subscribe(filter)
+                });
                 let result = if allowed {
                     SubscribeAclResult::new_success(subscribe.opts.qos(), None)
                 } else {
@@ -78,11 +82,13 @@ impl Handler for AccessHooks {
             }
             Parameter::MessagePublishCheckAcl(session, publish) => {
                 let topic: &str = &publish.topic;
+                let client_id: &str = &session.id.client_id;
                 let username = session.id.username_ref();
                 let mut limited = false;
                 let allowed = self.registry.allows(username, |p| {
-                    limited = matches!(p, Principal::Robot(_) | Principal::Student { .. });
-                    p.may_publish(topic)
+                    let p = p.acting_as(client_id, username);
+                    limited = matches!(*p, Principal::Robot(_) | Principal::Student { .. });
+                    p.may_publish_message(topic, &publish.payload)
                 });
                 let result = if allowed && limited && self.flooding(username) {
                     PublishAclResult::rejected(false, None)
@@ -162,7 +168,8 @@ fn will_topic<'a>(will: &LastWill<'a>) -> &'a str {
     }
 }
 
-/// Kicks each revoked username's connection (client id = username, so that names it).
+/// Kicks each revoked username's connections (client id = username, so that names it, and a
+/// robot's game connection `<username>@game`).
 async fn kick_revoked(scx: ServerContext, registry: Arc<CredentialRegistry>) {
     let mut revoked = registry.revocations();
     drop(registry);
@@ -178,14 +185,26 @@ async fn kick_revoked(scx: ServerContext, registry: Arc<CredentialRegistry>) {
             }
             Err(RecvError::Closed) => return,
         };
-        let id = Id::from(scx.node.id(), ClientId::from(username.as_str()));
-        let entry = scx.extends.shared().await.entry(id);
-        match entry.try_lock().await {
-            Ok(mut locked) => match locked.kick(true, true, true).await {
-                Ok(_) => info!(%username, "revoked MQTT client cut off"),
-                Err(e) => warn!(%username, error = %e, "could not cut off a revoked MQTT client"),
-            },
-            Err(e) => warn!(%username, error = %e, "could not cut off a revoked MQTT client"),
+        kick(&scx, &username, &username).await;
+        // Most usernames never had a game connection: no warning for those.
+        let game = game_client_id(&username);
+        let id = Id::from(scx.node.id(), ClientId::from(game.as_str()));
+        if scx.extends.shared().await.entry(id).exist() {
+            kick(&scx, &username, &game).await;
         }
+    }
+}
+
+async fn kick(scx: &ServerContext, username: &str, client_id: &str) {
+    let id = Id::from(scx.node.id(), ClientId::from(client_id));
+    let entry = scx.extends.shared().await.entry(id);
+    match entry.try_lock().await {
+        Ok(mut locked) => match locked.kick(true, true, true).await {
+            Ok(_) => info!(%username, client = client_id, "revoked MQTT client cut off"),
+            Err(e) => warn!(%username, client = client_id, error = %e,
+                "could not cut off a revoked MQTT client"),
+        },
+        Err(e) => warn!(%username, client = client_id, error = %e,
+            "could not cut off a revoked MQTT client"),
     }
 }

@@ -13,11 +13,16 @@
 //!   topics `tanks/{id}/{init,flag,shots/in,shots/out,qr_code}` (or `tanks/{id}/#`).
 //!
 //! Every principal's MQTT client id must be its username, so nobody can take over (and kick)
-//! another client's session by reusing its id.
+//! another client's session by reusing its id. One exception: a robot's game connection
+//! (`robot-agent --game`, with the robot's own credential) connects as `<id>@game`
+//! ([`game_client_id`]), and that connection has a legacy robot's rights, not the robot's.
+//! A legacy robot's `INIT` must name itself: nobody registers another robot's id.
 
+use std::borrow::Cow;
 use std::fmt;
 
-use fleet_game::LegacyTopic;
+use fleet_game::protocol::GAME_CLIENT_SUFFIX;
+use fleet_game::{Inbound, LegacyTopic};
 use fleet_protocol::{RobotId, Topic, TopicKind, student_topic, topic};
 
 /// Who a credential belongs to.
@@ -71,12 +76,48 @@ impl Principal {
         username: &str,
         will_topic: Option<&str>,
     ) -> Result<(), ConnectRefusal> {
-        if client_id != username {
+        if client_id != username && !self.is_game_connection(client_id, username) {
             return Err(ConnectRefusal::ClientIdNotUsername);
         }
         match will_topic {
-            Some(t) if !self.may_publish(t) => Err(ConnectRefusal::Will(t.to_owned())),
+            Some(t) if !self.acting_as(client_id, username).may_publish(t) => {
+                Err(ConnectRefusal::Will(t.to_owned()))
+            }
             _ => Ok(()),
+        }
+    }
+
+    /// Whether a robot logged in as `username` connects as its game connection,
+    /// `<username>@game` (see [`fleet_game::protocol::game_client_id`]).
+    fn is_game_connection(&self, client_id: &str, username: &str) -> bool {
+        matches!(self, Principal::Robot(_))
+            && client_id.strip_suffix(GAME_CLIENT_SUFFIX) == Some(username)
+    }
+
+    /// The rights of the connection `client_id` logged in as `username`: the principal's own,
+    /// except a robot's game connection, which has those of the legacy robot of the same id.
+    pub fn acting_as(&self, client_id: &str, username: &str) -> Cow<'_, Principal> {
+        match self {
+            Principal::Robot(id) if self.is_game_connection(client_id, username) => {
+                Cow::Owned(Principal::Legacy(id.clone()))
+            }
+            _ => Cow::Borrowed(self),
+        }
+    }
+
+    /// Whether this principal may publish `payload` on `topic`: [`may_publish`](Self::may_publish),
+    /// and for a legacy robot an `INIT` on `init` only for its own id. Anything on `init` that
+    /// names no valid id is let through: the game master counts it as garbage.
+    pub fn may_publish_message(&self, topic: &str, payload: &[u8]) -> bool {
+        if !self.may_publish(topic) {
+            return false;
+        }
+        match self {
+            Principal::Legacy(own) if topic == "init" => !matches!(
+                Inbound::parse(topic, payload),
+                Ok(Inbound::Init { id }) if id != *own
+            ),
+            _ => true,
         }
     }
 

@@ -153,3 +153,93 @@ fn only_the_orchestrator_is_a_superuser() {
     assert!(!robot("r1").is_superuser() && !student("r1").is_superuser());
     assert_eq!(robot("r1").to_string(), "robot:r1");
 }
+
+#[test]
+fn a_robots_game_connection_connects_as_id_at_game_with_a_legacy_robots_rights_only() {
+    let r1 = robot("0xdca632bf91cc");
+    let (main, game) = ("0xdca632bf91cc", "0xdca632bf91cc@game");
+    assert_eq!(r1.may_connect(game, main, None), Ok(()));
+    for (client, username) in [
+        ("0xdca632bf91cc@games", main),
+        ("0xdca632bf91dd@game", main),
+        ("@game", main),
+    ] {
+        assert_eq!(
+            r1.may_connect(client, username, None),
+            Err(ConnectRefusal::ClientIdNotUsername),
+            "{client} as {username}"
+        );
+    }
+    // Only a robot's credential has a game connection.
+    assert!(
+        student("r1")
+            .may_connect("s-17@game", "s-17", None)
+            .is_err()
+    );
+    assert!(
+        Principal::Legacy(id("g1"))
+            .may_connect("g1@game", "g1", None)
+            .is_err()
+    );
+    assert!(
+        Principal::Orchestrator
+            .may_connect("o-1@game", "o-1", None)
+            .is_err()
+    );
+    // Its will, if any, is judged with the rights it will have.
+    assert!(
+        r1.may_connect(game, main, Some("robots/0xdca632bf91cc/status"))
+            .is_err()
+    );
+
+    let as_game = r1.acting_as(game, main);
+    assert_eq!(*as_game, Principal::Legacy(id(main)));
+    assert_eq!(*r1.acting_as(main, main), r1);
+    for (t, allowed) in [
+        ("init", true),
+        ("tanks/0xdca632bf91cc/flag", true),
+        ("tanks/0xdca632bf91cc/shots", true),
+        ("tanks/0xdca632bf91dd/flag", false),
+        ("robots/0xdca632bf91cc/telemetry", false),
+        ("robots/0xdca632bf91cc/status", false),
+    ] {
+        assert_eq!(as_game.may_publish(t), allowed, "game connection on {t}");
+    }
+    assert!(as_game.may_subscribe("tanks/0xdca632bf91cc/#"));
+    assert!(!as_game.may_subscribe("robots/0xdca632bf91cc/cmd"));
+    // The main connection keeps the robot's rights, and no legacy ones.
+    assert!(!r1.acting_as(main, main).may_publish("init"));
+}
+
+#[test]
+fn an_init_naming_another_robot_is_refused_and_garbage_on_init_still_reaches_the_master() {
+    let g1 = Principal::Legacy(id("0xdca632bf9101"));
+    let table: &[(&str, &[u8], bool)] = &[
+        ("init", b"INIT 0xdca632bf9101", true),
+        ("init", b"INIT 0xdca632bf9101 extra words", true),
+        ("init", b"INIT 0xdca632bf9102", false),
+        ("init", b"  INIT   0xdca632bf9102  ", false),
+        ("init", b"INIT 0xdca632bf9102 0xdca632bf9101", false),
+        // No valid id named: the master counts it as garbage, as without access control.
+        ("init", b"INIT", true),
+        ("init", b"", true),
+        ("init", b"HELLO 0xdca632bf9102", true),
+        ("init", b"INIT robots/+", true),
+        ("init", &[0xff, 0xfe, 0x00], true),
+        ("tanks/0xdca632bf9101/flag", b"ENTER_FLAG_AREA", true),
+        ("tanks/0xdca632bf9102/flag", b"ENTER_FLAG_AREA", false),
+    ];
+    for (t, payload, allowed) in table {
+        assert_eq!(
+            g1.may_publish_message(t, payload),
+            *allowed,
+            "{:?} on {t}",
+            String::from_utf8_lossy(payload)
+        );
+    }
+    let r1 = robot("0xdca632bf9101");
+    let game = r1.acting_as("0xdca632bf9101@game", "0xdca632bf9101");
+    assert!(game.may_publish_message("init", b"INIT 0xdca632bf9101"));
+    assert!(!game.may_publish_message("init", b"INIT 0xdca632bf9102"));
+    assert!(Principal::Orchestrator.may_publish_message("init", b"INIT 0xdca632bf9102"));
+}

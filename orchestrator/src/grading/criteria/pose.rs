@@ -2,6 +2,7 @@
 //! these are not measured rather than zero): distance from the line and leaving the floor.
 
 use crate::grading::gaps::Timeline;
+use crate::grading::line_index::LineIndex;
 use crate::grading::run::Run;
 use crate::grading::{Course, Point};
 
@@ -27,6 +28,7 @@ fn point_of(run: &Run, sample: usize) -> Option<Point> {
 }
 
 pub fn distance(run: &Run, timeline: &Timeline, course: &Course) -> Option<Distance> {
+    let line = LineIndex::new(course);
     let mut weighted = 0.0;
     let mut known_ms = 0;
     let mut max_m: f64 = 0.0;
@@ -34,7 +36,7 @@ pub fn distance(run: &Run, timeline: &Timeline, course: &Course) -> Option<Dista
         let Some(p) = point_of(run, held.sample) else {
             continue;
         };
-        let d = course.distance_to_line(p);
+        let d = line.distance(p);
         weighted += d * held.len_ms() as f64;
         known_ms += held.len_ms();
         max_m = max_m.max(d);

@@ -15,6 +15,7 @@ pub struct RasptankConfig {
     pub servos: ServosConfig,
     pub line: LineConfig,
     pub leds: LedsConfig,
+    pub ir: IrConfig,
 }
 
 /// Which way the rest state of a motor goes when its output is 0.
@@ -222,6 +223,45 @@ impl Default for LedsConfig {
             count: 16,
             spi_bus: 0,
             slave_select: 0,
+        }
+    }
+}
+
+/// The course's IR add-on (its `InfraLib.py`): an IR LED on BCM 23 driven by the kernel's
+/// `gpio-ir-tx` overlay through a LIRC device, and a demodulating receiver on BCM 22 read by
+/// edge interrupts. Off by default: the stock RaspTank has neither.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IrConfig {
+    pub enabled: bool,
+    /// The LIRC transmitter of `dtoverlay=gpio-ir-tx,gpio_pin=23`.
+    pub tx_device: String,
+    /// The pin the overlay drives: the kernel owns it, so it is only checked against the others.
+    pub tx_gpio: u8,
+    /// The receiver's output pin (InfraLib: physical pin 15 = BCM 22).
+    pub rx_gpio: u8,
+    /// The receiver's output level while it sees the carrier: low for the usual demodulating
+    /// receivers (TSOP38238, VS1838B).
+    pub rx_mark_level: Level,
+    /// The MAC every shot carries, `dc:a6:32:bf:91:cc` or `0xdca632bf91cc`. Unset, the agent
+    /// takes its robot id when that is course-style (`0x` + 12 hex digits), else the address
+    /// of `mac_interface`: the game master names the shooter by it, so it must be the id the
+    /// robot plays under.
+    pub mac: Option<String>,
+    /// Where an unset `mac` is read from: `/sys/class/net/<mac_interface>/address`.
+    pub mac_interface: String,
+}
+
+impl Default for IrConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            tx_device: super::ir_lirc::DEFAULT_DEVICE.to_owned(),
+            tx_gpio: 23,
+            rx_gpio: 22,
+            rx_mark_level: Level::Low,
+            mac: None,
+            mac_interface: "wlan0".to_owned(),
         }
     }
 }

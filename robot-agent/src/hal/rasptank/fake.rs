@@ -1,10 +1,14 @@
 //! Recording fakes of the I/O seams, for the boundary tests: every pin level, duty cycle, I2C
-//! and SPI write lands in one shared, ordered log; edges are fired by hand.
+//! and SPI write, LIRC ioctl and write lands in one shared, ordered log; edges are fired by hand
+//! (at a time the test chooses, for the IR receiver).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
-use super::io::{EdgeHandler, EdgeInput, I2cBus, Io, OutputPin, PwmOutput, SpiBus};
+use super::io::{
+    EdgeHandler, EdgeInput, I2cBus, Io, OutputPin, PwmOutput, SpiBus, TimedEdgeHandler,
+};
 use crate::hal::HalError;
 
 /// One thing the drivers did to the hardware.
@@ -139,7 +143,7 @@ impl SpiBus for FakeSpi {
 #[derive(Default)]
 struct Line {
     high: bool,
-    handler: Option<EdgeHandler>,
+    handler: Option<TimedEdgeHandler>,
 }
 
 /// An input whose level the test sets; `fire` calls the registered handler like an interrupt.
@@ -156,6 +160,11 @@ impl FakeInput {
 
     /// Changes the level and, if it changed, delivers the edge as the interrupt thread would.
     pub fn fire(&self, high: bool) {
+        self.fire_at(high, Instant::now());
+    }
+
+    /// As [`fire`](Self::fire), the edge timestamped `at` (as the kernel stamps it).
+    pub fn fire_at(&self, high: bool, at: Instant) {
         let handler = {
             let mut line = lock(&self.0);
             if line.high == high {
@@ -165,7 +174,7 @@ impl FakeInput {
             line.handler.take()
         };
         if let Some(mut handler) = handler {
-            handler(high);
+            handler(high, at);
             lock(&self.0).handler = Some(handler);
         }
     }
@@ -175,7 +184,10 @@ impl EdgeInput for FakeInput {
     fn is_high(&self) -> Result<bool, HalError> {
         Ok(lock(&self.0).high)
     }
-    fn on_edges(&mut self, handler: EdgeHandler) -> Result<(), HalError> {
+    fn on_edges(&mut self, mut handler: EdgeHandler) -> Result<(), HalError> {
+        self.on_timed_edges(Box::new(move |high, _| handler(high)))
+    }
+    fn on_timed_edges(&mut self, handler: TimedEdgeHandler) -> Result<(), HalError> {
         lock(&self.0).handler = Some(handler);
         Ok(())
     }
@@ -186,6 +198,11 @@ impl EdgeInput for FakeInput {
 pub struct FakeIo {
     pub log: Log,
     pub inputs: HashMap<u8, FakeInput>,
+    /// LIRC device paths that do not exist (the overlay is missing): opening one fails as the
+    /// real device does.
+    pub missing_devices: HashSet<String>,
+    /// Every LIRC device path opened, in order.
+    pub opened_devices: Vec<String>,
 }
 
 impl FakeIo {
@@ -201,6 +218,7 @@ impl Io for FakeIo {
     type Input = FakeInput;
     type I2c = FakeI2c;
     type Spi = FakeSpi;
+    type Lirc = FakeLirc;
 
     fn output(&mut self, gpio: u8) -> Result<FakeOutput, HalError> {
         Ok(self.log.output(gpio))
@@ -216,5 +234,15 @@ impl Io for FakeIo {
     }
     fn spi(&mut self, _bus: u8, _slave_select: u8, _clock_hz: u32) -> Result<FakeSpi, HalError> {
         Ok(self.log.spi())
+    }
+    fn lirc_tx(&mut self, path: &str) -> Result<FakeLirc, HalError> {
+        if self.missing_devices.contains(path) {
+            return Err(super::ir_lirc::open_failed(
+                path,
+                &std::io::Error::from(std::io::ErrorKind::NotFound),
+            ));
+        }
+        self.opened_devices.push(path.to_owned());
+        Ok(self.log.lirc())
     }
 }

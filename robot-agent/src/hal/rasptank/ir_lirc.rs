@@ -15,6 +15,11 @@ pub const LIRC_SET_SEND_DUTY_CYCLE: u32 = 0x4004_6915;
 /// Where the transmitter appears with the overlay and no other IR device.
 pub const DEFAULT_DEVICE: &str = "/dev/lirc0";
 
+/// Why a LIRC device could not be opened, the same for the real device and the test fake.
+pub fn open_failed(path: &str, error: &std::io::Error) -> HalError {
+    HalError::Gpio(format!("cannot open {path}: {error}"))
+}
+
 /// A LIRC transmit device: what the gun does to it, and all it does.
 pub trait LircTx: Send {
     /// `ioctl(fd, request, &value)` with a `u32` argument.
@@ -71,11 +76,10 @@ pub mod device {
 
     impl LircDevice {
         pub fn open(path: &str) -> Result<Self, HalError> {
-            let file = OpenOptions::new().write(true).open(path).map_err(|e| {
-                HalError::Gpio(format!(
-                    "cannot open the IR transmitter {path} ({e}); is dtoverlay=gpio-ir-tx set?"
-                ))
-            })?;
+            let file = OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| super::open_failed(path, &e))?;
             Ok(Self {
                 file,
                 path: path.to_owned(),
@@ -146,5 +150,17 @@ mod tests {
         assert_eq!(&bytes[8..16], [0x32, 0x02, 0, 0, 0x32, 0x02, 0, 0]); // 562, 562: bit 0 = 0
         assert_eq!(&bytes[20..24], [0x96, 0x06, 0, 0]); // 1686: bit 1 = 1
         assert_eq!(&bytes[bytes.len() - 4..], [0x32, 0x02, 0, 0]); // the trailing 0's mark
+    }
+
+    #[cfg(feature = "rasptank")]
+    #[test]
+    fn a_missing_real_device_is_an_error_naming_its_path() {
+        let error = device::LircDevice::open("/nonexistent/lirc9")
+            .err()
+            .expect("no such device");
+        assert!(
+            error.to_string().contains("cannot open /nonexistent/lirc9"),
+            "{error}"
+        );
     }
 }

@@ -1,9 +1,9 @@
-//! The IR receiver (BCM 22 on the course's RaspTank) read by edge interrupts: each edge is
-//! timestamped and fed to a [`FrameAssembler`]; decoded hits are broadcast, bad frames counted.
+//! The IR receiver (BCM 22 on the course's RaspTank) read by edge interrupts: each edge, with
+//! its timestamp (the kernel's on a Pi), is fed to a [`FrameAssembler`]; decoded hits are
+//! broadcast, bad frames counted.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
 
 use tokio::sync::broadcast;
 
@@ -15,10 +15,6 @@ use crate::hal::{HalError, Hit, HitSensor};
 /// Hits kept for a slow subscriber (a hit immobilises for 2 s: a few are plenty).
 const HIT_BUFFER: usize = 16;
 
-/// The time of an edge. The interrupt thread's `Instant::now()` on the robot; a hand-set clock
-/// in tests, so exact timings can be played.
-pub type Clock = Box<dyn Fn() -> Instant + Send>;
-
 pub struct EdgeHitSensor<I> {
     hits: broadcast::Sender<Hit>,
     bad_frames: Arc<AtomicU64>,
@@ -29,14 +25,13 @@ pub struct EdgeHitSensor<I> {
 impl<I: EdgeInput> EdgeHitSensor<I> {
     /// `mark_level` is the output level while the carrier is seen: low for the usual
     /// demodulating receivers (TSOP38238, VS1838B).
-    pub fn start(mut input: I, mark_level: Level, clock: Clock) -> Result<Self, HalError> {
+    pub fn start(mut input: I, mark_level: Level) -> Result<Self, HalError> {
         let (hits, _) = broadcast::channel(HIT_BUFFER);
         let bad_frames = Arc::new(AtomicU64::new(0));
         let assembler = Mutex::new(FrameAssembler::default());
         let (sender, bad) = (hits.clone(), Arc::clone(&bad_frames));
-        input.on_edges(Box::new(move |high| {
+        input.on_timed_edges(Box::new(move |high, at| {
             let mark = high == (mark_level == Level::High);
-            let at = clock();
             let result = assembler
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
@@ -74,36 +69,29 @@ impl<I: EdgeInput> HitSensor for EdgeHitSensor<I> {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
+    use std::time::{Duration, Instant};
 
     use super::super::fake::FakeInput;
     use super::super::ir_pulses::shot_durations;
     use super::*;
 
-    /// A clock the test moves by hand.
-    fn clock() -> (Arc<Mutex<Instant>>, Clock) {
-        let now = Arc::new(Mutex::new(Instant::now()));
-        let read = Arc::clone(&now);
-        (now, Box::new(move || *read.lock().unwrap()))
-    }
-
-    /// Plays durations on an active-low receiver's pin: low during marks, high during spaces.
-    fn play(pin: &FakeInput, now: &Mutex<Instant>, durations: &[u32]) {
+    /// Plays durations on an active-low receiver's pin from `*now`: low during marks, high
+    /// during spaces, each edge stamped with its exact time. Leaves `*now` at the frame's end.
+    fn play(pin: &FakeInput, now: &mut Instant, durations: &[u32]) {
         for (i, us) in durations.iter().enumerate() {
-            pin.fire(i % 2 == 1);
-            *now.lock().unwrap() += Duration::from_micros(u64::from(*us));
+            pin.fire_at(i % 2 == 1, *now);
+            *now += Duration::from_micros(u64::from(*us));
         }
-        pin.fire(true);
+        pin.fire_at(true, *now);
     }
 
     #[test]
     fn a_shot_played_on_the_pin_with_exact_timings_is_broadcast_as_shot_by() {
         let pin = FakeInput::with_level(true);
-        let (now, clock) = clock();
-        let sensor = EdgeHitSensor::start(pin.clone(), Level::Low, clock).unwrap();
+        let sensor = EdgeHitSensor::start(pin.clone(), Level::Low).unwrap();
         let mut hits = sensor.hits();
-        *now.lock().unwrap() += Duration::from_millis(100);
-        play(&pin, &now, &shot_durations(0xdca6_32bf_91cc));
+        let mut now = Instant::now() + Duration::from_millis(100);
+        play(&pin, &mut now, &shot_durations(0xdca6_32bf_91cc));
         assert_eq!(
             hits.try_recv().unwrap().shot_by(),
             "SHOT_BY 0xf1dca632bf91cc"
@@ -115,13 +103,13 @@ mod tests {
     #[test]
     fn a_frame_cut_off_is_counted_and_the_next_one_still_decodes() {
         let pin = FakeInput::with_level(true);
-        let (now, clock) = clock();
-        let sensor = EdgeHitSensor::start(pin.clone(), Level::Low, clock).unwrap();
+        let sensor = EdgeHitSensor::start(pin.clone(), Level::Low).unwrap();
         let mut hits = sensor.hits();
         let frame = shot_durations(0xb827_eb12_3456);
-        play(&pin, &now, &frame[..51]);
-        *now.lock().unwrap() += Duration::from_millis(50);
-        play(&pin, &now, &frame);
+        let mut now = Instant::now();
+        play(&pin, &mut now, &frame[..51]);
+        now += Duration::from_millis(50);
+        play(&pin, &mut now, &frame);
         assert_eq!(hits.try_recv().unwrap().mac, 0xb827_eb12_3456);
         assert_eq!(sensor.bad_frames(), 1);
     }

@@ -1,5 +1,6 @@
 //! The real Adeept RaspTank: track motors on GPIO + software PWM, arm servos on a PCA9685,
-//! line sensors by edge interrupt, WS2812 LEDs over SPI, the course's IR gun and receiver.
+//! line sensors by edge interrupt, WS2812 LEDs over SPI, the course's IR gun (LIRC) and
+//! receiver (edge interrupts), see [`ir`].
 //!
 //! Drivers are generic over the seams in [`io`]; [`build`] assembles them into a
 //! [`Hardware`] from any [`Io`], and [`open`] (feature `rasptank`) does so with rppal on a Pi.
@@ -7,6 +8,7 @@
 
 pub mod config;
 pub mod io;
+pub mod ir;
 pub mod ir_frame;
 pub mod ir_lirc;
 pub mod ir_pulses;
@@ -21,7 +23,9 @@ pub mod validate;
 #[cfg(test)]
 mod config_tests;
 #[cfg(test)]
-mod fake;
+pub(crate) mod fake;
+#[cfg(test)]
+pub(crate) mod ir_tests;
 #[cfg(feature = "rasptank")]
 mod rppal_io;
 
@@ -29,7 +33,7 @@ use fleet_protocol::{Backend, Capability};
 use thiserror::Error;
 
 use config::LedDriver;
-pub use config::RasptankConfig;
+pub use config::{IrConfig, RasptankConfig};
 pub use io::Io;
 use leds::{NoLeds, SpiLeds};
 use line::EdgeLineSensors;
@@ -48,6 +52,8 @@ pub enum RasptankError {
     Config(#[from] ConfigError),
     #[error("could not open the RaspTank hardware: {0}")]
     Hal(#[from] HalError),
+    #[error(transparent)]
+    Ir(#[from] ir::IrError),
 }
 
 /// Opens the real hardware through rppal. Fails off a Pi (no /dev/gpiomem, /dev/i2c-1).
@@ -59,6 +65,8 @@ pub fn open(config: &RasptankConfig) -> Result<Hardware, RasptankError> {
 /// Checks `config`, claims every part through `io`, stops the motors and homes the servos.
 pub fn build<I: Io>(config: &RasptankConfig, io: &mut I) -> Result<Hardware, RasptankError> {
     config.validate()?;
+    // First, so a missing transmitter is reported before any motor pin is claimed.
+    let ir = ir::open(&config.ir, io)?;
     let m = &config.motors;
     let left = hbridge(&m.left, io)?;
     let right = hbridge(&m.right, io)?;
@@ -90,6 +98,10 @@ pub fn build<I: Io>(config: &RasptankConfig, io: &mut I) -> Result<Hardware, Ras
         }
     };
 
+    let (gun, hits) = match ir {
+        Some(parts) => (Some(parts.gun), Some(parts.hits)),
+        None => (None, None),
+    };
     Ok(Hardware {
         info: HardwareInfo {
             backend: Backend::Rasptank,
@@ -100,10 +112,10 @@ pub fn build<I: Io>(config: &RasptankConfig, io: &mut I) -> Result<Hardware, Ras
         leds,
         line: Box::new(line),
         pose: None,
-        // The IR parts (ir_lirc, ir_receiver) need their pins in the config first; no camera
-        // QR reader yet.
-        gun: None,
-        hits: None,
+        gun,
+        hits,
+        // No camera QR reader yet: in game mode the robot sends ENTER_FLAG_AREA for every
+        // white zone, a base's included.
         scanner: None,
     })
 }

@@ -1,12 +1,18 @@
-//! The [`Io`] seams bound to rppal 0.22 on a Raspberry Pi (feature `rasptank`).
+//! The [`Io`] seams bound to rppal 0.22 on a Raspberry Pi (feature `rasptank`), and the LIRC
+//! transmitter to its device file.
 //!
 //! The only file that names rppal. It compiles anywhere; opening parts fails off a Pi.
+
+use std::time::{Duration, Instant};
 
 use rppal::gpio::{self, Event, Gpio, Trigger};
 use rppal::i2c::I2c;
 use rppal::spi::{Bus, Mode, SlaveSelect, Spi};
 
-use super::io::{EdgeHandler, EdgeInput, I2cBus, Io, OutputPin, PwmOutput, SpiBus};
+use super::io::{
+    EdgeHandler, EdgeInput, I2cBus, Io, OutputPin, PwmOutput, SpiBus, TimedEdgeHandler,
+};
+use super::ir_lirc::device::LircDevice;
 use crate::hal::HalError;
 
 fn gpio_error(gpio: u8) -> impl FnOnce(gpio::Error) -> HalError {
@@ -76,6 +82,36 @@ impl EdgeInput for RppalInput {
             })
             .map_err(gpio_error(pin))
     }
+
+    fn on_timed_edges(&mut self, mut handler: TimedEdgeHandler) -> Result<(), HalError> {
+        let pin = self.0.pin();
+        self.0
+            .set_async_interrupt(Trigger::Both, None, move |event: Event| {
+                let at = event_instant(event.timestamp);
+                handler(event.trigger == Trigger::RisingEdge, at)
+            })
+            .map_err(gpio_error(pin))
+    }
+}
+
+/// The kernel's edge timestamp (CLOCK_MONOTONIC since boot, the GPIO character device's
+/// default) as an `Instant`, which on Linux reads the same clock: now, less how long ago it was.
+fn event_instant(timestamp: Duration) -> Instant {
+    let now = Instant::now();
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
+    if unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) } != 0 {
+        return now;
+    }
+    let monotonic = Duration::new(
+        u64::try_from(ts.tv_sec).unwrap_or(0),
+        u32::try_from(ts.tv_nsec).unwrap_or(0),
+    );
+    now.checked_sub(monotonic.saturating_sub(timestamp))
+        .unwrap_or(now)
 }
 
 /// One bus, possibly shared by several chips: the slave address is set per write when it changes.
@@ -129,6 +165,7 @@ impl Io for RppalIo {
     type Input = RppalInput;
     type I2c = RppalI2c;
     type Spi = RppalSpi;
+    type Lirc = LircDevice;
 
     fn output(&mut self, gpio: u8) -> Result<RppalOutput, HalError> {
         // Low before it becomes an output, so no motor twitches while the pins are claimed.
@@ -172,5 +209,34 @@ impl Io for RppalIo {
         let spi = Spi::new(bus, ss, clock_hz, Mode::Mode0)
             .map_err(|e| HalError::Gpio(format!("opening SPI: {e}")))?;
         Ok(RppalSpi(spi))
+    }
+
+    fn lirc_tx(&mut self, path: &str) -> Result<LircDevice, HalError> {
+        LircDevice::open(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kernel_timestamp_maps_to_the_instant_it_names() {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: as in `event_instant`.
+        assert_eq!(
+            unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) },
+            0
+        );
+        let now = Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32);
+        let at = event_instant(now - Duration::from_millis(5));
+        let ago = Instant::now().duration_since(at);
+        assert!(
+            ago >= Duration::from_millis(5) && ago < Duration::from_millis(50),
+            "{ago:?}"
+        );
     }
 }

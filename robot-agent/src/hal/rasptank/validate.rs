@@ -35,6 +35,36 @@ pub enum ConfigError {
     },
     #[error("LED count {0} is outside 1..=256")]
     LedCount(u16),
+    #[error(
+        "[rasptank.ir] mac = {0:?} is not a MAC address (write dc:a6:32:bf:91:cc or 0xdca632bf91cc)"
+    )]
+    IrMac(String),
+    #[error(
+        "the IR gun has no MAC to shoot: set [rasptank.ir] mac, or give the robot a course-style id (0x + 12 hex digits)"
+    )]
+    NoIrMac,
+}
+
+/// A MAC as `dc:a6:32:bf:91:cc` (`/sys/class/net/*/address`) or `0xdca632bf91cc` (the course's
+/// robot id), as a 48-bit number.
+pub fn parse_mac(text: &str) -> Option<u64> {
+    let text = text.trim();
+    if let Some(hex) = text.strip_prefix("0x") {
+        if hex.len() != 12 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        return u64::from_str_radix(hex, 16).ok();
+    }
+    let parts: Vec<&str> = text.split(':').collect();
+    if parts.len() != 6 {
+        return None;
+    }
+    parts.iter().try_fold(0u64, |mac, part| {
+        if part.len() != 2 || !part.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        Some((mac << 8) | u64::from(u8::from_str_radix(part, 16).ok()?))
+    })
 }
 
 impl RasptankConfig {
@@ -63,6 +93,12 @@ impl RasptankConfig {
         // Buses the backend opens take their pins from the GPIO header too.
         if self.servos.i2c_bus == 1 {
             pins.extend([("I2C1 SDA", 2), ("I2C1 SCL", 3)]);
+        }
+        if self.ir.enabled {
+            pins.extend([
+                ("IR transmitter (gpio-ir-tx overlay)", self.ir.tx_gpio),
+                ("IR receiver", self.ir.rx_gpio),
+            ]);
         }
         if self.leds.driver == LedDriver::Spi && self.leds.spi_bus == 0 {
             let chip_select = if self.leds.slave_select == 1 { 7 } else { 8 };
@@ -98,6 +134,11 @@ impl RasptankConfig {
         self.validate_joints()?;
         if !(1..=256).contains(&self.leds.count) {
             return Err(ConfigError::LedCount(self.leds.count));
+        }
+        if let Some(mac) = &self.ir.mac
+            && parse_mac(mac).is_none()
+        {
+            return Err(ConfigError::IrMac(mac.clone()));
         }
         Ok(())
     }

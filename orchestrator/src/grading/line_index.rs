@@ -1,0 +1,187 @@
+//! Distance to the course's line, fast: a grid over the floor whose cells each list the few
+//! segments that can be nearest to any point in them, so a sample is measured against those
+//! instead of every segment of the line. The answer is the same number, bit for bit, as
+//! [`Course::distance_to_line`] (the same formula, and the minimum over a set known to hold
+//! the nearest segment); points off the grid are measured against every segment.
+//!
+//! Cells are filled on first use: a run visits a band of cells along the line, not the floor.
+
+use std::cell::OnceCell;
+
+use super::{Course, Point};
+
+/// Cell side, metres: a few line widths, so a cell near the line lists two or three segments.
+const CELL_M: f64 = 0.02;
+/// How far beyond the floor the grid reaches (a robot that left the floor is still measured).
+const MARGIN_M: f64 = 0.5;
+
+pub struct LineIndex<'a> {
+    segments: &'a [(Point, Point)],
+    x0: f64,
+    y0: f64,
+    cols: usize,
+    rows: usize,
+    /// Per cell, row-major: the indices of the segments that may be nearest to a point in it.
+    cells: Vec<OnceCell<Vec<u32>>>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(course: &'a Course) -> Self {
+        let (width, height) = course.size();
+        let cells_along = |len: f64| {
+            let n = ((len + 2.0 * MARGIN_M) / CELL_M).ceil();
+            // A map of absurd size gets no grid (every point is measured the slow way).
+            if n.is_finite() && (1.0..=4096.0).contains(&n) {
+                n as usize
+            } else {
+                0
+            }
+        };
+        let (cols, rows) = (cells_along(width), cells_along(height));
+        let (cols, rows) = if cols == 0 || rows == 0 {
+            (0, 0)
+        } else {
+            (cols, rows)
+        };
+        LineIndex {
+            segments: course.segments(),
+            x0: -MARGIN_M,
+            y0: -MARGIN_M,
+            cols,
+            rows,
+            cells: (0..cols * rows).map(|_| OnceCell::new()).collect(),
+        }
+    }
+
+    /// Distance from `p` to the line's centre, metres (infinite on a map without a line).
+    pub fn distance(&self, p: Point) -> f64 {
+        match self.cell_of(p) {
+            Some(cell) => self.cells[cell]
+                .get_or_init(|| self.candidates(cell))
+                .iter()
+                .map(|&i| {
+                    let (a, b) = self.segments[i as usize];
+                    distance_to_segment(p, a, b)
+                })
+                .fold(f64::INFINITY, f64::min),
+            None => self.all(p),
+        }
+    }
+
+    fn all(&self, p: Point) -> f64 {
+        self.segments
+            .iter()
+            .map(|&(a, b)| distance_to_segment(p, a, b))
+            .fold(f64::INFINITY, f64::min)
+    }
+
+    fn cell_of(&self, p: Point) -> Option<usize> {
+        let cx = ((p.x - self.x0) / CELL_M).floor();
+        let cy = ((p.y - self.y0) / CELL_M).floor();
+        // False for NaN too.
+        let inside = (0.0..self.cols as f64).contains(&cx) && (0.0..self.rows as f64).contains(&cy);
+        inside.then(|| cy as usize * self.cols + cx as usize)
+    }
+
+    /// Any point of the cell is within `h` (half its diagonal) of its centre `c`, so its
+    /// distance to a segment differs from the centre's by at most `h`: the segment nearest to
+    /// the point is within `nearest(c) + 2h` of the centre.
+    fn candidates(&self, cell: usize) -> Vec<u32> {
+        let (cx, cy) = (cell % self.cols, cell / self.cols);
+        let centre = Point {
+            x: self.x0 + (cx as f64 + 0.5) * CELL_M,
+            y: self.y0 + (cy as f64 + 0.5) * CELL_M,
+        };
+        let half_diagonal = CELL_M * std::f64::consts::FRAC_1_SQRT_2;
+        let d: Vec<f64> = self
+            .segments
+            .iter()
+            .map(|&(a, b)| distance_to_segment(centre, a, b))
+            .collect();
+        let nearest = d.iter().copied().fold(f64::INFINITY, f64::min);
+        // A hair of slack for the rounding of the distances themselves.
+        let reach = nearest + 2.0 * half_diagonal + 1e-9;
+        d.iter()
+            .enumerate()
+            .filter(|&(_, &di)| di <= reach)
+            .filter_map(|(i, _)| u32::try_from(i).ok())
+            .collect()
+    }
+}
+
+/// The course crate's distance from `p` to segment `a`-`b`, operation for operation (so the
+/// same bits): the nearest point as a clamped fraction of the segment, then `hypot`.
+fn distance_to_segment(p: Point, a: Point, b: Point) -> f64 {
+    let (dx, dy) = (b.x - a.x, b.y - a.y);
+    let len2 = dx * dx + dy * dy;
+    let t = if len2 == 0.0 {
+        0.0
+    } else {
+        (((p.x - a.x) * dx + (p.y - a.y) * dy) / len2).clamp(0.0, 1.0)
+    };
+    let nearest = Point {
+        x: a.x + t * (b.x - a.x),
+        y: a.y + t * (b.y - a.y),
+    };
+    (nearest.x - p.x).hypot(nearest.y - p.y)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A deterministic scatter over and around the floor (no rand in the tree).
+    fn points(course: &Course, n: usize) -> Vec<Point> {
+        let (w, h) = course.size();
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        (0..n)
+            .map(|_| Point {
+                x: -0.8 + next() * (w + 1.6),
+                y: -0.8 + next() * (h + 1.6),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_grid_gives_the_courses_own_distance_bit_for_bit() {
+        for course in [Course::oval(), Course::arena()] {
+            let index = LineIndex::new(&course);
+            let mut near_line = 0;
+            for p in points(&course, 20_000) {
+                let expected = course.distance_to_line(p);
+                assert_eq!(index.distance(p).to_bits(), expected.to_bits(), "{p:?}");
+                near_line += usize::from(expected < 0.05);
+            }
+            // The scatter must exercise the cells along the line, not only empty floor.
+            if !course.segments().is_empty() {
+                assert!(near_line > 100, "only {near_line} points near the line");
+            }
+        }
+    }
+
+    #[test]
+    fn points_on_the_line_and_off_the_grid_are_measured_too() {
+        let course = Course::oval();
+        let index = LineIndex::new(&course);
+        for along in [0.0, 0.3, 1.7, 2.9, 4.4] {
+            let pose = course.pose_along(along);
+            let p = Point {
+                x: pose.x,
+                y: pose.y,
+            };
+            assert_eq!(index.distance(p), course.distance_to_line(p));
+        }
+        for p in [Point::new(50.0, -3.0), Point::new(f64::NAN, 0.2)] {
+            assert_eq!(
+                index.distance(p).to_bits(),
+                course.distance_to_line(p).to_bits()
+            );
+        }
+    }
+}
