@@ -77,9 +77,10 @@ async fn run() {
     store.stop_session(start + SESSION_MS).await.expect("stop");
     let broker = Broker::start().await;
     println!(
-        "{} records ({robots} robots x 20 Hz x 60 s) at {rate}x = {:.1} s of replay\n",
+        "{} records ({robots} robots x 20 Hz x 60 s) at {rate}x = {:.1} s of replay, load {}\n",
         records.len(),
-        SESSION_MS as f64 / rate / 1_000.0
+        SESSION_MS as f64 / rate / 1_000.0,
+        load_average()
     );
     println!(
         "{:<36} {:>9} {:>9} {:>9} {:>9}",
@@ -171,6 +172,14 @@ where
         .collect();
     drift.sort_by(f64::total_cmp);
     drift
+}
+
+/// The 1-, 5- and 15-minute load averages (Linux), so a figure can be read with its context.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg").map_or_else(
+        |_| "unknown".to_owned(),
+        |l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "),
+    )
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {

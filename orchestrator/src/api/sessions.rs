@@ -35,7 +35,7 @@ pub(super) fn view_sized(s: Session, size: SessionSize) -> SessionView {
 #[get("/sessions")]
 pub(super) async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let sessions = state.store.list_sessions().await?;
-    // One pass over the records for every session's size, not one query per session.
+    // Every session's size in one query (the kept counts, store/retention.rs).
     let sizes: HashMap<SessionId, SessionSize> =
         state.store.session_sizes().await?.into_iter().collect();
     let views: Vec<SessionView> = sessions

@@ -7,12 +7,12 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
-
+use super::csv_flatten::Flattener;
 use super::message::{Decoded, to_hex};
 use super::{ExportError, RecordSink, schema};
 use crate::domain::{Record, RecordKind};
@@ -26,8 +26,9 @@ pub const PAYLOAD_COLUMN: &str = "payload";
 /// One CSV file with a fixed header.
 struct Table<W: Write> {
     out: BufWriter<W>,
-    /// Each message column as its path of field names.
-    paths: Vec<Vec<String>>,
+    /// The message columns' cells of each row.
+    cells: Flattener,
+    columns: usize,
     line: String,
 }
 
@@ -35,10 +36,8 @@ impl<W: Write> Table<W> {
     fn new(out: W, columns: &[String]) -> Result<Self, ExportError> {
         let mut table = Table {
             out: BufWriter::with_capacity(1 << 16, out),
-            paths: columns
-                .iter()
-                .map(|c| c.split('.').map(str::to_owned).collect())
-                .collect(),
+            cells: Flattener::new(columns),
+            columns: columns.len(),
             line: String::new(),
         };
         let header = LEADING_COLUMNS
@@ -58,8 +57,8 @@ impl<W: Write> Table<W> {
 
     fn row(&mut self, record: &Record, decoded: &Decoded) -> Result<(), ExportError> {
         let line = &mut self.line;
-        line.push_str(&record.at_ms.to_string());
-        line.push(',');
+        // Writing into a String cannot fail.
+        let _ = write!(line, "{},", record.at_ms);
         push_field(line, record.robot.as_ref().map_or("", |r| r.as_str()));
         line.push(',');
         line.push_str(record.kind.as_str());
@@ -68,17 +67,14 @@ impl<W: Write> Table<W> {
         line.push(',');
         match decoded {
             Decoded::Message { .. } => {
-                let message: Value = serde_json::from_slice(&record.payload)?;
-                for path in &self.paths {
+                for cell in self.cells.fill(&record.payload)? {
                     line.push(',');
-                    if let Some(value) = lookup(&message, path) {
-                        push_value(line, value);
-                    }
+                    push_field(line, cell);
                 }
                 line.push(',');
             }
             Decoded::Text => {
-                for _ in &self.paths {
+                for _ in 0..self.columns {
                     line.push(',');
                 }
                 line.push(',');
@@ -86,7 +82,7 @@ impl<W: Write> Table<W> {
             }
             Decoded::Unreadable { problem } => {
                 push_field(line, problem);
-                for _ in &self.paths {
+                for _ in 0..self.columns {
                     line.push(',');
                 }
                 line.push(',');
@@ -113,24 +109,16 @@ impl<W: Write> Table<W> {
     }
 }
 
-fn lookup<'a>(message: &'a Value, path: &[String]) -> Option<&'a Value> {
-    path.iter().try_fold(message, |value, name| value.get(name))
-}
-
-fn push_value(line: &mut String, value: &Value) {
-    match value {
-        Value::Null => {}
-        Value::String(text) => push_field(line, text),
-        Value::Bool(_) | Value::Number(_) => line.push_str(&value.to_string()),
-        Value::Array(_) | Value::Object(_) => push_field(line, &value.to_string()),
-    }
-}
-
 /// RFC 4180 quoting: only fields holding a comma, a quote or a line break are quoted.
 fn push_field(line: &mut String, text: &str) {
     if text.contains([',', '"', '\n', '\r']) {
         line.push('"');
-        line.push_str(&text.replace('"', "\"\""));
+        for (i, part) in text.split('"').enumerate() {
+            if i > 0 {
+                line.push_str("\"\"");
+            }
+            line.push_str(part);
+        }
         line.push('"');
     } else {
         line.push_str(text);

@@ -13,6 +13,7 @@
 //! into a bounded channel.
 
 mod csv;
+mod csv_flatten;
 mod jsonl;
 mod mcap_import;
 mod mcap_writer;
@@ -37,11 +38,12 @@ pub use self::csv::{CsvDirSink, CsvFileSink, LEADING_COLUMNS, PAYLOAD_COLUMN};
 pub use self::jsonl::JsonLinesSink;
 pub use self::mcap_import::{ImportSummary, import_mcap};
 pub use self::mcap_writer::{
-    META_FAMILY, META_ROBOT, META_TEXT, META_TOPIC, META_UNREADABLE, McapSink, SESSION_METADATA,
+    META_FAMILY, META_ROBOT, META_TEXT, META_TOPIC, META_UNREADABLE, McapCompression, McapSink,
+    SESSION_METADATA,
 };
 pub use self::message::{Decoded, LegacyText, Unreadable, decode_record};
 pub use self::schema::{StateChange, columns, family_schema, schema_name};
-use crate::domain::Record;
+use crate::domain::{Record, RecordKind};
 use crate::store::{RecordPages, RecordQuery, Session, SessionId, Store, StoreError};
 
 /// The export formats.
@@ -138,16 +140,25 @@ pub async fn write_records(
     progress: &mut (dyn FnMut(&ExportSummary) + Send),
 ) -> Result<ExportSummary, ExportError> {
     let mut summary = ExportSummary::default();
+    // Counted per family in an array and folded into the map once per page.
+    let mut by_kind = [0u64; RecordKind::ALL.len()];
     while let Some(page) = pages.next_page().await? {
         for stored in &page {
             let decoded = decode_record(&stored.record);
-            summary.records += 1;
             summary.unreadable += u64::from(!decoded.is_message());
-            *summary
-                .by_family
-                .entry(stored.record.kind.as_str())
-                .or_default() += 1;
+            if let Some(n) = RecordKind::ALL
+                .iter()
+                .position(|k| *k == stored.record.kind)
+            {
+                by_kind[n] += 1;
+            }
             sink.write(&stored.record, &decoded)?;
+        }
+        summary.records += page.len() as u64;
+        for (kind, n) in RecordKind::ALL.iter().zip(&mut by_kind) {
+            if *n > 0 {
+                *summary.by_family.entry(kind.as_str()).or_default() += std::mem::take(n);
+            }
         }
         progress(&summary);
     }

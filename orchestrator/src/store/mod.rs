@@ -10,6 +10,7 @@ mod groups;
 mod import;
 mod marked_runs;
 mod missions;
+mod raw_rows;
 mod read_only;
 mod record_stream;
 mod record_window;
@@ -42,7 +43,7 @@ pub use groups::{Group, GroupError};
 pub use import::ImportedSession;
 pub use marked_runs::{MarkedRun, MarkedRunError};
 pub use missions::{MissionRecord, NewMission, Transition};
-pub use record_stream::{RecordPages, RecordQuery};
+pub use record_stream::{PageReader, RecordPages, RecordQuery};
 pub use record_window::{MAX_WINDOW_ROWS, WindowQuery};
 pub use records::{RecordFilter, ReplayCursor, StoredRecord};
 pub use retention::{Deleted, RetentionError, SessionSize};
@@ -200,6 +201,7 @@ mod tests {
                 "robot_group_members",
                 "robot_groups",
                 "robots",
+                "session_sizes",
                 "sessions",
                 "students"
             ]

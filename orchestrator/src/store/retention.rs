@@ -41,39 +41,59 @@ pub struct Deleted {
     pub records: u64,
 }
 
+fn size(records: i64, bytes: Option<i64>) -> SessionSize {
+    let records = u64::try_from(records).unwrap_or(0);
+    let bytes = u64::try_from(bytes.unwrap_or(0)).unwrap_or(0) + records * ROW_OVERHEAD_BYTES;
+    SessionSize { records, bytes }
+}
+
 impl Store {
-    /// The size of every session that has records, in one pass over the table.
+    /// The size of every session that has records: one row per session from the counts that
+    /// migration 0013's triggers keep, or, on a file from before it (opened read-only, so not
+    /// migrated), one pass over the records.
     pub async fn session_sizes(&self) -> Result<Vec<(SessionId, SessionSize)>, StoreError> {
-        let rows: Vec<(SessionId, i64, i64)> = sqlx::query_as(
+        let sql = if self.has_size_counts().await? {
+            "SELECT session_id, records, bytes FROM session_sizes WHERE records > 0 \
+             ORDER BY session_id"
+        } else {
             "SELECT session_id, COUNT(*), SUM(length(payload) + length(topic)) FROM records \
-             GROUP BY session_id",
-        )
-        .fetch_all(&self.reader)
-        .await
-        .map_err(StoreError::query("measuring the sessions"))?;
+             GROUP BY session_id ORDER BY session_id"
+        };
+        let rows: Vec<(SessionId, i64, i64)> = sqlx::query_as(sql)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(StoreError::query("measuring the sessions"))?;
         Ok(rows
             .into_iter()
-            .map(|(id, records, bytes)| {
-                let records = u64::try_from(records).unwrap_or(0);
-                let bytes = u64::try_from(bytes).unwrap_or(0) + records * ROW_OVERHEAD_BYTES;
-                (id, SessionSize { records, bytes })
-            })
+            .map(|(id, records, bytes)| (id, size(records, Some(bytes))))
             .collect())
     }
 
-    /// The size of one session (a walk over its records: for one session, not a list).
+    /// The size of one session.
     pub async fn session_size(&self, id: SessionId) -> Result<SessionSize, StoreError> {
-        let (records, bytes): (i64, Option<i64>) = sqlx::query_as(
+        let sql = if self.has_size_counts().await? {
+            "SELECT COALESCE(SUM(records), 0), SUM(bytes) FROM session_sizes WHERE session_id = ?"
+        } else {
             "SELECT COUNT(*), SUM(length(payload) + length(topic)) FROM records \
-             WHERE session_id = ?",
+             WHERE session_id = ?"
+        };
+        let (records, bytes): (i64, Option<i64>) = sqlx::query_as(sql)
+            .bind(id)
+            .fetch_one(&self.reader)
+            .await
+            .map_err(StoreError::query("measuring a session"))?;
+        Ok(size(records, bytes))
+    }
+
+    /// Whether the file has the `session_sizes` counts (migration 0013).
+    async fn has_size_counts(&self) -> Result<bool, StoreError> {
+        sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_schema \
+             WHERE type = 'table' AND name = 'session_sizes')",
         )
-        .bind(id)
         .fetch_one(&self.reader)
         .await
-        .map_err(StoreError::query("measuring a session"))?;
-        let records = u64::try_from(records).unwrap_or(0);
-        let bytes = u64::try_from(bytes.unwrap_or(0)).unwrap_or(0) + records * ROW_OVERHEAD_BYTES;
-        Ok(SessionSize { records, bytes })
+        .map_err(StoreError::query("looking for the session sizes"))
     }
 
     /// Deletes a stopped session and its records. The running session is refused.
@@ -275,5 +295,95 @@ mod tests {
 
         let (before, after) = store.reclaim_space().await.unwrap();
         assert!(after * 4 < before, "pages {before} -> {after}");
+    }
+
+    /// Every session's size counted from the records themselves.
+    async fn recounted(store: &Store) -> Vec<(SessionId, SessionSize)> {
+        let rows: Vec<(SessionId, i64, i64)> = sqlx::query_as(
+            "SELECT session_id, COUNT(*), SUM(length(payload) + length(topic)) FROM records \
+             GROUP BY session_id ORDER BY session_id",
+        )
+        .fetch_all(&store.reader)
+        .await
+        .unwrap();
+        rows.into_iter()
+            .map(|(id, n, bytes)| (id, size(n, Some(bytes))))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn kept_sizes_match_a_count_of_the_records_after_writes_and_deletes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("fleet.db")).await.unwrap();
+        let first = store.start_session("first", 0).await.unwrap().id;
+        let mut batch = rows(first, 700);
+        // Payloads of every length, a topic of another length, and a fleet-wide record.
+        for (i, (_, record)) in batch.iter_mut().enumerate() {
+            record.payload.truncate(i % 300);
+        }
+        batch[3].1.topic = "fleet/cmd".into();
+        batch[3].1.robot = None;
+        store.insert_records(&batch).await.unwrap();
+        store.stop_session(10).await.unwrap();
+        let second = store.start_session("second", 20).await.unwrap().id;
+        store.insert_records(&rows(second, 5)).await.unwrap();
+        store.insert_records(&rows(second, 2)).await.unwrap();
+        let sizes = store.session_sizes().await.unwrap();
+        assert_eq!(sizes, recounted(&store).await);
+        assert_eq!(sizes.len(), 2);
+        assert_eq!(store.session_size(second).await.unwrap(), sizes[1].1);
+        assert_eq!(sizes[1].1.records, 7);
+
+        store.delete_session(first).await.unwrap();
+        assert_eq!(
+            store.session_sizes().await.unwrap(),
+            recounted(&store).await
+        );
+        assert_eq!(
+            store.session_size(first).await.unwrap(),
+            SessionSize::default()
+        );
+        store.stop_session(30).await.unwrap();
+        store.prune_sessions(31).await.unwrap();
+        assert_eq!(store.session_sizes().await.unwrap(), []);
+        let leftover: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM session_sizes")
+            .fetch_one(&store.reader)
+            .await
+            .unwrap();
+        assert_eq!(leftover, 0, "a deleted session leaves no size row");
+    }
+
+    #[tokio::test]
+    async fn a_file_from_before_the_kept_sizes_is_counted_by_a_scan_then_filled_in_on_upgrade() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fleet.db");
+        let store = Store::open(&path).await.unwrap();
+        let session = store.start_session("class", 0).await.unwrap().id;
+        store.insert_records(&rows(session, 40)).await.unwrap();
+        let expected = recounted(&store).await;
+        // Back to the schema before migration 0013, as a file an older version wrote.
+        for sql in [
+            "DROP TRIGGER session_sizes_insert",
+            "DROP TRIGGER session_sizes_delete",
+            "DROP TRIGGER session_sizes_update",
+            "DROP TABLE session_sizes",
+            "DELETE FROM _sqlx_migrations WHERE version = 13",
+        ] {
+            sqlx::query(sql).execute(&store.writer).await.unwrap();
+        }
+        store.insert_records(&rows(session, 2)).await.unwrap();
+        store.close().await;
+
+        let old = Store::open_read_only(&path).await.unwrap();
+        let scanned = old.session_sizes().await.unwrap();
+        assert_eq!(scanned[0].1.records, expected[0].1.records + 2);
+        old.close().await;
+        let upgraded = Store::open(&path).await.unwrap();
+        assert_eq!(upgraded.session_sizes().await.unwrap(), scanned);
+        upgraded.insert_records(&rows(session, 1)).await.unwrap();
+        assert_eq!(
+            upgraded.session_sizes().await.unwrap(),
+            recounted(&upgraded).await
+        );
     }
 }
