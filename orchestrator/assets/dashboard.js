@@ -1,5 +1,5 @@
 // The fleet dashboard page: a card per robot and the course map, live from the event stream;
-// the stop-all button; groups, missions, sessions and student links from the API.
+// the stop-all button; groups, missions, sessions, marked runs and student links from the API.
 
 import { Api, adoptToken, errorText, forgetToken } from "./api.js";
 import { buildCard, updateCard } from "./card.js";
@@ -9,6 +9,7 @@ import { FleetModel } from "./fleet_model.js";
 import { groupsPanel } from "./groups_panel.js";
 import { connect } from "./live.js";
 import { CourseMap } from "./map.js";
+import { markedRuns } from "./marked_runs.js";
 import { missionsPanel } from "./missions_panel.js";
 import { COMMANDS } from "./protocol.js";
 import { sessionsPanel } from "./sessions_panel.js";
@@ -33,9 +34,11 @@ const ctx = { api, model, show, teacher: () => teacher, changed: () => refreshLi
 const groups = groupsPanel(ctx);
 const missions = missionsPanel(ctx);
 const sessions = sessionsPanel(api, show, () => teacher);
+const runs = markedRuns(ctx);
 enrollForm(api);
 
 async function refreshLists() {
+  runs.refresh();
   const names = await groups.refresh();
   await missions.refresh(model.ids(), names);
 }
@@ -48,7 +51,7 @@ async function checkRole() {
   const answer = await api.whoami();
   teacher = answer.ok && answer.body.role === "teacher";
   $("role").textContent = teacher ? "teacher" : "view only (open the address with the teacher's token to act)";
-  for (const id of ["session-form", "group-form", "mission-form", "students-panel", "forget"]) $(id).hidden = !teacher;
+  for (const id of ["session-form", "group-form", "mission-form", "students-panel", "forget", "run-label-row"]) $(id).hidden = !teacher;
   if (teacher) refreshStudents(api);
   refreshLists();
 }
@@ -60,7 +63,11 @@ let frame = 0;
 let knownIds = "";
 
 function card(id) {
-  if (!cards.has(id)) cards.set(id, buildCard(id, { stop: (robot) => command(robot, { kind: COMMANDS.stop }) }));
+  if (!cards.has(id)) {
+    const c = buildCard(id, { stop: (robot) => command(robot, { kind: COMMANDS.stop }) });
+    runs.attach(c, id);
+    cards.set(id, c);
+  }
   return cards.get(id);
 }
 

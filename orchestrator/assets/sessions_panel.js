@@ -39,6 +39,7 @@ export function sessionsPanel(api, show, teacher = () => false) {
         s.running ? el("span", { class: "badge online" }, "recording") : `stopped ${clock(s.stopped_at_ms)}`),
       el("td", {},
         el("a", { href: `/replay/${s.id}`, target: "_blank", rel: "noopener", class: "replay" }, "replay"), " ",
+        el("a", { href: `/grades/${s.id}`, target: "_blank", rel: "noopener", class: "grades" }, "grades"), " ",
         el("a", { href: `/api/sessions/${s.id}/export?format=mcap`, download: "" }, "mcap"), " ",
         el("a", { href: `/api/sessions/${s.id}/export?format=csv`, download: "" }, "csv"), " ",
         teacher() && !s.running ? el("button", { class: "quiet", onclick: () => remove(s) }, "delete") : "")));

@@ -11,6 +11,7 @@ pub mod contract;
 pub mod domain;
 pub mod export;
 pub mod game;
+pub mod gradebook;
 pub mod grading;
 pub mod instance;
 pub mod logging;

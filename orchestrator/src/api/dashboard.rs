@@ -1,6 +1,7 @@
 //! The web pages, embedded in the binary (no separate server, no build step): the fleet
 //! dashboard at `/`, one robot's remote at `/remote/{id}`, a session's replay at
-//! `/replay/{id}`, their modules, styles and icon under
+//! `/replay/{id}`, a session's leaderboard at `/grades/{id}` and a graded run at
+//! `/grades/run/{id}`, their modules, styles and icon under
 //! `/assets/`, and `/assets/protocol.js`, generated from the protocol crate. Pages are open;
 //! what they may change depends on the token they hold.
 
@@ -45,6 +46,32 @@ pub(super) async fn replay(
     id.parse::<i64>()
         .map_err(|_| ApiError::NotFound(format!("no session {:?}", id.as_str())))?;
     page(&req, "replay.html")
+}
+
+/// A session's leaderboard (its grades, "grade now" for the teacher).
+#[get("/grades/{session}")]
+pub(super) async fn grades(
+    req: HttpRequest,
+    session: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    number(&session, "session")?;
+    page(&req, "grades.html")
+}
+
+/// One graded run: its criteria, its path and traces, the teacher's override form.
+#[get("/grades/run/{id}")]
+pub(super) async fn grade_run(
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    number(&id, "grade")?;
+    page(&req, "grade_run.html")
+}
+
+/// A page reads its subject from the address: refuse one that cannot be an id.
+fn number(raw: &str, what: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>()
+        .map_err(|_| ApiError::NotFound(format!("no {what} {raw:?}")))
 }
 
 #[get("/assets/{name:.*}")]

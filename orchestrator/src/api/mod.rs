@@ -19,6 +19,7 @@ mod request_log;
 mod retention;
 mod robots;
 mod roster;
+mod runs;
 mod sessions;
 mod stats;
 mod stops;
@@ -74,6 +75,8 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .service(dashboard::remote)
             .service(dashboard::replay)
             .service(dashboard::game)
+            .service(dashboard::grades)
+            .service(dashboard::grade_run)
             .service(dashboard::asset)
             .service(
                 web::scope("/api")
@@ -116,8 +119,14 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
                     .service(game::end)
                     .service(map::course)
                     .service(grades::leaderboard)
+                    .service(grades::grade_now)
                     .service(grades::one)
+                    .service(grades::trace)
                     .service(grades::set_override)
+                    .service(runs::start)
+                    .service(runs::end)
+                    .service(runs::open)
+                    .service(runs::of_session)
                     .service(access::whoami)
                     .service(access::students)
                     .service(stops::stop)

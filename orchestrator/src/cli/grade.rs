@@ -1,5 +1,6 @@
-//! `orchestrator grade`: grades a recorded session's runs and prints a leaderboard, or writes
-//! a gradebook CSV; `grade override` corrects a criterion or the total, with a reason.
+//! `orchestrator grade`: grades a recorded session's runs (its line-follow missions and the
+//! runs the teacher marked) and prints a leaderboard with each robot's student and team, or
+//! writes a gradebook CSV; `grade override` corrects a criterion or the total, with a reason.
 //!
 //! Unlike the other client commands this one opens the database file itself (`--db`), with or
 //! without a server running on it: grading reads a whole session, which is the database's job,
@@ -13,10 +14,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 
+use crate::contract::LeaderboardRow;
 use crate::domain::now_ms;
-use crate::grading::session::{grade_session, ranked};
+use crate::gradebook::leaderboard;
+use crate::grading::session::grade_session;
 use crate::grading::{Course, Criterion, Rubric};
-use crate::store::{GradeOverride, SessionId, Store, StoredGrade};
+use crate::store::{GradeOverride, SessionId, Store};
 
 #[derive(Debug, Clone, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -148,39 +151,33 @@ async fn grade_and_print(
         None => Course::oval(),
     };
     grade_session(store, session, &course, rubric, now_ms()).await?;
-    let grades = ranked(store.session_grades(session, Some(&rubric.hash)).await?);
-    let teams = store.robot_teams().await?;
-    let team_of = |robot: &str| {
-        teams
-            .iter()
-            .find(|(r, _)| r == robot)
-            .map_or("", |(_, t)| t.as_str())
-    };
+    let rows = leaderboard(store, session, Some(&rubric.hash)).await?;
     writeln!(
         out,
         "session {} graded with rubric {} v{} ({} runs)",
         session.0,
         rubric.name,
         rubric.version,
-        grades.len()
+        rows.len()
     )?;
     writeln!(
         out,
         "{:>4}  {:<16} {:<16} {:<12} {:<12} {:>14}  {:<4}  {:<10}  grade",
         "rank", "robot", "student", "team", "run", "total", "", ""
     )?;
-    for (i, g) in grades.iter().enumerate() {
-        let total = g.effective_total();
+    for row in &rows {
+        let g = &row.grade;
+        let total = row.effective_total;
         // A star marks a total that a teacher's override changed.
         let mark = if g.overrides.is_empty() { "" } else { "*" };
         writeln!(
             out,
             "{:>4}  {:<16} {:<16} {:<12} {:<12} {:>14}  {:<4}  {:<10}  {}",
-            i + 1,
+            row.rank,
             g.robot.as_str(),
-            "-",
-            team_of(g.robot.as_str()),
-            run_label(g),
+            row.student.as_deref().unwrap_or("-"),
+            row.team.as_deref().unwrap_or("-"),
+            row.run,
             format!("{total:.2}{mark} / {}", g.scale),
             if total >= rubric.pass { "pass" } else { "fail" },
             if g.unreliable { "unreliable" } else { "" },
@@ -190,26 +187,16 @@ async fn grade_and_print(
     if let Some(path) = &args.csv {
         let mut file = std::fs::File::create(path)
             .with_context(|| format!("creating the gradebook {}", path.display()))?;
-        write_csv(&mut file, &grades, |r| team_of(r).to_owned())
+        write_csv(&mut file, &rows)
             .with_context(|| format!("writing the gradebook {}", path.display()))?;
         writeln!(out, "gradebook written to {}", path.display())?;
     }
     Ok(())
 }
 
-fn run_label(g: &StoredGrade) -> String {
-    match g.mission {
-        Some(m) => format!("mission {}", m.0),
-        None => format!("{}-{}", g.from_ms, g.to_ms),
-    }
-}
-
-/// The gradebook: one row per run, in leaderboard order.
-fn write_csv(
-    out: &mut dyn Write,
-    grades: &[StoredGrade],
-    team_of: impl Fn(&str) -> String,
-) -> std::io::Result<()> {
+/// The gradebook: one row per run, in leaderboard order; student and team empty when the
+/// roster assigns nobody.
+fn write_csv(out: &mut dyn Write, rows: &[LeaderboardRow]) -> std::io::Result<()> {
     let mut header = vec!["rank", "student", "team", "robot", "run", "grade_id"];
     header.extend(Criterion::ALL.iter().map(|c| c.name()));
     header.extend([
@@ -223,13 +210,14 @@ fn write_csv(
         "rubric_version",
     ]);
     writeln!(out, "{}", header.join(","))?;
-    for (i, g) in grades.iter().enumerate() {
+    for r in rows {
+        let g = &r.grade;
         let mut row = vec![
-            (i + 1).to_string(),
-            String::new(),
-            team_of(g.robot.as_str()),
+            r.rank.to_string(),
+            r.student.clone().unwrap_or_default(),
+            r.team.clone().unwrap_or_default(),
             g.robot.as_str().to_owned(),
-            run_label(g),
+            r.run.clone(),
             g.id.to_string(),
         ];
         row.extend(Criterion::ALL.iter().map(|c| {
@@ -256,7 +244,7 @@ fn write_csv(
             .map(|o| format!("{}: {}", o.target, o.reason))
             .collect();
         row.extend([
-            format!("{}", g.effective_total()),
+            format!("{}", r.effective_total),
             format!("{}", g.total),
             format!("{}", g.scale),
             g.unreliable.to_string(),
@@ -316,6 +304,61 @@ mod tests {
         assert_eq!(csv_field("plain"), "plain");
         assert_eq!(csv_field("a, b"), "\"a, b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    fn row(rank: usize, robot: &str, student: Option<&str>, team: Option<&str>) -> LeaderboardRow {
+        let grade = crate::store::StoredGrade {
+            id: rank as i64,
+            session: SessionId(1),
+            robot: fleet_protocol::RobotId::parse(robot).unwrap(),
+            mission: None,
+            from_ms: 0,
+            to_ms: 1,
+            rubric_name: "line-follow".into(),
+            rubric_version: 1,
+            rubric_hash: "h".into(),
+            criteria: serde_json::json!([{ "criterion": "estops", "points": 2.0 }]),
+            total: 12.0,
+            scale: 20.0,
+            passed: true,
+            unreliable: false,
+            gaps: serde_json::json!({}),
+            graded_at_ms: 0,
+            overrides: Vec::new(),
+        };
+        LeaderboardRow {
+            rank,
+            effective_total: grade.total,
+            student: student.map(str::to_owned),
+            team: team.map(str::to_owned),
+            run: format!("run {rank}"),
+            marked_run: None,
+            grade,
+        }
+    }
+
+    #[test]
+    fn the_gradebook_names_the_student_and_team_or_leaves_them_empty() {
+        let mut out = Vec::new();
+        write_csv(
+            &mut out,
+            &[
+                row(1, "r1", Some("Ada, L & Bo"), Some("red")),
+                row(2, "r2", None, None),
+            ],
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines[0].starts_with("rank,student,team,robot,run,grade_id,"),
+            "{text}"
+        );
+        assert!(
+            lines[1].starts_with("1,\"Ada, L & Bo\",red,r1,run 1,1,"),
+            "{text}"
+        );
+        assert!(lines[2].starts_with("2,,,r2,run 2,2,"), "{text}");
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod replay;
 mod retention;
 mod robots;
 mod roster;
+pub mod runs;
 mod send;
 mod sessions;
 mod tokens;
@@ -213,8 +214,17 @@ pub enum CliCommand {
         #[command(flatten)]
         client: ClientArgs,
     },
-    /// Grade a recorded session's line-follow runs and print a leaderboard (reads and writes
-    /// the database file itself, server running or not); `grade override` corrects a grade.
+    /// Mark a run by hand on a robot while a session records (start, end, list): graded by
+    /// `grade` beside the missions' runs.
+    Runs {
+        #[command(subcommand)]
+        action: runs::RunsAction,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Grade a recorded session's runs (line-follow missions and marked runs) and print a
+    /// leaderboard (reads and writes the database file itself, server running or not);
+    /// `grade override` corrects a grade.
     Grade(grade::GradeArgs),
     /// List each robot's student token and web remote address (teacher's token needed).
     Tokens {
@@ -343,6 +353,9 @@ pub fn run_client(command: CliCommand) -> anyhow::Result<()> {
         CliCommand::Remote { args, client } => remote::run(client.client(), args),
         CliCommand::Tokens { client } => tokens::list(&client.client()),
         CliCommand::Grade(args) => grade::run(args, &mut std::io::stdout().lock()),
+        CliCommand::Runs { action, client } => {
+            runs::run(&client.client(), action, &mut std::io::stdout().lock())
+        }
         CliCommand::Estop { group, client } => {
             estop::estop(&client.client(), group.as_deref(), false)
         }

@@ -13,13 +13,16 @@ pub mod missions;
 pub mod replay;
 pub mod robots;
 pub mod roster;
+pub mod runs;
 pub mod sessions;
 pub mod stats;
 
 pub use access::{StudentAccess, WhoAmI};
 pub use error::ErrorBody;
 pub use fanout::{FailedSend, FanoutReport, Refused};
-pub use grades::{GradeOverride, LeaderboardRow, SetOverride, StoredGrade};
+pub use grades::{
+    GradeOverride, GradedSession, LeaderboardRow, RunTrace, SetOverride, StoredGrade, TracePoint,
+};
 pub use groups::{Deleted, Group, Members, NewGroup};
 pub use missions::{
     AbortRequest, AssignAnswer, AssignRequest, GroupAssignment, MissionRecord, RefusedRobot,
@@ -30,5 +33,6 @@ pub use replay::{
     SessionSummary, SessionsDeleted,
 };
 pub use robots::{CommandAnswer, RobotView};
+pub use runs::{EndRun, MarkedRun, StartRun};
 pub use sessions::{SessionView, StartSession};
 pub use stats::{Health, Stats};

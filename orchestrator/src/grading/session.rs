@@ -1,7 +1,7 @@
-//! Grading a recorded session: the impure edge around [`grade()`]. Reads the session's
-//! finished line-follow missions (one run each: the robot from the mission's start to its end)
-//! and their records from the store, grades each run on its mission's course and stores the
-//! grades. The same recording and rubric give the same stored grades; another rubric adds
+//! Grading a recorded session: the impure edge around [`grade()`]. Reads the session's runs
+//! from two sources, its finished line-follow missions (the robot from the mission's start to
+//! its end, on the mission's course) and the spans the teacher marked by hand (on the server's
+//! course), and their records from the store, grades each run and stores the grades. The same recording and rubric give the same stored grades; another rubric adds
 //! grades beside them.
 //!
 //! Runs are read and graded two at a time (this machine class has two cores), in order, each
@@ -49,7 +49,8 @@ pub enum SessionGradeError {
 #[derive(Debug, Clone)]
 pub struct GradedRun {
     pub id: i64,
-    pub mission: MissionId,
+    /// `None` for a run the teacher marked.
+    pub mission: Option<MissionId>,
     pub grade: Grade,
 }
 
@@ -61,9 +62,9 @@ pub struct RunToGrade {
     pub course: Arc<Course>,
 }
 
-/// Grades every finished line-follow mission of `session` against `rubric` and stores the
-/// grades (`at_ms`: when, for the record only; it is not part of the grade). `course` is the
-/// server's map, for missions that name none.
+/// Grades every finished line-follow mission and every finished marked run of `session`
+/// against `rubric` and stores the grades (`at_ms`: when, for the record only; it is not part
+/// of the grade). `course` is the server's map, for missions that name none and marked runs.
 pub async fn grade_session(
     store: &Store,
     session: SessionId,
@@ -74,6 +75,8 @@ pub async fn grade_session(
     let missions = store.session_mission_runs(session).await?;
     let mut courses = Courses::new(course.clone());
     let mut runs = Vec::with_capacity(missions.len());
+    // Beside each run to grade, the mission it came from (`None`: marked by the teacher).
+    let mut sources = Vec::with_capacity(missions.len());
     for m in &missions {
         let robot = RobotId::parse(&m.robot_id).map_err(|_| SessionGradeError::BadRobot {
             mission: m.mission_id,
@@ -95,17 +98,22 @@ pub async fn grade_session(
             },
             course,
         });
+        sources.push(Some(MissionId(m.mission_id)));
+    }
+    for marked in marked_runs(store, session, &mut courses).await? {
+        runs.push(marked);
+        sources.push(None);
     }
     let grades = grade_runs(store, session, runs, rubric).await?;
     let mut graded = Vec::with_capacity(grades.len());
-    for (m, g) in missions.iter().zip(grades) {
+    for (mission, g) in sources.into_iter().zip(grades) {
         let criteria_json = serde_json::to_string(&g.criteria)?;
         let gaps_json = serde_json::to_string(&g.reliability)?;
         let id = store
             .upsert_grade(&NewGrade {
                 session,
                 robot: &g.robot,
-                mission: Some(MissionId(m.mission_id)),
+                mission,
                 from_ms: g.span.from_ms,
                 to_ms: g.span.to_ms,
                 rubric_name: &g.rubric.name,
@@ -122,11 +130,39 @@ pub async fn grade_session(
             .await?;
         graded.push(GradedRun {
             id,
-            mission: MissionId(m.mission_id),
+            mission,
             grade: g,
         });
     }
     Ok(graded)
+}
+
+/// The session's runs the teacher marked and ended (a run still open in the recording session
+/// is not graded yet), on the server's course.
+async fn marked_runs(
+    store: &Store,
+    session: SessionId,
+    courses: &mut Courses,
+) -> Result<Vec<RunToGrade>, SessionGradeError> {
+    let course = courses.get(None).map_err(|source| SessionGradeError::Map {
+        mission: 0,
+        map: String::new(),
+        source,
+    })?;
+    let marked = store.session_marked_runs(session).await?;
+    Ok(marked
+        .into_iter()
+        .filter_map(|r| {
+            Some(RunToGrade {
+                span: Span {
+                    from_ms: r.started_at_ms,
+                    to_ms: r.ended_at_ms?,
+                },
+                robot: r.robot,
+                course: course.clone(),
+            })
+        })
+        .collect())
 }
 
 /// The map a line-follow mission names, if any.

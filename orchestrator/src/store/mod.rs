@@ -8,6 +8,7 @@ mod error;
 mod grades;
 mod groups;
 mod import;
+mod marked_runs;
 mod missions;
 mod raw_rows;
 mod read_only;
@@ -40,6 +41,7 @@ pub use error::StoreError;
 pub use grades::{GradeOverride, MissionRun, NewGrade, StoredGrade};
 pub use groups::{Group, GroupError};
 pub use import::ImportedSession;
+pub use marked_runs::{MarkedRun, MarkedRunError};
 pub use missions::{MissionRecord, NewMission, Transition};
 pub use record_stream::{PageReader, RecordPages, RecordQuery};
 pub use record_window::{MAX_WINDOW_ROWS, WindowQuery};
@@ -191,6 +193,7 @@ mod tests {
             [
                 "grade_overrides",
                 "grades",
+                "marked_runs",
                 "mission_transitions",
                 "missions",
                 "records",
