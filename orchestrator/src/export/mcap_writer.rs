@@ -67,6 +67,14 @@ enum Wrap {
     Unreadable,
 }
 
+/// Which schema a message is written with: its family's, or one of the two wrappers'.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum SchemaKey {
+    Family(RecordKind),
+    Text,
+    Unreadable,
+}
+
 struct Channel {
     robot: Option<RobotId>,
     kind: RecordKind,
@@ -77,9 +85,7 @@ struct Channel {
 
 pub struct McapSink<W: Write + Seek> {
     writer: Writer<W>,
-    schemas: HashMap<RecordKind, u16>,
-    unreadable_schema: Option<u16>,
-    text_schema: Option<u16>,
+    schemas: HashMap<SchemaKey, u16>,
     /// Channels by recorded topic; a topic has one to a few (families, unreadable).
     channels: HashMap<String, Vec<Channel>>,
 }
@@ -113,43 +119,28 @@ impl<W: Write + Seek> McapSink<W> {
         Ok(Self {
             writer,
             schemas: HashMap::new(),
-            unreadable_schema: None,
-            text_schema: None,
             channels: HashMap::new(),
         })
     }
 
+    /// The id of the schema for `kind` as `wrap` writes it, added on first use.
     fn schema_id(&mut self, kind: RecordKind, wrap: Wrap) -> Result<u16, ExportError> {
-        if wrap == Wrap::Text {
-            if let Some(id) = self.text_schema {
-                return Ok(id);
-            }
-            let data = serde_json::to_vec(&schema::text_schema())?;
-            let id = self
-                .writer
-                .add_schema(schema::TEXT_SCHEMA_NAME, "jsonschema", &data)?;
-            self.text_schema = Some(id);
-            return Ok(id);
-        }
-        if wrap == Wrap::Unreadable {
-            if let Some(id) = self.unreadable_schema {
-                return Ok(id);
-            }
-            let data = serde_json::to_vec(&schema::unreadable_schema())?;
-            let id = self
-                .writer
-                .add_schema(schema::UNREADABLE_SCHEMA_NAME, "jsonschema", &data)?;
-            self.unreadable_schema = Some(id);
-            return Ok(id);
-        }
-        if let Some(id) = self.schemas.get(&kind) {
+        let key = match wrap {
+            Wrap::Message => SchemaKey::Family(kind),
+            Wrap::Text => SchemaKey::Text,
+            Wrap::Unreadable => SchemaKey::Unreadable,
+        };
+        if let Some(id) = self.schemas.get(&key) {
             return Ok(*id);
         }
-        let data = serde_json::to_vec(&schema::family_schema(kind))?;
-        let id = self
-            .writer
-            .add_schema(schema::schema_name(kind), "jsonschema", &data)?;
-        self.schemas.insert(kind, id);
+        let (name, json) = match key {
+            SchemaKey::Family(kind) => (schema::schema_name(kind), schema::family_schema(kind)),
+            SchemaKey::Text => (schema::TEXT_SCHEMA_NAME, schema::text_schema()),
+            SchemaKey::Unreadable => (schema::UNREADABLE_SCHEMA_NAME, schema::unreadable_schema()),
+        };
+        let data = serde_json::to_vec(&json)?;
+        let id = self.writer.add_schema(name, "jsonschema", &data)?;
+        self.schemas.insert(key, id);
         Ok(id)
     }
 
