@@ -16,7 +16,7 @@ use fleet_protocol::Pose;
 use fleet_tests::cli::run_cli;
 use fleet_tests::db::Recording;
 use fleet_tests::game_agents::{GameAgent, spawn_game_agent};
-use fleet_tests::{Broker, Observer, Received, TestApp, start_agent, wait_until};
+use fleet_tests::{Broker, Observer, TestApp, collect_feed, start_agent, wait_until};
 use orchestrator::contract::roster::Enrolled;
 use robot_agent::config::{Cli, FileConfig, Settings};
 use robot_agent::hal::sim::{self, ArenaSeat, SimArena, SimConfig};
@@ -219,10 +219,10 @@ async fn six_agents_in_game_mode_play_a_game_to_red_s_third_flag_recorded_and_sc
         &url,
     ];
     run_cli(&args).await.expect("replay the game");
-    let got = collect(&mut feed, want.len()).await;
+    let got = collect_feed(&mut feed, want.len()).await;
     assert_eq!(got.len(), want.len(), "replayed game records");
     assert!(
-        collect(&mut feed, 1).await.is_empty(),
+        collect_feed(&mut feed, 1).await.is_empty(),
         "nothing but the game"
     );
     for (i, (g, (topic, payload))) in got.iter().zip(&want).enumerate() {
@@ -266,19 +266,6 @@ async fn game_records(db: &std::path::Path, session: i64) -> Vec<(String, Vec<u8
     rows.iter()
         .map(|r| (r.get("topic"), r.get("payload")))
         .collect()
-}
-
-/// What `feed` brings until `n` messages arrived (or 30 s passed).
-async fn collect(feed: &mut mpsc::UnboundedReceiver<Received>, n: usize) -> Vec<Received> {
-    let mut got = Vec::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while got.len() < n {
-        match tokio::time::timeout_at(deadline, feed.recv()).await {
-            Ok(Some(m)) => got.push(m),
-            _ => break,
-        }
-    }
-    got
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

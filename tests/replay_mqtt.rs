@@ -6,11 +6,9 @@
 //! nothing is published on the live topics. Offsets, robot and topic filters keep what they say;
 //! `--live` refuses a token that is not the teacher's.
 
-use std::time::Duration;
-
 use fleet_tests::cli::run_cli;
 use fleet_tests::recorded::{ROBOTS, record_class};
-use fleet_tests::{Broker, Observer, Received, TestApp};
+use fleet_tests::{Broker, Observer, TestApp, collect_feed};
 use sqlx::Row;
 use tokio::sync::mpsc;
 
@@ -49,19 +47,6 @@ async fn expected(db: &std::path::Path, session: i64, extra: &str) -> Vec<Expect
         .collect()
 }
 
-/// Collects what `feed` brings until `n` messages arrived (or 30 s passed).
-async fn collect(feed: &mut mpsc::UnboundedReceiver<Received>, n: usize) -> Vec<Received> {
-    let mut got = Vec::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while got.len() < n {
-        match tokio::time::timeout_at(deadline, feed.recv()).await {
-            Ok(Some(m)) => got.push(m),
-            _ => break,
-        }
-    }
-    got
-}
-
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
@@ -88,9 +73,9 @@ async fn a_replay_at_ten_times_republishes_the_class_under_replay_in_order_and_o
     ])
     .await
     .expect("replay");
-    let got = collect(&mut feed, want.len()).await;
+    let got = collect_feed(&mut feed, want.len()).await;
     // Anything more than the session (a live topic, a second copy) would show up here.
-    let extra = collect(&mut feed, 1).await;
+    let extra = collect_feed(&mut feed, 1).await;
 
     assert_eq!(got.len(), want.len(), "messages received");
     assert!(extra.is_empty(), "unexpected: {:?}", extra[0].topic);
@@ -174,7 +159,7 @@ async fn offsets_and_filters_pick_what_is_replayed_and_live_needs_the_teachers_t
         &url,
     ];
     run_cli(&args).await.expect("filtered replay");
-    let got = collect(&mut feed, want.len()).await;
+    let got = collect_feed(&mut feed, want.len()).await;
     let topics: Vec<&str> = got.iter().map(|m| m.topic.as_str()).collect();
     assert!(
         topics
@@ -185,7 +170,7 @@ async fn offsets_and_filters_pick_what_is_replayed_and_live_needs_the_teachers_t
     let payloads: Vec<&[u8]> = got.iter().map(|m| m.payload.as_slice()).collect();
     let wanted: Vec<&[u8]> = want.iter().map(|w| w.payload.as_slice()).collect();
     assert_eq!(payloads, wanted);
-    assert!(collect(&mut feed, 1).await.is_empty());
+    assert!(collect_feed(&mut feed, 1).await.is_empty());
 
     // The live topics: refused with another token, published with the teacher's.
     let live = [
@@ -219,7 +204,7 @@ async fn offsets_and_filters_pick_what_is_replayed_and_live_needs_the_teachers_t
         .await
         .expect("--live with the teacher's token");
     let status = format!("robots/{robot}/status");
-    let got = collect(&mut feed, 1).await;
+    let got = collect_feed(&mut feed, 1).await;
     assert_eq!(got.first().map(|m| m.topic.as_str()), Some(status.as_str()));
     app.stop().await;
 }

@@ -28,7 +28,7 @@ use robot_agent::runtime::{Agent, AgentConfig, AgentHandle};
 
 pub use broker::Broker;
 pub use fleet_protocol::RobotId;
-pub use observer::{Observer, Received};
+pub use observer::{Observer, Received, collect_feed};
 pub use orchestrator::{Reply, TestApp};
 
 /// Logs go to the test output only when `TEST_LOG` is set (as in zero2prod).

@@ -22,6 +22,23 @@ pub struct Received {
     pub at: Instant,
 }
 
+/// What a [`Observer::connect_with_feed`] feed brings until `n` messages arrived, or
+/// 30 s passed (fewer then: a test asserts on what it got).
+pub async fn collect_feed(feed: &mut mpsc::UnboundedReceiver<Received>, n: usize) -> Vec<Received> {
+    let mut got = Vec::new();
+    let deadline = tokio::time::Instant::now() + FEED_WAIT;
+    while got.len() < n {
+        match tokio::time::timeout_at(deadline, feed.recv()).await {
+            Ok(Some(m)) => got.push(m),
+            _ => break,
+        }
+    }
+    got
+}
+
+/// How long [`collect_feed`] waits for the messages it was asked for.
+const FEED_WAIT: Duration = Duration::from_secs(30);
+
 pub struct Observer {
     client: AsyncClient,
     log: Arc<Mutex<Vec<Received>>>,
