@@ -13,6 +13,8 @@
 
 #[path = "export/data.rs"]
 mod data;
+#[path = "common/machine.rs"]
+mod machine;
 #[path = "export/measure.rs"]
 mod measure;
 
@@ -28,7 +30,8 @@ use orchestrator::export::{
 use orchestrator::store::{PageReader, RecordQuery, SessionId, Store};
 
 use data::{generate, reusable};
-use measure::{env_or, file_mb, load_average, measure, print_table};
+use machine::{bench_dir, load_average};
+use measure::{env_or, file_mb, measure, print_table};
 
 fn main() {
     let robots = env_or("BENCH_ROBOTS", 30) as usize;
@@ -42,14 +45,7 @@ fn main() {
     // RAM-backed when the machine has it: the database (~0.8 GB) and the exports (up to 1 GB
     // each, removed after measuring) never touch a shared disk, and every scenario reads and
     // writes at memory speed alike. `BENCH_DIR` picks another place.
-    let base = std::env::var_os("BENCH_DIR")
-        .map(std::path::PathBuf::from)
-        .or_else(|| Some(std::path::PathBuf::from("/dev/shm")).filter(|p| p.is_dir()))
-        .unwrap_or_else(std::env::temp_dir);
-    let dir = tempfile::Builder::new()
-        .prefix("export-bench")
-        .tempdir_in(&base)
-        .expect("a temporary directory");
+    let dir = bench_dir("export-bench");
     let kept = std::env::var_os("BENCH_DB").map(std::path::PathBuf::from);
     let db = kept.clone().unwrap_or_else(|| dir.path().join("fleet.db"));
     runtime.block_on(async {
@@ -57,7 +53,7 @@ fn main() {
         println!(
             "export: {secs} s x {robots} robots x {hz} Hz = {rows_total} telemetry records, {} CPUs, files in {}, load {}",
             std::thread::available_parallelism().map_or(0, |n| n.get()),
-            base.display(),
+            dir.path().display(),
             load_average()
         );
         let started = Instant::now();

@@ -14,6 +14,8 @@
 
 #[path = "grading/generate.rs"]
 mod generate;
+#[path = "common/machine.rs"]
+mod machine;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -28,6 +30,7 @@ use orchestrator::store::{DirectReader, SessionId, Store};
 use sha2::{Digest, Sha256};
 
 use generate::{T0, generate};
+use machine::{bench_dir, cpu_seconds, load_average};
 
 /// Rows per insert call (one transaction each) while the database is written.
 const INSERT_BATCH: usize = 50_000;
@@ -66,15 +69,7 @@ fn main() {
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    // RAM-backed where the machine has it, so the file's reads measure SQLite, not the disk.
-    let base = std::env::var_os("BENCH_DIR")
-        .map(std::path::PathBuf::from)
-        .or_else(|| Some(std::path::PathBuf::from("/dev/shm")).filter(|p| p.is_dir()))
-        .unwrap_or_else(std::env::temp_dir);
-    let dir = tempfile::Builder::new()
-        .prefix("grading-bench")
-        .tempdir_in(&base)
-        .expect("a temporary directory");
+    let dir = bench_dir("grading-bench");
     let db = dir.path().join("fleet.db");
     let store = runtime.block_on(Store::open(&db)).expect("the database");
     let session = runtime
@@ -301,32 +296,4 @@ fn direct_read(
     assert_eq!(count, expected, "the direct read read every row");
     std::hint::black_box(bytes);
     took
-}
-
-/// The 1-minute load average, to read the figures by (the machine is shared).
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|s| s.split_whitespace().next().map(str::to_owned))
-        .unwrap_or_else(|| "unknown".to_owned())
-}
-
-/// CPU time this process has used, all its threads (ended ones included), from
-/// `/proc/self/stat` (Linux; 0 elsewhere). Clock ticks of 10 ms.
-fn cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return 0.0;
-    };
-    // After the command name in parentheses: fields 3.. ; utime and stime are fields 14, 15.
-    let Some(rest) = stat.rsplit_once(')').map(|(_, rest)| rest) else {
-        return 0.0;
-    };
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (ticks(11) + ticks(12)) / 100.0
 }

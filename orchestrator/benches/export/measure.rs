@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::machine::cpu_seconds;
+
 pub fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
@@ -45,14 +47,6 @@ where
         bytes: None,
         rss_mb: rss_mb(),
     }
-}
-
-/// The 1-, 5- and 15-minute load averages, as `/proc/loadavg` has them.
-pub fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg").map_or_else(
-        |_| "unknown".to_owned(),
-        |l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "),
-    )
 }
 
 pub fn print_table(rows: &[Row], records: u64) {
@@ -110,25 +104,6 @@ pub fn print_table(rows: &[Row], records: u64) {
 
 pub fn file_mb(path: &Path) -> f64 {
     std::fs::metadata(path).map_or(0.0, |m| m.len() as f64 / 1e6)
-}
-
-/// CPU time of this process so far, user + system, every thread (Linux; 0 elsewhere).
-fn cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return 0.0;
-    };
-    // Fields after the command name (which is in parentheses and may hold spaces): utime and
-    // stime are the 12th and 13th, in clock ticks (100 per second on Linux).
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// Resident memory now (Linux), to show an export's memory stays flat.
