@@ -7,7 +7,6 @@
 //!
 //! `UPDATE_SCREENSHOT=1` also writes the run page's screenshot to docs/grade-run.png.
 
-use fleet_protocol::Pose;
 use fleet_tests::db::Recording;
 use fleet_tests::fleet_ops::spawn_robots;
 use fleet_tests::pages::PAGE_TIMEOUT;
@@ -98,12 +97,7 @@ async fn a_marked_run_is_graded_from_the_dashboard_drawn_on_its_page_and_overrid
     let before = db.count_records(&telemetry).await;
     db.wait_for_rows(&telemetry, before + 25, PAGE_TIMEOUT)
         .await;
-    let (width, height) = robots[0].sim.map().size();
-    robots[0].sim.set_pose(Pose {
-        x: width / 2.0,
-        y: height / 2.0,
-        heading: 0.0,
-    });
+    robots[0].push_off_the_line();
     let lost = mine("kind = 'event' AND CAST(payload AS TEXT) LIKE '%\"line_lost\"%'");
     db.wait_for_rows(&lost, 1, PAGE_TIMEOUT).await;
     let so_far = db.count_records(&telemetry).await;

@@ -8,7 +8,6 @@
 
 use std::time::Duration;
 
-use fleet_protocol::Pose;
 use fleet_tests::TestApp;
 use fleet_tests::cli::run_cli;
 use fleet_tests::db::Recording;
@@ -145,12 +144,7 @@ async fn a_run_marked_through_the_cli_is_graded_with_its_student_label_and_line_
     };
     db.wait_for_rows(&mine("kind = 'telemetry'"), 20, WAIT)
         .await;
-    let (width, height) = robots[0].sim.map().size();
-    robots[0].sim.set_pose(Pose {
-        x: width / 2.0,
-        y: height / 2.0,
-        heading: 0.0,
-    });
+    robots[0].push_off_the_line();
     let lost = mine("kind = 'event' AND CAST(payload AS TEXT) LIKE '%\"line_lost\"%'");
     db.wait_for_rows(&lost, 1, WAIT).await;
     let so_far = db.count_records(&mine("kind = 'telemetry'")).await;

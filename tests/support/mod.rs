@@ -102,6 +102,19 @@ pub struct SimRobot {
     pub sim: SimHandle,
 }
 
+impl SimRobot {
+    /// Sets the robot down in the middle of its course map, off the oval's line (a student's
+    /// hand lifting it away): a line follower reports `line_lost` next.
+    pub fn push_off_the_line(&self) {
+        let (width, height) = self.sim.map().size();
+        self.sim.set_pose(fleet_protocol::Pose {
+            x: width / 2.0,
+            y: height / 2.0,
+            heading: 0.0,
+        });
+    }
+}
+
 /// Starts a simulated robot and waits until its agent is connected. A bare Mosquitto has no
 /// orchestrator to send the heartbeat, so the robot runs without an enable lease.
 pub async fn spawn_sim_robot(

@@ -8,7 +8,6 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::db::Recording;
-use fleet_protocol::Pose;
 
 use crate::fleet_ops::{spawn_robots, wait_for_end, wait_for_mission};
 use crate::{SimRobot, TestApp};
@@ -57,12 +56,7 @@ pub async fn record_class(app: &TestApp) -> RecordedClass {
     let follow = follow.body["id"].as_i64().expect("mission id");
     wait_for_mission(app, follow, WAIT, "running", |m| m["state"] == "running").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let (width, height) = robots[1].sim.map().size();
-    robots[1].sim.set_pose(Pose {
-        x: width / 2.0,
-        y: height / 2.0,
-        heading: 0.0,
-    });
+    robots[1].push_off_the_line();
     let lost = in_session(&format!(
         "robot_id = '{}' AND kind = 'event' AND CAST(payload AS TEXT) LIKE '%\"line_lost\"%'",
         ROBOTS[1]
