@@ -55,9 +55,15 @@ fn moves(kind: &CommandKind) -> bool {
 }
 
 impl Controller {
-    /// Reads one payload from a command topic and answers it; never fails.
-    pub(super) fn on_command_payload(&mut self, payload: &[u8]) {
-        match Command::parse(payload) {
+    /// Reads one payload from a command topic (`fleet_wide`: `fleet/cmd`) and answers it;
+    /// never fails.
+    pub(super) fn on_command_payload(&mut self, payload: &[u8], fleet_wide: bool) {
+        let parsed = Command::parse(payload);
+        // A readable fleet-wide command renews the lease, first: it may need the robot enabled.
+        if fleet_wide && parsed.is_ok() {
+            self.on_fleet_command_heard();
+        }
+        match parsed {
             Ok(cmd) => {
                 let ack = match self.execute(&cmd.kind) {
                     Ok(()) => {

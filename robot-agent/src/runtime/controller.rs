@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use fleet_protocol::{Command, EventKind, LedColour, RobotMode, Status, Telemetry, topic};
+use fleet_protocol::{EventKind, LedColour, RobotMode, Status, Telemetry, topic};
 use rumqttc::AsyncClient;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -159,14 +159,9 @@ impl Controller {
             }
             LinkEvent::Message(publish) => {
                 let topic = publish.topic.as_str();
-                if topic == self.out.cmd_topic() {
-                    self.on_command_payload(&publish.payload);
-                } else if topic == topic::BROADCAST_CMD {
-                    // Renewed first: the command itself may need the robot enabled.
-                    if Command::parse(&publish.payload).is_ok() {
-                        self.on_fleet_command_heard();
-                    }
-                    self.on_command_payload(&publish.payload);
+                let fleet_wide = topic == topic::BROADCAST_CMD;
+                if fleet_wide || topic == self.out.cmd_topic() {
+                    self.on_command_payload(&publish.payload, fleet_wide);
                 } else if topic == topic::HEARTBEAT {
                     self.on_heartbeat(&publish.payload);
                 } else {
