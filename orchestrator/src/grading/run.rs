@@ -100,6 +100,8 @@ pub struct RunBuilder {
     run: Run,
     /// QoS 1 events may be delivered twice; the robot's (seq, ts) pair says it is the same.
     seen_events: BTreeSet<(u64, u64)>,
+    /// The (seq, ts) pair of each kept event, beside `run.events`, for [`Self::append`].
+    event_keys: Vec<(u64, u64)>,
 }
 
 impl RunBuilder {
@@ -115,6 +117,7 @@ impl RunBuilder {
                 session_dropped,
             },
             seen_events: BTreeSet::new(),
+            event_keys: Vec::new(),
         }
     }
 
@@ -124,8 +127,25 @@ impl RunBuilder {
         // A fleet-wide record concerns this robot only if it is a command (an estop).
         let mine = !row.fleet_wide || row.kind == RecordKind::Command;
         if mine && self.run.span.contains(row.at_ms) {
-            self.run.add(row, &mut self.seen_events);
+            self.run
+                .add(row, &mut self.seen_events, &mut self.event_keys);
         }
+    }
+
+    /// Takes the rows `later` took, as if pushed here after this builder's own: `later` read
+    /// the same run's rows of a later time (a time slice read in parallel).
+    pub fn append(&mut self, later: RunBuilder) {
+        let run = &mut self.run;
+        let mut later_run = later.run;
+        run.samples.append(&mut later_run.samples);
+        for (event, key) in later_run.events.into_iter().zip(later.event_keys) {
+            if self.seen_events.insert(key) {
+                run.events.push(event);
+                self.event_keys.push(key);
+            }
+        }
+        run.commands.append(&mut later_run.commands);
+        run.unreadable.append(&mut later_run.unreadable);
     }
 
     pub fn finish(self) -> Run {
@@ -177,7 +197,12 @@ impl Run {
         builder.finish()
     }
 
-    fn add(&mut self, record: RowRef<'_>, seen_events: &mut BTreeSet<(u64, u64)>) {
+    fn add(
+        &mut self,
+        record: RowRef<'_>,
+        seen_events: &mut BTreeSet<(u64, u64)>,
+        event_keys: &mut Vec<(u64, u64)>,
+    ) {
         let at_ms = record.at_ms;
         let unreadable = |kind: &'static str, reason: String| Unreadable {
             at_ms,
@@ -192,6 +217,7 @@ impl Run {
             RecordKind::Event => match decode::<Event>(record.payload) {
                 Ok(e) => {
                     if seen_events.insert((e.seq, e.ts_ms)) {
+                        event_keys.push((e.seq, e.ts_ms));
                         self.events.push(TimedEvent {
                             at_ms,
                             seq: e.seq,
