@@ -94,6 +94,9 @@ pub struct Run {
     pub session_dropped: u64,
 }
 
+/// The most samples [`RunBuilder::expect_ms`] makes room for ahead (a day at 20 Hz).
+const MAX_EXPECTED_SAMPLES: usize = 24 * 3600 * 20;
+
 /// A run taken one row at a time, for rows lent only until the next one (a direct read).
 #[derive(Debug)]
 pub struct RunBuilder {
@@ -119,6 +122,15 @@ impl RunBuilder {
             seen_events: BTreeSet::new(),
             event_keys: Vec::new(),
         }
+    }
+
+    /// Room for the samples of `ms` of telemetry at the agent's default 20 Hz, so that a
+    /// class's hour is not copied over and over as it grows (only what is written is touched).
+    pub fn expect_ms(&mut self, ms: i64) {
+        let samples = usize::try_from(ms / 50 + 1)
+            .unwrap_or(0)
+            .min(MAX_EXPECTED_SAMPLES);
+        self.run.samples.reserve(samples);
     }
 
     /// Takes the next row in replay order (rows outside the span, and fleet-wide rows that

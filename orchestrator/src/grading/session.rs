@@ -214,12 +214,11 @@ async fn grade_from_file(
         return Ok(Vec::new());
     };
     let runs = Arc::new(runs);
-    let reads = time_slices(from_ms, to_ms, IN_FLIGHT)
-        .into_iter()
-        .map(|slice| {
-            let (file, runs) = (file.clone(), runs.clone());
-            blocking(move || read_slice(&file, session, &runs, slice, dropped))
-        });
+    let slices = time_slices(from_ms, to_ms, IN_FLIGHT);
+    let reads = slices.into_iter().enumerate().map(|(k, slice)| {
+        let (file, runs) = (file.clone(), runs.clone());
+        blocking(move || read_slice(&file, session, &runs, slice, k == 0, dropped))
+    });
     let mut slices = Vec::with_capacity(IN_FLIGHT);
     for read in futures_util::future::join_all(reads).await {
         slices.push(read??);
@@ -319,19 +318,31 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| SessionGradeError::Panicked(e.to_string()))
 }
 
-/// Every run's rows in the time `slice`, read in one pass over the session straight from the
-/// database file, each row decoded as it goes by into the runs it belongs to (a robot's runs
-/// may overlap: a mission and a span marked inside it); a builder per run, in the runs' order.
+/// Every run's rows in the time `slice` (the `first` one: the others join it), read in one
+/// pass over the session straight from the database file, each row decoded as it goes by into
+/// the runs it belongs to (a robot's runs may overlap: a mission and a span marked inside it);
+/// a builder per run, in the runs' order.
 fn read_slice(
     file: &Path,
     session: SessionId,
     runs: &[RunToGrade],
     slice: (i64, i64),
+    first: bool,
     dropped: u64,
 ) -> Result<Vec<RunBuilder>, SessionGradeError> {
     let mut builders: Vec<RunBuilder> = runs
         .iter()
-        .map(|run| RunBuilder::new(&run.robot, run.span, dropped))
+        .map(|run| {
+            let mut builder = RunBuilder::new(&run.robot, run.span, dropped);
+            // The first slice's builders hold the whole runs once the later slices join them.
+            let (from_ms, to_ms) = if first {
+                (run.span.from_ms, run.span.to_ms)
+            } else {
+                (slice.0.max(run.span.from_ms), slice.1.min(run.span.to_ms))
+            };
+            builder.expect_ms(to_ms - from_ms);
+            builder
+        })
         .collect();
     // Each robot's runs, by the robot id as stored.
     let mut by_robot: HashMap<&str, Vec<usize>, BuildHasherDefault<Fnv1a>> = HashMap::default();
