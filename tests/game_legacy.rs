@@ -369,3 +369,32 @@ async fn with_access_control_on_a_legacy_robot_cannot_register_another_robots_id
         assert_eq!(forged, 1, "only the robot's own INIT reached the master");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_access_control_on_a_students_robot_plays_on_its_enrolled_robot_credential() {
+    let app = TestApp::spawn(|s| s.open = false).await;
+    let made = app.post("/api/games", &json!({ "name": "enrolled" })).await;
+    assert_eq!(made.status, 201, "{made:?}");
+    // Enrolled as any robot is (username = client id = its id), not as a legacy credential.
+    let id = fleet_protocol::RobotId::parse("0xdca632bf9111").unwrap();
+    let broker = app
+        .access
+        .robot_login(&app.broker, &id)
+        .expect("a robot's credential");
+    let student = LegacyRobot::connect_to(&broker, id.as_str(), id.as_str()).await;
+    let forged_before = show(&app).await["players"].as_array().map_or(0, Vec::len);
+    student.publish_raw("init", "INIT 0xdca632bf9112").await;
+    let (team, code) = student.register().await;
+    assert!(["RED", "BLUE"].contains(&team.as_str()), "{team}");
+    assert!(!code.is_empty());
+    let view = show(&app).await;
+    let ids: Vec<&str> = view["players"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["id"].as_str())
+        .collect();
+    assert_eq!(forged_before, 0);
+    // Its answers (TEAM, QR_CODE, END) came on its own topic, which it may read.
+    assert_eq!(ids, [id.as_str()], "only its own INIT got through: {view}");
+}

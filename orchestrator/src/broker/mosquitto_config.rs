@@ -24,12 +24,12 @@
 //! would close that, but it also makes the orchestrator's own two connections (its link and
 //! the student relay) take each other's place, so it is left off.
 //!
-//! Two more for the game, both checked by the embedded broker: Mosquitto's ACLs see topics,
-//! never payloads, so a robot's `INIT <another id>` on `init` gets through (the embedded broker
-//! drops it in its publish hook; under Mosquitto the game master registers whoever an `INIT`
-//! names first). And the rights follow the username, not the client id, so a robot's main
-//! connection has its game connection's legacy rights too (the embedded broker gives them to
-//! `<id>@game` only).
+//! One more for the game, checked by the embedded broker: Mosquitto's ACLs see topics, never
+//! payloads, so a robot's `INIT <another id>` on `init` gets through (the embedded broker drops
+//! it in its publish hook; under Mosquitto the game master registers whoever an `INIT` names
+//! first). Rights follow the username, so a robot's main connection and its `<id>@game`
+//! connection both have its game rights, as on the embedded broker (where the game connection
+//! has only those).
 
 use std::fmt::Write as _;
 

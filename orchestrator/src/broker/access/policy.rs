@@ -10,13 +10,17 @@
 //!   `students/{id}/answer`;
 //! - a legacy game robot (issue 12: a students' robot, or the agent's game connection) publishes
 //!   only `init` and its own `tanks/{id}/{flag,shots,qr_code}`, and reads only its own answer
-//!   topics `tanks/{id}/{init,flag,shots/in,shots/out,qr_code}` (or `tanks/{id}/#`).
+//!   topics `tanks/{id}/{init,flag,shots/in,shots/out,qr_code}` (or `tanks/{id}/#`);
+//! - a robot's own credential carries the legacy game rights of its id too: a students' robot
+//!   is enrolled as a robot (`robots enroll 0x...`) and plays the game on that credential,
+//!   with its id as client id, as it does behind Mosquitto (whose rights follow the username).
 //!
 //! Every principal's MQTT client id must be its username, so nobody can take over (and kick)
 //! another client's session by reusing its id. One exception: a robot's game connection
 //! (`robot-agent --game`, with the robot's own credential) connects as `<id>@game`
-//! ([`game_client_id`]), and that connection has a legacy robot's rights, not the robot's.
-//! A legacy robot's `INIT` must name itself: nobody registers another robot's id.
+//! ([`game_client_id`]), and that connection has a legacy robot's rights only, not the robot's.
+//! A legacy robot's `INIT` must name itself, on any connection: nobody registers another
+//! robot's id.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -113,7 +117,7 @@ impl Principal {
             return false;
         }
         match self {
-            Principal::Legacy(own) if topic == "init" => !matches!(
+            Principal::Legacy(own) | Principal::Robot(own) if topic == "init" => !matches!(
                 Inbound::parse(topic, payload),
                 Ok(Inbound::Init { id }) if id != *own
             ),
@@ -125,17 +129,14 @@ impl Principal {
     pub fn may_publish(&self, topic: &str) -> bool {
         match self {
             Principal::Orchestrator => true,
-            Principal::Robot(id) => matches!(
-                Topic::parse(topic),
-                Ok(Topic { robot, kind }) if robot == *id && kind != TopicKind::Cmd
-            ),
+            Principal::Robot(id) => {
+                matches!(
+                    Topic::parse(topic),
+                    Ok(Topic { robot, kind }) if robot == *id && kind != TopicKind::Cmd
+                ) || legacy_may_publish(id, topic)
+            }
             Principal::Student { student, .. } => topic == student_topic::cmd(student),
-            Principal::Legacy(id) => matches!(
-                LegacyTopic::parse(topic),
-                Ok(LegacyTopic::Init)
-                    | Ok(LegacyTopic::Flag(_) | LegacyTopic::Shots(_) | LegacyTopic::QrCode(_))
-                    if legacy_robot(topic).as_ref() == Some(id) || topic == "init"
-            ),
+            Principal::Legacy(id) => legacy_may_publish(id, topic),
         }
     }
 
@@ -145,7 +146,9 @@ impl Principal {
         match self {
             Principal::Orchestrator => true,
             Principal::Robot(id) => {
-                filter == topic::cmd(id) || topic::FLEET_TOPICS.contains(&filter)
+                filter == topic::cmd(id)
+                    || topic::FLEET_TOPICS.contains(&filter)
+                    || reads_only_tank(filter, id)
             }
             Principal::Student { student, robot } => {
                 reads_only_robot(filter, robot) || filter == student_topic::answer(student)
@@ -158,6 +161,16 @@ impl Principal {
     pub fn is_superuser(&self) -> bool {
         *self == Principal::Orchestrator
     }
+}
+
+/// `init`, or one of the robot's own `tanks/{id}/{flag,shots,qr_code}`.
+fn legacy_may_publish(id: &RobotId, topic: &str) -> bool {
+    matches!(
+        LegacyTopic::parse(topic),
+        Ok(LegacyTopic::Init)
+            | Ok(LegacyTopic::Flag(_) | LegacyTopic::Shots(_) | LegacyTopic::QrCode(_))
+            if legacy_robot(topic).as_ref() == Some(id) || topic == "init"
+    )
 }
 
 /// The robot a legacy topic belongs to (`None` for `init`).

@@ -58,7 +58,13 @@ fn publishing_is_allowed_only_as_the_table_says() {
         (Principal::Legacy(id("g1")), "tanks/g1/shots/in", false),
         (Principal::Legacy(id("g1")), "tanks/g2/shots/out", false),
         (Principal::Legacy(id("g1")), "tanks/g1/score", false),
-        (robot("g1"), "tanks/g1/flag", false),
+        // A robot's credential plays the game as itself (a students' robot is enrolled as one).
+        (robot("g1"), "tanks/g1/flag", true),
+        (robot("g1"), "init", true),
+        (robot("g1"), "tanks/g2/flag", false),
+        (robot("g1"), "tanks/g1/shots/in", false),
+        (student("g1"), "tanks/g1/flag", false),
+        (student("g1"), "init", false),
     ];
     for (who, t, allowed) in table {
         assert_eq!(who.may_publish(t), *allowed, "{who} publishing on {t}");
@@ -207,8 +213,11 @@ fn a_robots_game_connection_connects_as_id_at_game_with_a_legacy_robots_rights_o
     }
     assert!(as_game.may_subscribe("tanks/0xdca632bf91cc/#"));
     assert!(!as_game.may_subscribe("robots/0xdca632bf91cc/cmd"));
-    // The main connection keeps the robot's rights, and no legacy ones.
-    assert!(!r1.acting_as(main, main).may_publish("init"));
+    // The main connection keeps the robot's rights, its own game topics among them.
+    let as_main = r1.acting_as(main, main);
+    assert!(as_main.may_publish("robots/0xdca632bf91cc/status"));
+    assert!(as_main.may_publish("init") && as_main.may_subscribe("tanks/0xdca632bf91cc/#"));
+    assert!(!as_main.may_subscribe("tanks/0xdca632bf91dd/#"));
 }
 
 #[test]
@@ -241,5 +250,8 @@ fn an_init_naming_another_robot_is_refused_and_garbage_on_init_still_reaches_the
     let game = r1.acting_as("0xdca632bf9101@game", "0xdca632bf9101");
     assert!(game.may_publish_message("init", b"INIT 0xdca632bf9101"));
     assert!(!game.may_publish_message("init", b"INIT 0xdca632bf9102"));
+    // The robot's main connection (a students' robot on its enrolled credential) likewise.
+    assert!(r1.may_publish_message("init", b"INIT 0xdca632bf9101"));
+    assert!(!r1.may_publish_message("init", b"INIT 0xdca632bf9102"));
     assert!(Principal::Orchestrator.may_publish_message("init", b"INIT 0xdca632bf9102"));
 }
