@@ -51,6 +51,11 @@ pub enum CameraError {
         status: String,
         stderr: String,
     },
+    #[error(
+        "{program} exited without writing a frame to stdout: libcamera-apps older than \
+         November 2022 write `-o -` to a file named `-` instead; update the package"
+    )]
+    NoFrame { program: String },
     #[error("{program} gave no frame within {timeout_ms} ms and was killed")]
     TimedOut { program: String, timeout_ms: u64 },
     #[error(
@@ -254,6 +259,9 @@ impl Camera {
         };
         tracing::debug!(%program, %status, bytes = finished.written, "camera frame");
         let got = finished.written;
+        if got == 0 {
+            return Err(CameraError::NoFrame { program });
+        }
         if got < expected {
             return Err(CameraError::ShortFrame {
                 program,

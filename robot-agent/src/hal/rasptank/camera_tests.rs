@@ -24,6 +24,7 @@ echo "[0:01:02.345] [1234]  INFO Camera camera_manager.cpp:327 libcamera v0.3.2"
 cat "$last""#;
 const TWICE: &str = r#"for last; do :; done
 cat "$last" "$last""#;
+const SILENT: &str = "exit 0";
 const FAILS: &str = r#"echo "[0:01:02.345] [1234]  INFO Camera camera_manager.cpp:327 libcamera v0.3.2" >&2
 echo "ERROR: *** no cameras available ***" >&2
 exit 1"#;
@@ -48,6 +49,7 @@ fn stand_ins() -> &'static Path {
             ("rpicam-still", FRAME),
             ("twice", TWICE),
             ("fails", FAILS),
+            ("silent", SILENT),
             ("hangs", HANGS),
         ] {
             let path = dir.join(name);
@@ -203,6 +205,15 @@ fn a_short_or_long_frame_is_an_error_naming_both_sizes() {
         ),
         "{error}"
     );
+}
+
+#[test]
+fn a_tool_that_writes_nothing_is_an_error_saying_it_may_be_too_old() {
+    let dir = tempfile::tempdir().unwrap();
+    let frame = frame_file(&dir, &[]);
+    let error = camera("silent", &frame).capture().unwrap_err();
+    assert!(matches!(error, CameraError::NoFrame { .. }), "{error}");
+    assert!(error.to_string().contains("November 2022"), "{error}");
 }
 
 /// Whether process `pid` is gone (reaped, or a zombie waiting for its new parent to reap it).
