@@ -240,14 +240,16 @@ mod tests {
     /// simulated time and the largest distance from the line seen.
     fn drive_one_lap(config: SimConfig, speed: f32, limit: f64) -> (Option<Verdict>, f64, f64) {
         let start = config.start.unwrap_or_else(|| config.map.start());
-        let mut world = World::new(Arc::new(config.map), start, config.physics);
+        let map = Arc::new(config.map);
+        let mut world = World::new(map.clone(), start, config.physics);
         let mut follower = LineFollower::new(speed);
-        let mut judge = LapJudge::new(&LineFollowSpec {
+        let spec = LineFollowSpec {
             speed,
             laps: 1,
             lost_line_fails: true,
             map: None,
-        });
+        };
+        let mut judge = LapJudge::new(&spec, map);
         let t0 = Instant::now();
         let mut verdict = None;
         let mut max_off = 0.0_f64;
@@ -255,8 +257,10 @@ mod tests {
             let now = t0 + Duration::from_secs_f64(world.elapsed());
             let step = follower.update(reading, now);
             world.set_motors(step.motors);
+            judge.on_pose(&world.pose());
+            let at_ms = (world.elapsed() * 1000.0) as i64;
             for event in step.events {
-                match judge.on_event(&event) {
+                match judge.on_event(at_ms, &event) {
                     Verdict::Continue => {}
                     decided => *verdict = verdict.take().or(Some(decided)),
                 }
@@ -285,7 +289,7 @@ mod tests {
         let map = Course::oval();
         let speed = 0.5;
         // At most two laps' driving: out of the finish zone, then round to it again.
-        let lap_time = map.line_length() / (f64::from(speed) * 0.29);
+        let lap_time = map.line_length() / (f64::from(speed) * fleet_course::TOP_SPEED_MPS);
         for (i, config) in robot_configs(&map, 10).into_iter().enumerate() {
             let (verdict, took, max_off) = drive_one_lap(config, speed, 2.5 * lap_time);
             assert_eq!(

@@ -193,7 +193,8 @@ impl Application {
             .orchestrator_login(&broker_address)
             .context("issuing the student relay's broker credential")?;
         let relay = StudentRelay::start(&relay_id, &relay_address, class.clone(), fleet.clone());
-        let missions = MissionControl::new(fleet.clone(), store.clone(), changes).start();
+        let missions =
+            MissionControl::new(fleet.clone(), store.clone(), changes, map.clone()).start();
         // Its own login: the legacy topics are the orchestrator's too, on a connection apart.
         let (game_id, game_address) = broker_access
             .orchestrator_login(&broker_address)

@@ -3,9 +3,10 @@
 //! terminal, the test types keys into the pty and reads the robot's motion back from the API
 //! (the simulator's own telemetry), and checks the pty's modes once the remote is gone.
 
+mod serve_process;
+
 use std::fs::File;
 use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -13,50 +14,32 @@ use std::time::{Duration, Instant};
 use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
 use rustix::termios::{LocalModes, Winsize, tcgetattr, tcsetwinsize};
 use serde_json::Value;
+use serve_process::{BIN, Serve, TIMEOUT, free_port};
 
-const BIN: &str = env!("CARGO_BIN_EXE_orchestrator");
 const TOKEN: &str = "pty-test-teacher";
-const TIMEOUT: Duration = Duration::from_secs(20);
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
-/// `orchestrator serve --sim 1` on free ports; killed when dropped.
+/// `orchestrator serve --sim 1` on free ports (serve_process), with its database and logs in
+/// a temporary folder; killed when dropped.
 struct Server {
-    child: Child,
+    serve: Serve,
     api: String,
-    http: ureq::Agent,
     _dir: tempfile::TempDir,
 }
 
 impl Server {
     fn start() -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (http_port, mqtt_port) = (free_port(), free_port());
-        let child = Command::new(BIN)
-            .args(["serve", "--sim", "1", "--teacher-token", TOKEN])
-            .arg("--http")
-            .arg(format!("127.0.0.1:{http_port}"))
-            .arg("--mqtt-listen")
-            .arg(format!("127.0.0.1:{mqtt_port}"))
-            .arg("--db")
-            .arg(dir.path().join("fleet.db"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start orchestrator serve");
+        let (db, logs) = (dir.path().join("fleet.db"), dir.path().join("logs"));
+        std::fs::create_dir(&logs).expect("a log folder");
+        let serve = Serve::start(
+            &db,
+            &logs,
+            "127.0.0.1",
+            &["--sim", "1", "--teacher-token", TOKEN],
+        );
         let server = Server {
-            child,
-            api: format!("http://127.0.0.1:{http_port}"),
-            http: ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .timeout_global(Some(Duration::from_secs(5)))
-                .build()
-                .into(),
+            api: serve.api.clone(),
+            serve,
             _dir: dir,
         };
         server.wait_until("sim-01 online with telemetry", |r| {
@@ -66,21 +49,22 @@ impl Server {
     }
 
     fn robot(&self) -> Option<Value> {
-        let mut response = self
-            .http
-            .get(&format!("{}/api/robots/sim-01", self.api))
-            .call()
-            .ok()?;
-        response.body_mut().read_json().ok()
+        match self.serve.get("/api/robots/sim-01", None)? {
+            (200, robot) => Some(robot),
+            _ => None,
+        }
     }
 
+    /// Polls the robot every 20 ms (the drive tests time stops to tens of milliseconds) under
+    /// the shared deadline (serve_process::TIMEOUT), failing at once, with the server's logs,
+    /// if it has exited.
     fn wait_until(&self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
         let deadline = Instant::now() + TIMEOUT;
         loop {
             if let Some(robot) = self.robot().filter(|r| pred(r)) {
                 return robot;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            self.serve.assert_waiting(what, deadline);
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -89,13 +73,6 @@ impl Server {
         self.robot().expect("robot")["telemetry"]["pose"]["x"]
             .as_f64()
             .expect("a pose in the sim's telemetry")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -328,5 +305,36 @@ fn a_remote_for_a_robot_never_seen_says_so_and_exits_with_a_failure() {
     assert!(
         stderr.contains("no robot ghost-9 has been seen"),
         "{stderr}"
+    );
+}
+
+/// What once made a test here wait its whole deadline for a robot: `free_port` releases the
+/// port it found, another test's process took it, and the server exited at once without a
+/// word. Now the start is retried on fresh ports.
+#[test]
+fn a_server_whose_port_was_taken_meanwhile_starts_again_on_fresh_ports() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a port to hold");
+    let held = taken.local_addr().expect("its address").port();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut attempts = 0;
+    let serve = Serve::start_on(
+        || {
+            attempts += 1;
+            let http = if attempts == 1 { held } else { free_port() };
+            (http, free_port())
+        },
+        &dir.path().join("fleet.db"),
+        dir.path(),
+        "127.0.0.1",
+        &[],
+    );
+    assert_eq!(
+        attempts, 2,
+        "one start on the taken port, one on fresh ones"
+    );
+    assert_ne!(serve.http_port, held);
+    assert_eq!(
+        serve.get("/api/healthz", None).map(|(status, _)| status),
+        Some(200)
     );
 }

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use fleet_protocol::RobotId;
+use fleet_protocol::{BrokerAddress, RobotId};
 use orchestrator::broker::Principal;
 use rumqttc::{AsyncClient, Event, MqttOptions, NetworkOptions, Packet, QoS};
 use tokio::task::JoinHandle;
@@ -45,12 +45,16 @@ impl LegacyRobot {
             .access
             .login(&app.broker, &username, Principal::Legacy(robot))
             .expect("issue a legacy robot's credential");
-        let mut options = MqttOptions::new(
-            client_id(&broker, || username.clone()),
-            broker.host.clone(),
-            broker.port,
-        );
-        set_login(&mut options, &broker);
+        let client = client_id(&broker, || username.clone());
+        Self::connect_to(&broker, id, &client).await
+    }
+
+    /// Connects to `broker` (with its credential, if any) as robot `id` under `client_id`,
+    /// listening to its five answer topics: a students' robot on its enrolled credential
+    /// (client id = id), or an agent's game connection (`<id>@game`).
+    pub async fn connect_to(broker: &BrokerAddress, id: &str, client_id: &str) -> LegacyRobot {
+        let mut options = MqttOptions::new(client_id, broker.host.clone(), broker.port);
+        set_login(&mut options, broker);
         options.set_keep_alive(Duration::from_secs(5));
         let (client, mut eventloop) = AsyncClient::new(options, 100);
         let mut network = NetworkOptions::new();
@@ -100,6 +104,25 @@ impl LegacyRobot {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         robot
+    }
+
+    /// Also subscribes to `filter` (someone else's topics, say) and waits for the broker's
+    /// SubAck, granted or not; what arrives is heard under its whole topic.
+    pub async fn listen(&self, filter: &str) {
+        let before = lock(&self.inbox).subacks;
+        self.client
+            .subscribe(filter, QoS::AtLeastOnce)
+            .await
+            .expect("queue a subscribe");
+        let deadline = Instant::now() + WAIT;
+        while lock(&self.inbox).subacks == before {
+            assert!(
+                Instant::now() < deadline,
+                "{}: no SubAck for {filter}",
+                self.id
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
 
     /// Publishes raw bytes anywhere (garbage included).

@@ -225,6 +225,7 @@ impl RobotActor {
             }
             Payload::Telemetry(telemetry) => {
                 self.heard_at = Instant::now();
+                self.tell_mission_pose(telemetry.pose);
                 self.view.telemetry = Some(telemetry.clone());
                 self.set_state(Liveness::Online, "telemetry");
                 self.notify(FleetChange::TelemetryUpdated { robot, telemetry });

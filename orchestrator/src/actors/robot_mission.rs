@@ -1,8 +1,8 @@
 //! The robot actor's side of missions (a child module of `robot`, so it can reach the actor's
-//! state): attach and detach, and forwarding events and liveness changes to the mission.
+//! state): attach and detach, and forwarding events, poses and liveness changes to the mission.
 
 use actix::prelude::*;
-use fleet_protocol::Event;
+use fleet_protocol::{Event, Pose};
 use tracing::debug;
 
 use super::RobotActor;
@@ -21,6 +21,12 @@ impl RobotActor {
     pub(super) fn tell_mission_event(&self, event: &Event) {
         if let Some(link) = &self.mission {
             link.signals.do_send(RobotSignal::Event(event.clone()));
+        }
+    }
+
+    pub(super) fn tell_mission_pose(&self, pose: Option<Pose>) {
+        if let (Some(link), Some(pose)) = (&self.mission, pose) {
+            link.signals.do_send(RobotSignal::Pose(pose));
         }
     }
 

@@ -9,6 +9,12 @@
 //!   relays to its robot after checking, roster/relay.rs) and reading its own
 //!   `students/{id}/answer` and its robot's topics. Student ids never equal an enrolled robot
 //!   id (the roster refuses that), so the robot patterns give a student nothing.
+//! - legacy game robots (issue 12): a students' robot speaking the course's protocol, enrolled
+//!   like any robot (`robots enroll 0xdca632bf91cc`: username = its id), and the agent's game
+//!   connection (client id `<id>@game` on the robot's own credential). `pattern` lines give
+//!   each robot username write on its own `tanks/{id}/{flag,shots,qr_code}` and read on its own
+//!   `tanks/{id}/#`, and a `user` block per enrolled robot gives it write on `init` (a pattern
+//!   would give `init` to students too).
 //! - the orchestrator: one user reading and writing everything.
 //!
 //! `%u`, not `%c`: Mosquitto does not bind a client id to its username, so a rule on the
@@ -17,9 +23,17 @@
 //! (disconnect) another client's session, though never its topics. `use_username_as_clientid`
 //! would close that, but it also makes the orchestrator's own two connections (its link and
 //! the student relay) take each other's place, so it is left off.
+//!
+//! Two more for the game, both checked by the embedded broker: Mosquitto's ACLs see topics,
+//! never payloads, so a robot's `INIT <another id>` on `init` gets through (the embedded broker
+//! drops it in its publish hook; under Mosquitto the game master registers whoever an `INIT`
+//! names first). And the rights follow the username, not the client id, so a robot's main
+//! connection has its game connection's legacy rights too (the embedded broker gives them to
+//! `<id>@game` only).
 
 use std::fmt::Write as _;
 
+use fleet_game::LegacyTopic;
 use fleet_protocol::{RobotId, TopicKind, student_topic, topic};
 
 /// A user of the generated password file: name and its `$7$` hash.
@@ -61,9 +75,12 @@ pub fn password_file(users: &[MosquittoUser]) -> Result<String, MosquittoConfigE
     Ok(out)
 }
 
-/// The ACL file: the orchestrator's block, the robots' patterns and one block per student.
+/// The ACL file: the orchestrator's block, the robots' patterns (their own topics and their
+/// legacy game topics), `init` for each of `robots` (the enrolled robots) and one block per
+/// student.
 pub fn acl_file(
     orchestrator: &str,
+    robots: &[RobotId],
     students: &[StudentAcl],
 ) -> Result<String, MosquittoConfigError> {
     check(orchestrator)?;
@@ -95,6 +112,30 @@ pub fn acl_file(
     let _ = writeln!(out, "pattern read {}", pattern(topic::cmd(&placeholder)));
     for fleet in topic::FLEET_TOPICS {
         let _ = writeln!(out, "pattern read {fleet}");
+    }
+    let _ = writeln!(
+        out,
+        "\n# Legacy game robots (username = robot id, its game connection too): its own tanks topics."
+    );
+    let tank = || placeholder.clone();
+    for own in [
+        LegacyTopic::Flag(tank()),
+        LegacyTopic::Shots(tank()),
+        LegacyTopic::QrCode(tank()),
+    ] {
+        let _ = writeln!(out, "pattern write {}", pattern(own.to_topic()));
+    }
+    // The tank's topic root, `tanks/{id}/`: a topic the game crate builds, minus its last level.
+    let flag = pattern(LegacyTopic::Flag(tank()).to_topic());
+    let tank_root = flag.rfind('/').map_or(flag.as_str(), |i| &flag[..=i]);
+    let _ = writeln!(out, "pattern read {tank_root}#");
+    let init = LegacyTopic::Init.to_topic();
+    for robot in robots {
+        check(robot.as_str())?;
+        let _ = writeln!(
+            out,
+            "\n# Robot {robot} registers for the game.\nuser {robot}\ntopic write {init}"
+        );
     }
     for student in students {
         check(&student.username)?;
@@ -136,6 +177,7 @@ mod tests {
     fn the_acl_gives_robots_their_own_topics_and_each_student_its_robot() {
         let acl = acl_file(
             "orchestrator",
+            &[],
             &[StudentAcl {
                 username: "ada".into(),
                 robot: RobotId::parse("sim-01").unwrap(),
@@ -159,6 +201,40 @@ mod tests {
             !acl.contains("topic write robots/sim-01/cmd"),
             "students go through the relay"
         );
+    }
+
+    #[test]
+    fn the_acl_gives_each_robot_its_own_game_topics_and_init_but_no_student_init() {
+        let robot = RobotId::parse("0xdca632bf91cc").unwrap();
+        let acl = acl_file(
+            "orchestrator",
+            std::slice::from_ref(&robot),
+            &[StudentAcl {
+                username: "ada".into(),
+                robot: robot.clone(),
+            }],
+        )
+        .unwrap();
+        for line in [
+            "pattern write tanks/%u/flag",
+            "pattern write tanks/%u/shots",
+            "pattern write tanks/%u/qr_code",
+            "pattern read tanks/%u/#",
+            "user 0xdca632bf91cc\ntopic write init\n",
+        ] {
+            assert!(acl.contains(line), "missing {line:?} in\n{acl}");
+        }
+        // The master's answers are the orchestrator's to write; `init` is no pattern.
+        for absent in [
+            "pattern write tanks/%u/init",
+            "pattern write tanks/%u/shots/in",
+            "pattern write tanks/%u/#",
+            "pattern write init",
+        ] {
+            assert!(!acl.contains(absent), "{absent:?} in\n{acl}");
+        }
+        let ada = acl.split("user ada\n").nth(1).expect("ada's block");
+        assert!(!ada.contains("init"), "a student registers no robot: {ada}");
     }
 
     #[test]

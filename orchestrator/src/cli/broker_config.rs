@@ -78,7 +78,9 @@ pub async fn write(db: &Path, out: &Path) -> anyhow::Result<BrokerConfig> {
     let password_path = out.join(PASSWORD_FILE);
     let acl_path = out.join(ACL_FILE);
     write_private(&password_path, &password_file(&users)?)?;
-    write_private(&acl_path, &acl_file(ORCHESTRATOR_USER, &acls)?)?;
+    // Every enrolled robot may play the game (a students' legacy robot is enrolled as one).
+    let robot_ids: Vec<_> = robots.iter().map(|r| r.robot.clone()).collect();
+    write_private(&acl_path, &acl_file(ORCHESTRATOR_USER, &robot_ids, &acls)?)?;
     Ok(BrokerConfig {
         conf: conf_lines(
             &password_path.display().to_string(),

@@ -39,7 +39,8 @@ pub struct LineFollowSpec {
     /// Forward speed of the follower, 0 < speed <= 1.
     #[serde(default = "default_follow_speed")]
     pub speed: f32,
-    /// Laps to complete: a lap ends when the robot enters the finish zone after having left it.
+    /// Laps to complete: a lap ends when the robot enters the finish zone after having left it
+    /// and gone round (`fleet_course::LapCounter`).
     /// 0 ends the mission at the first finish zone it reaches.
     #[serde(default = "default_laps")]
     pub laps: u32,

@@ -1,6 +1,7 @@
 //! Which course a run is graded on: the map its mission names (`"map"` in a line-follow
 //! spec: a shipped map's name, `oval` or `arena`, or a map file), else the server's map, the
-//! one the robots drove when the mission named none. Each map is read once per grading.
+//! one the robots drove when the mission named none. Each map is read once per grading (and
+//! once per server for the live lap judges of `actors/mission`).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -24,6 +25,11 @@ impl Courses {
             default: Arc::new(default),
             named: BTreeMap::new(),
         }
+    }
+
+    /// The server's map.
+    pub fn server(&self) -> Arc<Course> {
+        self.default.clone()
     }
 
     /// The course for a mission naming `map` (`None`: the server's).

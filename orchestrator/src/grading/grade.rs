@@ -145,7 +145,7 @@ pub fn grade(run: &Run, course: &Course, rubric: &Rubric) -> Grade {
     let c = &rubric.criteria;
     let mut scored = Vec::new();
     let required = c.completed.map_or(1, |r| r.laps);
-    let laps = criteria::laps(run, required);
+    let laps = criteria::laps(run, course, required);
     if let Some(rule) = c.completed {
         scored.push(completed(&laps, rule.laps, rule.weight));
     }

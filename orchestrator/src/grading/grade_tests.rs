@@ -185,7 +185,7 @@ fn laps_are_counted_by_the_lap_judges_rule() {
         e(4_300, 5, EventKind::ZoneLeft),
         e(7_300, 6, EventKind::ZoneEntered),
     ];
-    let laps = super::criteria::laps(&run_of(&records), 2);
+    let laps = super::criteria::laps(&run_of(&records), &straight(), 2);
     assert_eq!(laps.lap_ms, [3_500, 3_200]);
     assert_eq!(laps.completed_at_ms, Some(T0 + 7_300));
     assert_eq!(laps.total_ms(), Some(7_300));
@@ -295,4 +295,40 @@ fn other_robots_records_and_records_outside_the_span_are_not_graded() {
     assert!(run.commands.is_empty());
     assert_eq!(run.samples.len(), 100);
     let _ = RecordKind::Command;
+}
+
+#[test]
+fn a_robot_wiggling_at_the_finish_zone_edge_gets_no_lap_with_or_without_a_pose() {
+    let id = robot("r1");
+    let e = |t, seq, kind| event(&id, T0 + t, seq, kind);
+    // In and out of the oval's finish zone (x 1.10..1.22 on the bottom straight) every
+    // 700 ms for 10 s, never further than 3 cm from it.
+    let mut records = vec![e(0, 1, EventKind::LineFollowStarted)];
+    for i in 0..14 {
+        let t = 100 + i * 700;
+        records.push(e(t, 2 + 2 * i as u64, EventKind::ZoneLeft));
+        records.push(e(t + 400, 3 + 2 * i as u64, EventKind::ZoneEntered));
+    }
+    let blind = run_of(&records);
+    let oval = Course::oval();
+    assert_eq!(
+        super::criteria::laps(&blind, &oval, 1).lap_ms,
+        [] as [i64; 0]
+    );
+    records.extend((0..100).map(|i| {
+        let pose = Pose {
+            x: 1.22 + 0.03 * ((i % 7) as f64 / 7.0),
+            y: 0.2,
+            heading: 0.0,
+        };
+        telemetry(&id, T0 + i * 100, i as u64 + 1, true, Some(pose))
+    }));
+    let seen = run_of(&records);
+    assert_eq!(
+        super::criteria::laps(&seen, &oval, 1).lap_ms,
+        [] as [i64; 0]
+    );
+    let g = grade(&seen, &oval, &Rubric::line_follow());
+    assert_eq!(raw(&g, Criterion::Completed), Some(0.0));
+    assert_eq!(raw(&g, Criterion::BestLap), None);
 }

@@ -11,6 +11,7 @@
 //! # }
 //! ```
 
+mod agent_layout;
 pub mod courses;
 pub mod criteria;
 pub mod gaps;
@@ -28,6 +29,8 @@ mod toml_location;
 mod grade_tests;
 #[cfg(test)]
 mod rubric_tests;
+#[cfg(test)]
+mod session_tests;
 #[cfg(test)]
 mod sim_tests;
 #[cfg(test)]

@@ -94,12 +94,17 @@ pub struct Run {
     pub session_dropped: u64,
 }
 
+/// The most samples [`RunBuilder::expect_ms`] makes room for ahead (a day at 20 Hz).
+const MAX_EXPECTED_SAMPLES: usize = 24 * 3600 * 20;
+
 /// A run taken one row at a time, for rows lent only until the next one (a direct read).
 #[derive(Debug)]
 pub struct RunBuilder {
     run: Run,
     /// QoS 1 events may be delivered twice; the robot's (seq, ts) pair says it is the same.
     seen_events: BTreeSet<(u64, u64)>,
+    /// The (seq, ts) pair of each kept event, beside `run.events`, for [`Self::append`].
+    event_keys: Vec<(u64, u64)>,
 }
 
 impl RunBuilder {
@@ -115,7 +120,17 @@ impl RunBuilder {
                 session_dropped,
             },
             seen_events: BTreeSet::new(),
+            event_keys: Vec::new(),
         }
+    }
+
+    /// Room for the samples of `ms` of telemetry at the agent's default 20 Hz, so that a
+    /// class's hour is not copied over and over as it grows (only what is written is touched).
+    pub fn expect_ms(&mut self, ms: i64) {
+        let samples = usize::try_from(ms / 50 + 1)
+            .unwrap_or(0)
+            .min(MAX_EXPECTED_SAMPLES);
+        self.run.samples.reserve(samples);
     }
 
     /// Takes the next row in replay order (rows outside the span, and fleet-wide rows that
@@ -124,8 +139,25 @@ impl RunBuilder {
         // A fleet-wide record concerns this robot only if it is a command (an estop).
         let mine = !row.fleet_wide || row.kind == RecordKind::Command;
         if mine && self.run.span.contains(row.at_ms) {
-            self.run.add(row, &mut self.seen_events);
+            self.run
+                .add(row, &mut self.seen_events, &mut self.event_keys);
         }
+    }
+
+    /// Takes the rows `later` took, as if pushed here after this builder's own: `later` read
+    /// the same run's rows of a later time (a time slice read in parallel).
+    pub fn append(&mut self, later: RunBuilder) {
+        let run = &mut self.run;
+        let mut later_run = later.run;
+        run.samples.append(&mut later_run.samples);
+        for (event, key) in later_run.events.into_iter().zip(later.event_keys) {
+            if self.seen_events.insert(key) {
+                run.events.push(event);
+                self.event_keys.push(key);
+            }
+        }
+        run.commands.append(&mut later_run.commands);
+        run.unreadable.append(&mut later_run.unreadable);
     }
 
     pub fn finish(self) -> Run {
@@ -177,7 +209,12 @@ impl Run {
         builder.finish()
     }
 
-    fn add(&mut self, record: RowRef<'_>, seen_events: &mut BTreeSet<(u64, u64)>) {
+    fn add(
+        &mut self,
+        record: RowRef<'_>,
+        seen_events: &mut BTreeSet<(u64, u64)>,
+        event_keys: &mut Vec<(u64, u64)>,
+    ) {
         let at_ms = record.at_ms;
         let unreadable = |kind: &'static str, reason: String| Unreadable {
             at_ms,
@@ -192,6 +229,7 @@ impl Run {
             RecordKind::Event => match decode::<Event>(record.payload) {
                 Ok(e) => {
                     if seen_events.insert((e.seq, e.ts_ms)) {
+                        event_keys.push((e.seq, e.ts_ms));
                         self.events.push(TimedEvent {
                             at_ms,
                             seq: e.seq,

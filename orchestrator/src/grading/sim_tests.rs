@@ -209,3 +209,91 @@ fn a_run_cut_short_cannot_pass_however_cleanly_it_drove() {
         assert_eq!(c.points, c.max_points, "{:?}: {report}", c.criterion);
     }
 }
+
+/// A marked run begun while a line-following robot stands in the finish zone, about 2.6 s long:
+/// the robot leaves the zone, then is lifted off the line (a hand taking it away), which its
+/// follower takes for a white zone at first. The old rule counted that as a lap of 1.6 s.
+fn marked_in_the_finish_zone() -> (SimRobot, i64) {
+    let (mut robot, _) = start("marked");
+    robot.run_until_zone_entries(1, LAP_LIMIT_MS);
+    let from = robot.now_ms();
+    while robot.count(&fleet_protocol::EventKind::ZoneLeft) == 0 {
+        robot.step();
+    }
+    // Past the follower's re-arm (500 ms), so the lift reads as a new zone.
+    robot.run_for(1_550);
+    let centre = {
+        let (w, h) = Course::oval().size();
+        fleet_protocol::Pose {
+            x: w / 2.0,
+            y: h / 2.0,
+            heading: 0.0,
+        }
+    };
+    robot.lift_to(centre);
+    robot.run_for(300);
+    (robot, from)
+}
+
+#[test]
+fn a_short_run_started_in_the_finish_zone_gets_no_lap() {
+    let (robot, from) = marked_in_the_finish_zone();
+    let (run, g) = graded(&robot, from);
+    let report = show(&g);
+    let events: Vec<_> = run
+        .events
+        .iter()
+        .map(|e| (e.at_ms - from, &e.kind))
+        .collect();
+    // What fooled the old rule: out of the zone, then "into" one again 1.6 s later.
+    let kinds: Vec<_> = run.events.iter().map(|e| &e.kind).collect();
+    let left = kinds
+        .iter()
+        .position(|k| **k == fleet_protocol::EventKind::ZoneLeft);
+    let entered = kinds
+        .iter()
+        .rposition(|k| **k == fleet_protocol::EventKind::ZoneEntered);
+    assert!(left < entered && left.is_some(), "{events:?}");
+
+    let laps = super::criteria::laps(&run, &Course::oval(), 1);
+    assert_eq!(laps.lap_ms, [] as [i64; 0], "{events:?}");
+    assert_eq!(
+        criterion(&g, Criterion::Completed).raw.value(),
+        Some(0.0),
+        "{report}"
+    );
+    assert_eq!(
+        criterion(&g, Criterion::BestLap).raw.value(),
+        None,
+        "{report}"
+    );
+    // Without the pose (a real robot), the time out of the zone says the same.
+    let mut blind = run.clone();
+    for sample in &mut blind.samples {
+        sample.pose = None;
+    }
+    assert_eq!(
+        super::criteria::laps(&blind, &Course::oval(), 1).lap_ms,
+        [] as [i64; 0]
+    );
+}
+
+#[test]
+fn a_run_begun_in_the_finish_zone_gets_its_lap_once_the_robot_has_gone_round() {
+    let (mut robot, _) = start("zone-lap");
+    robot.run_until_zone_entries(1, LAP_LIMIT_MS);
+    let from = robot.now_ms();
+    robot.run_until_zone_entries(2, LAP_LIMIT_MS);
+    robot.run_for(300);
+    let (run, g) = graded(&robot, from);
+    let laps = super::criteria::laps(&run, &Course::oval(), 1);
+    assert_eq!(laps.lap_ms.len(), 1, "{:?}", robot.events);
+    let lap_s = laps.lap_ms[0] as f64 / 1000.0;
+    assert!((25.0..60.0).contains(&lap_s), "a lap of {lap_s} s");
+    assert_eq!(
+        criterion(&g, Criterion::Completed).raw.value(),
+        Some(1.0),
+        "{}",
+        show(&g)
+    );
+}

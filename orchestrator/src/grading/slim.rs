@@ -3,7 +3,9 @@
 //! does not read (clock, servos, battery, LEDs) are skipped without converting their numbers;
 //! the ones a full decode requires must still be present, and the size and protocol version
 //! are checked as [`fleet_protocol::decode`] does, so a payload the full decode refuses is
-//! refused here too (its only lost detail: the value of a field grading never reads).
+//! refused here too (its only lost detail: the value of a field grading never reads). A
+//! payload in the agent's own layout (nearly all) is read by [`super::agent_layout`]'s
+//! cursor, twice as fast and to the same values; any other through serde.
 
 use fleet_protocol::{
     LineReading, MAX_PAYLOAD_BYTES, MotorOutput, PROTOCOL_VERSION, Pose, ProtocolError, RobotMode,
@@ -11,6 +13,7 @@ use fleet_protocol::{
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
+use super::agent_layout::{self, AgentTelemetry};
 use super::run::Sample;
 
 /// `Telemetry` as grading sees it. Unknown fields are ignored, as by `Telemetry` itself.
@@ -30,7 +33,8 @@ struct SlimTelemetry {
     pose: Option<Pose>,
 }
 
-/// Decodes the fields of a telemetry payload grading reads, received at `at_ms`.
+/// Decodes the fields of a telemetry payload grading reads, received at `at_ms`: by the fast
+/// path when the payload has the agent's own layout (nearly every one), else by serde.
 pub fn sample(payload: &[u8], at_ms: i64) -> Result<Sample, ProtocolError> {
     if payload.len() > MAX_PAYLOAD_BYTES {
         return Err(ProtocolError::PayloadTooLarge {
@@ -38,8 +42,10 @@ pub fn sample(payload: &[u8], at_ms: i64) -> Result<Sample, ProtocolError> {
             max: MAX_PAYLOAD_BYTES,
         });
     }
-    let t: SlimTelemetry =
-        serde_json::from_slice(payload).map_err(|e| ProtocolError::Json(e.to_string()))?;
+    let t = match agent_layout::read(payload) {
+        Some(t) => t,
+        None => by_serde(payload)?,
+    };
     if t.v != PROTOCOL_VERSION {
         return Err(ProtocolError::Version {
             got: t.v,
@@ -48,6 +54,19 @@ pub fn sample(payload: &[u8], at_ms: i64) -> Result<Sample, ProtocolError> {
     }
     Ok(Sample {
         at_ms,
+        seq: t.seq,
+        mode: t.mode,
+        line: t.line,
+        motors: t.motors,
+        pose: t.pose,
+    })
+}
+
+fn by_serde(payload: &[u8]) -> Result<AgentTelemetry, ProtocolError> {
+    let t: SlimTelemetry =
+        serde_json::from_slice(payload).map_err(|e| ProtocolError::Json(e.to_string()))?;
+    Ok(AgentTelemetry {
+        v: t.v,
         seq: t.seq,
         mode: t.mode,
         line: t.line,

@@ -162,6 +162,11 @@ impl SimRobot {
         self.world.set_motors(MotorOutput::default());
     }
 
+    /// Lifts the robot and sets it down at `pose` (a student's hand).
+    pub fn lift_to(&mut self, pose: Pose) {
+        self.world.set_pose(pose);
+    }
+
     /// Pushes the robot off course: these motor outputs win over the follower for `ms`.
     pub fn shove(&mut self, motors: MotorOutput, ms: i64) {
         self.shove = Some((self.steps + ms / STEP_MS, motors));

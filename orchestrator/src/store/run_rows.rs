@@ -42,10 +42,17 @@ macro_rules! run_sql {
 }
 
 /// The robot's own rows (`?4` the robot) and the fleet-wide ones; columns id, kind, at_ms,
-/// payload. Read here through the pool, and in `direct_read.rs` without it.
+/// payload. Read here through the pool, for an in-memory store.
 pub(super) const OWN_ROWS_SQL: &str =
     run_sql!("robot_id = ?4 AND kind IN ('telemetry', 'event', 'command')");
 pub(super) const FLEET_ROWS_SQL: &str = run_sql!("robot_id IS NULL AND kind = 'command'");
+
+/// Every run's rows of a session at once (`?1`; time `?2..=?3`): the same kinds, by the
+/// session's time index, in replay order. Columns id, robot_id, kind, at_ms, payload. Read in
+/// `direct_read.rs`; the caller keeps its robots' rows and the fleet-wide commands.
+pub(super) const SESSION_ROWS_SQL: &str = "SELECT id, robot_id, kind, at_ms, payload FROM records \
+     WHERE session_id = ?1 AND at_ms BETWEEN ?2 AND ?3 \
+     AND kind IN ('telemetry', 'event', 'command') ORDER BY at_ms, id";
 
 impl Store {
     /// The database file, for a [`DirectReader`](super::DirectReader) of its own; `None` for

@@ -9,6 +9,7 @@ use std::io::Read;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -17,6 +18,13 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_orchestrator");
 /// Generous: the machine has 2 cores shared with parallel builds.
 pub const TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Starts of `serve` tried before giving up on finding two free ports.
+const PORT_ATTEMPTS: u32 = 5;
+/// How a server's stderr says a port it was given was taken meanwhile.
+const PORT_TAKEN: &str = "Address already in use";
+
+/// A port free at the time of the call (bound, then released): see [`Serve::start`] for the
+/// race this leaves.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -58,21 +66,65 @@ pub fn serve_args(db: &Path, http: &str, mqtt: &str) -> Vec<String> {
 
 /// A running `serve`.
 pub struct Serve {
-    child: Child,
+    /// In a mutex so a wait (`&self`) can notice the server has exited.
+    child: Mutex<Child>,
     /// `http://127.0.0.1:PORT`.
     pub api: String,
     pub http_port: u16,
     pub mqtt_port: u16,
     /// Where its stdout (the startup summary) goes.
     pub stdout: PathBuf,
+    /// Where its stderr (its logs, and why it stopped) goes.
+    pub stderr: PathBuf,
     http: ureq::Agent,
 }
 
 impl Serve {
     /// Starts `serve` on `db` (HTTP on `http_ip` and a free port, the broker on loopback and
     /// a free port) with `extra` arguments, and returns once its API answers.
+    ///
+    /// `free_port` only finds a port free *now*: another test's server or client may take it
+    /// before this server binds it, and the server then exits at once ("Address already in
+    /// use"). That is retried on fresh ports; any other early exit fails with its stderr.
     pub fn start(db: &Path, logs: &Path, http_ip: &str, extra: &[&str]) -> Serve {
-        let (http_port, mqtt_port) = (free_port(), free_port());
+        Self::start_on(|| (free_port(), free_port()), db, logs, http_ip, extra)
+    }
+
+    /// As [`start`](Self::start), on the (HTTP, MQTT) ports `ports` gives for each attempt.
+    pub fn start_on(
+        mut ports: impl FnMut() -> (u16, u16),
+        db: &Path,
+        logs: &Path,
+        http_ip: &str,
+        extra: &[&str],
+    ) -> Serve {
+        let mut attempt = 1;
+        loop {
+            let serve = Self::spawn(ports(), db, logs, http_ip, extra);
+            let deadline = Instant::now() + TIMEOUT;
+            loop {
+                // Exited first: whoever holds the port may accept and never answer.
+                let exited = serve.child().try_wait().ok().flatten().is_some();
+                if exited && attempt < PORT_ATTEMPTS && serve.logs().contains(PORT_TAKEN) {
+                    break;
+                }
+                serve.assert_waiting("the API to answer", deadline);
+                if serve.healthy() {
+                    return serve;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            attempt += 1;
+        }
+    }
+
+    fn spawn(
+        (http_port, mqtt_port): (u16, u16),
+        db: &Path,
+        logs: &Path,
+        http_ip: &str,
+        extra: &[&str],
+    ) -> Serve {
         let name = format!("serve-{http_port}");
         let stdout = logs.join(format!("{name}.out"));
         let stderr = logs.join(format!("{name}.err"));
@@ -87,28 +139,41 @@ impl Serve {
             .stderr(File::create(&stderr).expect("stderr file"))
             .spawn()
             .expect("start orchestrator serve");
-        let serve = Serve {
-            child,
+        Serve {
+            child: Mutex::new(child),
             api: format!("http://127.0.0.1:{http_port}"),
             http_port,
             mqtt_port,
             stdout,
+            stderr,
             http: ureq::Agent::config_builder()
                 .http_status_as_error(false)
                 .timeout_global(Some(Duration::from_secs(10)))
                 .build()
                 .into(),
-        };
-        serve.wait_until("the API to answer", || {
-            serve
-                .get("/api/healthz", None)
-                .is_some_and(|(s, _)| s == 200)
-        });
-        serve
+        }
+    }
+
+    /// Whether `/api/healthz` answers 200 within 2 s: a server up answers in milliseconds,
+    /// and a port someone else holds may accept and never answer.
+    fn healthy(&self) -> bool {
+        let probe: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(2)))
+            .build()
+            .into();
+        probe
+            .get(&format!("{}/api/healthz", self.api))
+            .call()
+            .is_ok_and(|r| r.status().as_u16() == 200)
     }
 
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.child().id()
+    }
+
+    fn child(&self) -> std::sync::MutexGuard<'_, Child> {
+        self.child.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// `GET path` with `token` as the bearer token; `None` when the server does not answer.
@@ -145,15 +210,46 @@ impl Serve {
         std::fs::read_to_string(&self.stdout).unwrap_or_default()
     }
 
+    /// Polls `done` for up to [`TIMEOUT`]; panics at once, with the server's stderr, if the
+    /// server has exited (a port taken between `free_port` and its bind, say), and with its
+    /// stderr at the timeout, so a failure says why rather than only that it waited.
     pub fn wait_until(&self, what: &str, mut done: impl FnMut() -> bool) {
-        wait_until(what, &mut done);
+        let deadline = Instant::now() + TIMEOUT;
+        while !done() {
+            self.assert_waiting(what, deadline);
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Panics, with the server's stderr, if it has exited or `deadline` has passed: one step
+    /// of a wait for `what`.
+    pub fn assert_waiting(&self, what: &str, deadline: Instant) {
+        if let Ok(Some(status)) = self.child().try_wait() {
+            panic!(
+                "the server exited ({status}) while waiting for {what}; its stderr:\n{}",
+                self.logs()
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {TIMEOUT:?} waiting for {what}; the server's stderr:\n{}",
+            self.logs()
+        );
+    }
+
+    /// The last lines the server wrote on stderr.
+    pub fn logs(&self) -> String {
+        let text = std::fs::read_to_string(&self.stderr).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
     }
 }
 
 impl Drop for Serve {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let child = self.child.get_mut().unwrap_or_else(PoisonError::into_inner);
+        let _ = child.kill();
+        let _ = child.wait();
     }
 }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix::prelude::*;
+use fleet_course::Course;
 use fleet_protocol::{CommandKind, ErrorCode, EventKind, RobotId};
 use tokio::sync::broadcast;
 use tracing::{error, info, warn};
@@ -36,6 +37,8 @@ pub struct MissionStart {
     pub log: Arc<dyn MissionLog>,
     pub changes: broadcast::Sender<FleetChange>,
     pub control: Recipient<MissionEnded>,
+    /// The map the robot drives, for the lap judge (the mission's `map`, else the server's).
+    pub course: Arc<Course>,
 }
 
 /// Ends a running mission from outside (the API); answers once the end is recorded.
@@ -70,7 +73,7 @@ impl MissionActor {
     fn begin(&mut self, ctx: &mut Context<Self>) {
         match &self.start.spec {
             MissionSpec::LineFollow(spec) => {
-                let course = LapJudge::new(spec);
+                let course = LapJudge::new(spec, self.start.course.clone());
                 self.progress = Some(course.progress());
                 self.course = Some(course);
                 let speed = spec.speed;
@@ -246,7 +249,7 @@ impl MissionActor {
             }
             return;
         };
-        let verdict = course.on_event(event);
+        let verdict = course.on_event(now_ms(), event);
         let progress = course.progress();
         match verdict {
             Verdict::Continue => {
@@ -328,6 +331,11 @@ impl Handler<RobotSignal> for MissionActor {
         }
         match signal {
             RobotSignal::Event(event) => self.on_event(&event.kind, ctx),
+            RobotSignal::Pose(pose) => {
+                if let Some(judge) = self.course.as_mut() {
+                    judge.on_pose(&pose);
+                }
+            }
             RobotSignal::Liveness {
                 to: Liveness::Offline,
                 reason,

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix::prelude::*;
+use fleet_course::Course;
 use fleet_protocol::RobotId;
 use tokio::sync::broadcast;
 use tracing::{info, warn};
@@ -21,6 +22,7 @@ use crate::actors::fleet::FleetActor;
 use crate::actors::messages::{FleetChange, Liveness};
 use crate::actors::seams::MissionLog;
 use crate::domain::{GroupName, MissionId, now_ms};
+use crate::grading::courses::Courses;
 use crate::store::StoreError;
 
 /// Assigns `spec` to each robot; one answer per robot, in the order given.
@@ -79,6 +81,8 @@ pub struct MissionControl {
     /// Busy robots, with their mission once its row exists (`None` while it is being created).
     busy: HashMap<RobotId, Option<MissionId>>,
     running: HashMap<MissionId, Addr<MissionActor>>,
+    /// The maps missions drive, for their lap judges: the server's, and those missions name.
+    courses: Courses,
 }
 
 impl MissionControl {
@@ -86,6 +90,7 @@ impl MissionControl {
         fleet: Addr<FleetActor>,
         log: impl MissionLog,
         changes: broadcast::Sender<FleetChange>,
+        map: Course,
     ) -> Self {
         Self {
             fleet,
@@ -93,7 +98,23 @@ impl MissionControl {
             changes,
             busy: HashMap::new(),
             running: HashMap::new(),
+            courses: Courses::new(map),
         }
+    }
+}
+
+impl MissionControl {
+    /// The map a mission's robot drives: the one it names (read once), else the server's. A
+    /// map that cannot be read is logged and the server's judged on (grading names the error).
+    fn course_for(&mut self, spec: &MissionSpec) -> Arc<Course> {
+        let named = match spec {
+            MissionSpec::LineFollow(s) => s.map.as_deref(),
+            MissionSpec::Script(_) => None,
+        };
+        self.courses.get(named).unwrap_or_else(|e| {
+            warn!(error = %e, "the mission's map cannot be read; judging laps on the server's");
+            self.courses.server()
+        })
     }
 }
 
@@ -169,6 +190,7 @@ impl Handler<AssignMission> for MissionControl {
                                 log: act.log.clone(),
                                 changes: act.changes.clone(),
                                 control: ctx.address().recipient(),
+                                course: act.course_for(&msg.spec),
                             })
                             .start();
                             act.busy.insert(robot.clone(), Some(id));

@@ -1,9 +1,9 @@
 //! How a mission hears its robot: it attaches to the robot's actor, which then forwards every
-//! event and liveness change of that robot to it until the mission detaches. At most one
+//! event, pose and liveness change of that robot to it until the mission detaches. At most one
 //! mission is attached to a robot at a time (a second one is "busy").
 
 use actix::prelude::*;
-use fleet_protocol::{Event, RobotId};
+use fleet_protocol::{Event, Pose, RobotId};
 
 use crate::actors::messages::{Liveness, RobotView};
 use crate::actors::robot::RobotActor;
@@ -14,7 +14,12 @@ use crate::domain::MissionId;
 #[rtype(result = "()")]
 pub enum RobotSignal {
     Event(Event),
-    Liveness { to: Liveness, reason: String },
+    /// The pose in the robot's telemetry (a simulated robot has one): the lap judge's checkpoints.
+    Pose(Pose),
+    Liveness {
+        to: Liveness,
+        reason: String,
+    },
 }
 
 /// Attach a mission to a robot's actor. Attaching the same mission again is allowed (missions

@@ -1,7 +1,10 @@
-//! Laps, counted at the start/finish zone from the robot's zone events by the lap judge's rule
-//! (`actors/mission/course.rs`): a lap ends when the robot enters the zone after having left
-//! it, so a robot that starts before or inside the zone still drives a whole first lap.
+//! Laps, counted at the start/finish zone from the robot's zone events and poses by the lap
+//! rule the live mission judge shares ([`fleet_course::LapCounter`]): a lap ends when the
+//! robot enters the zone after having left it and gone round (passed the line's checkpoints,
+//! or, without a pose, been out of the zone long enough), so a robot that starts before or
+//! inside the zone still drives a whole first lap, and leaving and re-entering is none.
 
+use fleet_course::{Course, LapCounter, Point};
 use fleet_protocol::EventKind;
 
 use crate::grading::run::Run;
@@ -31,28 +34,37 @@ impl Laps {
     }
 }
 
-pub fn laps(run: &Run, required: u32) -> Laps {
+pub fn laps(run: &Run, course: &Course, required: u32) -> Laps {
     let start_ms = run.autonomous_start_ms();
+    let mut counter = LapCounter::new(course);
     let mut lap_ms = Vec::new();
     let mut completed_at_ms = None;
-    let mut left_zone = false;
-    // Where the lap being driven began.
-    let mut lap_from: Option<i64> = None;
+    // Positions and zone events in time order (a position first on a tie: it was measured
+    // before the event that follows it was reported).
+    let mut poses = run
+        .samples
+        .iter()
+        .filter(|s| s.at_ms >= start_ms)
+        .filter_map(|s| Some((s.at_ms, s.pose?)))
+        .peekable();
     for event in run.events.iter().filter(|e| e.at_ms >= start_ms) {
-        match event.kind {
-            EventKind::ZoneLeft => {
-                left_zone = true;
-                lap_from.get_or_insert(event.at_ms);
+        while let Some((_, pose)) = poses.next_if(|(at, _)| *at <= event.at_ms) {
+            if let Some(fraction) = course.lap_fraction(Point {
+                x: pose.x,
+                y: pose.y,
+            }) {
+                counter.position(fraction);
             }
+        }
+        match event.kind {
+            EventKind::ZoneLeft => counter.left(event.at_ms),
             EventKind::ZoneEntered => {
-                if left_zone && let Some(from) = lap_from {
-                    lap_ms.push(event.at_ms - from);
+                if let Some(lap) = counter.entered(event.at_ms) {
+                    lap_ms.push(lap);
                     if lap_ms.len() == required as usize {
                         completed_at_ms = Some(event.at_ms);
                     }
                 }
-                left_zone = false;
-                lap_from = Some(event.at_ms);
             }
             _ => {}
         }

@@ -1,0 +1,200 @@
+//! Grading from a database file (time slices read in parallel, joined per run) gives the grades
+//! of the same records graded in memory, also where a slice boundary cuts through a run.
+
+use std::sync::Arc;
+
+use fleet_protocol::{CommandId, CommandKind, Event, EventKind, Pose, encode, topic};
+
+use super::session::{RunToGrade, grade_runs};
+use super::test_records::{T0, command, event, robot, telemetry};
+use super::{Course, RowRef, Rubric, Run, RunBuilder, Span, grade};
+use crate::domain::{Record, RecordKind};
+use crate::store::{SessionId, Store};
+
+const LEN_MS: i64 = 60_000;
+
+/// Two robots for a minute: 20 Hz telemetry with line losses, events, a fleet-wide estop, an
+/// unreadable sample, and an event delivered twice, its copies either side of the minute's
+/// middle (where the file's two slices meet).
+fn class() -> Vec<Record> {
+    let course = Course::oval();
+    let mut records = Vec::new();
+    for (n, name) in ["ada", "bob"].into_iter().enumerate() {
+        let id = robot(name);
+        for i in 0..LEN_MS / 50 {
+            let at_ms = T0 + i * 50 + n as i64;
+            let on_line = (i / 40 + n as i64) % 5 != 0;
+            let along = course.pose_along(i as f64 * 0.01);
+            let pose = Pose {
+                x: along.x,
+                y: along.y + if on_line { 0.001 } else { 0.05 },
+                heading: along.heading,
+            };
+            records.push(telemetry(&id, at_ms, i as u64 + 1, on_line, Some(pose)));
+        }
+        records.push(command(
+            &id,
+            T0 + 1_000,
+            CommandKind::LineFollow { speed: 0.4 },
+        ));
+        records.push(event(&id, T0 + 1_010, 1, EventKind::LineFollowStarted));
+        let twice = Event::new(2, 29_000, EventKind::Estopped);
+        for at_ms in [T0 + LEN_MS / 2 - 10, T0 + LEN_MS / 2 + 10] {
+            records.push(Record {
+                robot: Some(id.clone()),
+                kind: RecordKind::Event,
+                at_ms,
+                topic: topic::events(&id),
+                payload: encode(&twice),
+            });
+        }
+        records.push(event(&id, T0 + LEN_MS / 2 + 500, 3, EventKind::Released));
+        records.push(Record {
+            robot: Some(id.clone()),
+            kind: RecordKind::Telemetry,
+            at_ms: T0 + 40_000,
+            topic: topic::telemetry(&id),
+            payload: b"{not telemetry".to_vec(),
+        });
+    }
+    let stop =
+        fleet_protocol::Command::new(CommandId::parse("stop-all").unwrap(), CommandKind::Estop);
+    records.push(Record {
+        robot: None,
+        kind: RecordKind::Command,
+        at_ms: T0 + LEN_MS / 2,
+        topic: topic::BROADCAST_CMD.to_owned(),
+        payload: encode(&stop),
+    });
+    records.sort_by_key(|r| r.at_ms);
+    records
+}
+
+/// Each robot's whole minute, and one span of ada's inside it that crosses the middle.
+fn runs() -> Vec<RunToGrade> {
+    let course = Arc::new(Course::oval());
+    let whole = Span {
+        from_ms: T0,
+        to_ms: T0 + LEN_MS,
+    };
+    let middle = Span {
+        from_ms: T0 + 20_000,
+        to_ms: T0 + 45_000,
+    };
+    [("ada", whole), ("bob", whole), ("ada", middle)]
+        .into_iter()
+        .map(|(name, span)| RunToGrade {
+            robot: robot(name),
+            span,
+            course: course.clone(),
+        })
+        .collect()
+}
+
+async fn stored(store: &Store, records: &[Record]) -> SessionId {
+    let session = store.start_session("class", T0).await.unwrap().id;
+    let rows: Vec<_> = records.iter().map(|r| (session, r.clone())).collect();
+    store.insert_records(&rows).await.unwrap();
+    session
+}
+
+#[tokio::test]
+async fn a_file_graded_in_time_slices_grades_as_the_records_do_in_memory() {
+    let records = class();
+    let rubric = Rubric::line_follow();
+    let course = Course::oval();
+    let in_memory: Vec<_> = runs()
+        .iter()
+        .map(|run| {
+            grade(
+                &Run::from_records(&run.robot, run.span, &records, 0),
+                &course,
+                &rubric,
+            )
+        })
+        .collect();
+    // The scenario reaches what the join must get right.
+    let ada = Run::from_records(&robot("ada"), runs()[0].span, &records, 0);
+    assert_eq!(
+        ada.events
+            .iter()
+            .filter(|e| e.kind == EventKind::Estopped)
+            .count(),
+        1,
+        "the event delivered twice counts once"
+    );
+    assert!(ada.commands.iter().any(|c| c.fleet_wide));
+    assert_eq!(ada.unreadable.len(), 1);
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::open(&dir.path().join("fleet.db")).await.unwrap();
+    assert!(
+        file.file_path().is_some(),
+        "graded from the file, in slices"
+    );
+    let session = stored(&file, &records).await;
+    let from_file = grade_runs(&file, session, runs(), &rubric).await.unwrap();
+    assert_eq!(from_file, in_memory);
+
+    let memory = Store::open_in_memory().await.unwrap();
+    let session = stored(&memory, &records).await;
+    let through_pool = grade_runs(&memory, session, runs(), &rubric).await.unwrap();
+    assert_eq!(through_pool, in_memory);
+    file.close().await;
+}
+
+#[tokio::test]
+async fn no_runs_grade_to_nothing_and_an_unknown_session_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::open(&dir.path().join("fleet.db")).await.unwrap();
+    let session = stored(&file, &class()).await;
+    let rubric = Rubric::line_follow();
+    assert!(
+        grade_runs(&file, session, Vec::new(), &rubric)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let err = grade_runs(&file, SessionId(session.0 + 99), runs(), &rubric)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("no session"), "{err}");
+    file.close().await;
+}
+
+#[test]
+fn a_run_read_in_two_slices_and_joined_is_the_run_read_in_one() {
+    let records = class();
+    for run in runs() {
+        let whole = Run::from_records(&run.robot, run.span, &records, 0);
+        for cut in [
+            T0 + 1_005,
+            T0 + LEN_MS / 2 - 1,
+            T0 + LEN_MS / 2,
+            T0 + LEN_MS / 2 + 10,
+        ] {
+            let mut first = RunBuilder::new(&run.robot, run.span, 0);
+            let mut later = RunBuilder::new(&run.robot, run.span, 0);
+            for r in records
+                .iter()
+                .filter(|r| r.robot.as_ref().is_none_or(|id| *id == run.robot))
+            {
+                let row = RowRef {
+                    kind: r.kind,
+                    at_ms: r.at_ms,
+                    fleet_wide: r.robot.is_none(),
+                    payload: &r.payload,
+                };
+                if r.at_ms <= cut {
+                    first.push(row);
+                } else {
+                    later.push(row);
+                }
+            }
+            first.append(later);
+            // Not assert_eq: a run's debug print is thousands of samples long.
+            let joined = first.finish();
+            assert!(joined == whole, "{} cut at {} ms", run.robot, cut - T0);
+        }
+    }
+}
