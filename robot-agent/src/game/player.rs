@@ -18,6 +18,7 @@ use tokio::time::{Instant, interval, sleep_until};
 use tracing::{Instrument, debug, info, info_span, warn};
 
 use super::hold::Hold;
+use super::scan::{Scan, Scanned};
 use super::zone::{ZoneChange, ZoneWatcher};
 use crate::hal::{Hardware, Hit, HitSensor, LineEdge, Scanner};
 
@@ -140,6 +141,7 @@ impl GamePlayer {
             state: state.clone(),
             zone: ZoneWatcher::default(),
             held_until: None,
+            scanning: None,
         };
         let task = tokio::spawn(
             async move {
@@ -193,6 +195,8 @@ struct Play {
     state: Arc<Mutex<PlayerState>>,
     zone: ZoneWatcher,
     held_until: Option<Instant>,
+    /// The scan of the zone last entered, until it answers (the scanner is inside it).
+    scanning: Option<Scan>,
 }
 
 impl Play {
@@ -209,6 +213,12 @@ impl Play {
             let hit = async {
                 match self.player.hits.as_mut() {
                     Some(hits) => hits.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let scanned = async {
+                match self.scanning.as_mut() {
+                    Some(scan) => scan.finished().await,
                     None => std::future::pending().await,
                 }
             };
@@ -233,6 +243,7 @@ impl Play {
                     Err(RecvError::Lagged(_)) => {}
                     Err(RecvError::Closed) => self.player.hits = None,
                 },
+                scanned = scanned => self.on_scanned(scanned),
                 _ = sleep_until(release_at), if self.held_until.is_some() => self.release(),
                 _ = blink.tick(), if self.held_until.is_some() => {
                     blink_on = !blink_on;
@@ -294,24 +305,20 @@ impl Play {
     fn on_edge(&mut self, edge: LineEdge) {
         match self.zone.on_reading(edge.reading) {
             Some(ZoneChange::Entered) => {
-                let code = match self.player.scanner.as_mut().map(|s| s.scan()) {
-                    Some(Ok(code)) => code,
-                    Some(Err(e)) => {
-                        warn!(error = %e, "scan failed");
-                        None
-                    }
-                    None => None,
-                };
-                let id = self.player.id.clone();
-                match code {
-                    Some(code) => self.send(Inbound::QrCode { id, code }),
-                    None => {
-                        self.update(|s| s.in_zone = true);
-                        self.send(Inbound::EnterFlagArea { id });
-                    }
+                if let Some(scan) = self.scanning.as_mut() {
+                    // Back in a zone before the last scan answered: its answer is for this one.
+                    scan.left = false;
+                    return;
+                }
+                match self.player.scanner.take() {
+                    Some(scanner) => self.scanning = Some(Scan::start(scanner)),
+                    None => self.entered(None),
                 }
             }
             Some(ZoneChange::Left) => {
+                if let Some(scan) = self.scanning.as_mut() {
+                    scan.left = true;
+                }
                 let was_in_capture = {
                     let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
                     std::mem::replace(&mut s.in_zone, false)
@@ -323,6 +330,39 @@ impl Play {
                 }
             }
             None => {}
+        }
+    }
+
+    fn on_scanned(&mut self, scanned: Scanned) {
+        let left = self.scanning.take().is_some_and(|scan| scan.left);
+        if scanned.scanner.is_none() {
+            warn!("the scanner is gone: every white zone is the capture zone from now on");
+        }
+        self.player.scanner = scanned.scanner;
+        let code = match scanned.code {
+            Ok(code) => code,
+            Err(e) => {
+                warn!(error = %e, "scan failed");
+                None
+            }
+        };
+        match code {
+            // Seen while in the base, so still a deposit if the robot has moved on since.
+            Some(code) => self.entered(Some(code)),
+            None if left => debug!("left the zone before its scan answered: no capture"),
+            None => self.entered(None),
+        }
+    }
+
+    /// In a zone whose scan read `code`: a base (deposit), or with none the capture zone.
+    fn entered(&mut self, code: Option<String>) {
+        let id = self.player.id.clone();
+        match code {
+            Some(code) => self.send(Inbound::QrCode { id, code }),
+            None => {
+                self.update(|s| s.in_zone = true);
+                self.send(Inbound::EnterFlagArea { id });
+            }
         }
     }
 

@@ -29,6 +29,9 @@ pub enum HalError {
     Gpio(String),
     #[error("I2C error: {0}")]
     I2c(String),
+    /// The camera gave no frame (tool missing or failing, timeout) or an unreadable one.
+    #[error("camera: {0}")]
+    Camera(String),
 }
 
 impl HalError {
@@ -130,6 +133,8 @@ pub trait HitSensor: Send {
 }
 
 /// The camera reading a QR code: the code in view now, if any (a base's label, in the game).
+/// A real scan blocks for a capture (up to its configured timeout, seconds): callers run it off
+/// the async runtime (the player uses tokio's blocking pool).
 pub trait Scanner: Send {
     fn scan(&mut self) -> Result<Option<String>, HalError>;
 }

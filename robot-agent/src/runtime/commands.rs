@@ -27,7 +27,7 @@ impl From<HalError> for Refusal {
         let code = match e {
             HalError::OutOfRange { .. } => ErrorCode::OutOfRange,
             HalError::Unsupported(_) => ErrorCode::Unsupported,
-            HalError::Gpio(_) | HalError::I2c(_) => ErrorCode::Hardware,
+            HalError::Gpio(_) | HalError::I2c(_) | HalError::Camera(_) => ErrorCode::Hardware,
         };
         Self {
             code,

@@ -97,6 +97,10 @@ impl FakeProbe {
     pub fn fail_motors(&self, fail: bool) {
         lock(&self.state).fail_motors = fail;
     }
+    /// Line edges sent and not yet received by every subscriber.
+    pub fn edges_pending(&self) -> usize {
+        self.edges.len()
+    }
     /// Sets the line sensors, sending one edge per sensor that changed (as the simulator does).
     pub fn set_line(&self, reading: LineReading) {
         let before = std::mem::replace(&mut lock(&self.state).line, reading);

@@ -16,6 +16,7 @@ pub struct RasptankConfig {
     pub line: LineConfig,
     pub leds: LedsConfig,
     pub ir: IrConfig,
+    pub camera: CameraConfig,
 }
 
 /// Which way the rest state of a motor goes when its output is 0.
@@ -262,6 +263,42 @@ impl Default for IrConfig {
             rx_mark_level: Level::Low,
             mac: None,
             mac_interface: "wlan0".to_owned(),
+        }
+    }
+}
+
+/// The Pi camera (CSI, OV5647 on the RaspTank) reading a base's QR code in game mode, through
+/// the Raspberry Pi OS camera tool: one raw YUV420 frame on its stdout per scan, of which only
+/// the luma plane is kept (see `camera.rs`). Off by default, like the IR add-on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CameraConfig {
+    pub enabled: bool,
+    /// Tried in order at start, on the `PATH` unless a path: the first one found runs every
+    /// scan. `rpicam-still` since Bookworm; `libcamera-still` on Bullseye, same flags.
+    pub commands: Vec<String>,
+    pub width: u32,
+    pub height: u32,
+    /// The tool's preview time before its capture (`-t`), for exposure and white balance to
+    /// settle. Never 0: `-t 0` makes rpicam-still wait forever.
+    pub settle_ms: u64,
+    /// A scan that has no frame by then is killed and reported as failed, so a hung camera
+    /// never holds the player longer than this.
+    pub timeout_ms: u64,
+    /// Appended to the tool's arguments (`["--shutter", "8000"]`, `["--camera", "1"]`).
+    pub extra_args: Vec<String>,
+}
+
+impl Default for CameraConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            commands: vec!["rpicam-still".to_owned(), "libcamera-still".to_owned()],
+            width: 640,
+            height: 480,
+            settle_ms: 500,
+            timeout_ms: 5000,
+            extra_args: Vec::new(),
         }
     }
 }

@@ -167,3 +167,63 @@ fn a_pin_taken_by_the_i2c_or_spi_bus_is_refused() {
     // Without the SPI driver, GPIO 10 is free.
     RasptankConfig::from_toml_str("[line]\nright = 10\n").unwrap();
 }
+
+#[test]
+fn the_camera_is_off_by_default_and_runs_rpicam_still_else_libcamera_still() {
+    let c = RasptankConfig::default().camera;
+    assert!(!c.enabled);
+    assert_eq!(c.commands, ["rpicam-still", "libcamera-still"]);
+    assert_eq!((c.width, c.height), (640, 480));
+    assert_eq!((c.settle_ms, c.timeout_ms), (500, 5000));
+    assert!(c.extra_args.is_empty());
+}
+
+#[test]
+fn a_camera_section_overrides_only_what_it_names() {
+    let c = RasptankConfig::from_toml_str(
+        "[camera]\nenabled = true\nwidth = 1280\nheight = 960\nextra_args = [\"--camera\", \"1\"]\n",
+    )
+    .unwrap();
+    assert_eq!(
+        c.camera,
+        CameraConfig {
+            enabled: true,
+            width: 1280,
+            height: 960,
+            extra_args: vec!["--camera".into(), "1".into()],
+            ..CameraConfig::default()
+        }
+    );
+}
+
+#[test]
+fn bad_camera_values_are_refused_naming_the_key() {
+    let cases = [
+        ("width = 641", "width"),
+        ("width = 8", "width"),
+        ("height = 4000", "height"),
+        ("settle_ms = 0", "settle_ms"),
+        ("timeout_ms = 400", "timeout_ms"),
+        ("timeout_ms = 120000", "timeout_ms"),
+        ("commands = []", "commands"),
+        ("commands = [\"rpicam-still\", \" \"]", "commands"),
+    ];
+    for (line, key) in cases {
+        let error = RasptankConfig::from_toml_str(&format!("[camera]\n{line}\n")).unwrap_err();
+        assert!(
+            matches!(error, ConfigError::Camera { key: k, .. } if k == key),
+            "{line}: {error}"
+        );
+        assert!(
+            error
+                .to_string()
+                .starts_with(&format!("[rasptank.camera] {key} ")),
+            "{line}: {error}"
+        );
+    }
+    let typo = RasptankConfig::from_toml_str("[camera]\ntimeout = 100\n").unwrap_err();
+    assert!(
+        matches!(typo, ConfigError::Toml(ref m) if m.contains("timeout")),
+        "{typo}"
+    );
+}

@@ -1,11 +1,13 @@
 //! The real Adeept RaspTank: track motors on GPIO + software PWM, arm servos on a PCA9685,
 //! line sensors by edge interrupt, WS2812 LEDs over SPI, the course's IR gun (LIRC) and
-//! receiver (edge interrupts), see [`ir`].
+//! receiver (edge interrupts), see [`ir`], and the Pi camera reading a base's QR code through
+//! the camera tool ([`camera`], [`qr_scan`]).
 //!
 //! Drivers are generic over the seams in [`io`]; [`build`] assembles them into a
 //! [`Hardware`] from any [`Io`], and [`open`] (feature `rasptank`) does so with rppal on a Pi.
 //! Every pin and limit comes from [`RasptankConfig`]; see `docs/rasptank.md`.
 
+pub mod camera;
 pub mod config;
 pub mod io;
 pub mod ir;
@@ -17,33 +19,42 @@ pub mod leds;
 pub mod line;
 pub mod motors;
 pub mod pca9685;
+pub mod qr_scan;
 pub mod servos;
 pub mod validate;
 
+#[cfg(test)]
+mod camera_tests;
 #[cfg(test)]
 mod config_tests;
 #[cfg(test)]
 pub(crate) mod fake;
 #[cfg(test)]
 pub(crate) mod ir_tests;
+#[cfg(test)]
+mod qr_scan_tests;
 #[cfg(feature = "rasptank")]
 mod rppal_io;
+#[cfg(test)]
+pub(crate) mod test_frames;
 
 use fleet_protocol::{Backend, Capability};
 use thiserror::Error;
 
+use camera::Camera;
 use config::LedDriver;
-pub use config::{IrConfig, RasptankConfig};
+pub use config::{CameraConfig, IrConfig, RasptankConfig};
 pub use io::Io;
 use leds::{NoLeds, SpiLeds};
 use line::EdgeLineSensors;
 use motors::{GpioMotors, hbridge};
+use qr_scan::CameraScanner;
 #[cfg(feature = "rasptank")]
 pub use rppal_io::RppalIo;
 use servos::PcaServos;
 pub use validate::ConfigError;
 
-use super::{HalError, Hardware, HardwareInfo, Leds};
+use super::{HalError, Hardware, HardwareInfo, Leds, Scanner};
 
 /// Why the backend could not start.
 #[derive(Debug, Error)]
@@ -54,6 +65,8 @@ pub enum RasptankError {
     Hal(#[from] HalError),
     #[error(transparent)]
     Ir(#[from] ir::IrError),
+    #[error("camera: {0}")]
+    Camera(#[from] camera::CameraError),
 }
 
 /// Opens the real hardware through rppal. Fails off a Pi (no /dev/gpiomem, /dev/i2c-1).
@@ -65,8 +78,15 @@ pub fn open(config: &RasptankConfig) -> Result<Hardware, RasptankError> {
 /// Checks `config`, claims every part through `io`, stops the motors and homes the servos.
 pub fn build<I: Io>(config: &RasptankConfig, io: &mut I) -> Result<Hardware, RasptankError> {
     config.validate()?;
-    // First, so a missing transmitter is reported before any motor pin is claimed.
+    // First, so a missing transmitter or camera tool is reported before any pin is claimed.
     let ir = ir::open(&config.ir, io)?;
+    let scanner: Option<Box<dyn Scanner>> = if config.camera.enabled {
+        let camera = Camera::find(&config.camera)?;
+        tracing::info!(tool = %camera.program().display(), "camera QR scanner");
+        Some(Box::new(CameraScanner::new(camera)))
+    } else {
+        None
+    };
     let m = &config.motors;
     let left = hbridge(&m.left, io)?;
     let right = hbridge(&m.right, io)?;
@@ -114,9 +134,9 @@ pub fn build<I: Io>(config: &RasptankConfig, io: &mut I) -> Result<Hardware, Ras
         pose: None,
         gun,
         hits,
-        // No camera QR reader yet: in game mode the robot sends ENTER_FLAG_AREA for every
-        // white zone, a base's included.
-        scanner: None,
+        // Without `[rasptank.camera] enabled`, game mode takes every white zone for the
+        // capture zone (ENTER_FLAG_AREA), a base's included, so the robot cannot deposit.
+        scanner,
     })
 }
 

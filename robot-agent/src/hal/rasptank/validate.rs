@@ -6,7 +6,7 @@
 use fleet_protocol::Joint;
 use thiserror::Error;
 
-use super::config::{LedDriver, RasptankConfig};
+use super::config::{CameraConfig, LedDriver, RasptankConfig};
 use super::servos::angle_to_ticks;
 
 /// A configuration that parses but cannot describe a working robot.
@@ -43,6 +43,8 @@ pub enum ConfigError {
         "the IR gun has no MAC to shoot: set [rasptank.ir] mac, or give the robot a course-style id (0x + 12 hex digits)"
     )]
     NoIrMac,
+    #[error("[rasptank.camera] {key} {reason}")]
+    Camera { key: &'static str, reason: String },
 }
 
 /// A MAC as `dc:a6:32:bf:91:cc` (`/sys/class/net/*/address`) or `0xdca632bf91cc` (the course's
@@ -140,7 +142,7 @@ impl RasptankConfig {
         {
             return Err(ConfigError::IrMac(mac.clone()));
         }
-        Ok(())
+        self.camera.validate()
     }
 
     fn validate_joints(&self) -> Result<(), ConfigError> {
@@ -181,6 +183,50 @@ impl RasptankConfig {
                     j.min_deg, j.max_deg, s.min_ticks, s.max_ticks
                 )));
             }
+        }
+        Ok(())
+    }
+}
+
+/// The OV5647's full frame: a larger size is not a camera mode.
+const CAMERA_MAX: (u32, u32) = (2592, 1944);
+/// Below this a base's QR code cannot be told apart from noise.
+const CAMERA_MIN_SIDE: u32 = 64;
+const CAMERA_MAX_TIMEOUT_MS: u64 = 60_000;
+
+impl CameraConfig {
+    /// Checked even when disabled, so a mistake shows before the day it is turned on.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |key, reason: String| Err(ConfigError::Camera { key, reason });
+        if self.commands.is_empty() || self.commands.iter().any(|c| c.trim().is_empty()) {
+            return bad(
+                "commands",
+                "must name at least one program, none empty".into(),
+            );
+        }
+        for (key, value, max) in [
+            ("width", self.width, CAMERA_MAX.0),
+            ("height", self.height, CAMERA_MAX.1),
+        ] {
+            // rpicam-still refuses odd sizes for YUV420 ("both width and height must be even").
+            if !(CAMERA_MIN_SIDE..=max).contains(&value) || value % 2 == 1 {
+                return bad(
+                    key,
+                    format!("= {value}: must be even, in {CAMERA_MIN_SIDE}..={max}"),
+                );
+            }
+        }
+        if self.settle_ms == 0 {
+            return bad("settle_ms", "= 0: rpicam-still -t 0 never captures".into());
+        }
+        if self.timeout_ms <= self.settle_ms || self.timeout_ms > CAMERA_MAX_TIMEOUT_MS {
+            return bad(
+                "timeout_ms",
+                format!(
+                    "= {}: must be above settle_ms ({}) and at most {CAMERA_MAX_TIMEOUT_MS}",
+                    self.timeout_ms, self.settle_ms
+                ),
+            );
         }
         Ok(())
     }
