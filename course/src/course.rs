@@ -197,6 +197,12 @@ impl Course {
         self.line.as_ref().map_or(&[], |line| &line.segments)
     }
 
+    /// Metres along the line where each of [`Course::segments`] begins (a fast index over the
+    /// segments can so give the same `along` as [`Course::progress`]).
+    pub fn segment_starts(&self) -> &[f64] {
+        self.line.as_ref().map_or(&[], |line| &line.starts)
+    }
+
     pub fn zones(&self) -> &[Zone] {
         &self.zones
     }

@@ -35,14 +35,26 @@ impl Course {
     /// the line's direction (the driving direction); `None` unless the line is closed and a
     /// finish zone crosses it (an open line has no laps to go round).
     pub fn lap_fraction(&self, p: Point) -> Option<f64> {
+        let origin = self.lap_origin()?;
+        let along = self.progress(p)?.along;
+        Some(self.lap_fraction_along(along, origin))
+    }
+
+    /// Where laps are measured from: metres along the line where it leaves the finish zone;
+    /// `None` where [`Course::lap_fraction`] is.
+    pub fn lap_origin(&self) -> Option<f64> {
         let line = self.line.as_ref().filter(|line| line.closed)?;
         let zone = self.zones_with_role(ZoneRole::Finish).next()?;
         let (_, origin) = line.crossings(zone).next()?;
-        if line.length <= 0.0 {
-            return None;
-        }
-        let along = self.progress(p)?.along;
-        Some(line.wrap(along - origin) / line.length)
+        (line.length > 0.0).then_some(origin)
+    }
+
+    /// [`Course::lap_fraction`] of the point `along` metres along the line, given
+    /// [`Course::lap_origin`] (for a caller that found `along` itself, faster).
+    pub fn lap_fraction_along(&self, along: f64, origin: f64) -> f64 {
+        self.line
+            .as_ref()
+            .map_or(0.0, |line| line.wrap(along - origin) / line.length)
     }
 }
 
@@ -90,6 +102,12 @@ impl LapCounter {
         self.lap_from.get_or_insert(at_ms);
         self.positioned = false;
         self.checkpoints = 0;
+    }
+
+    /// Whether a position now could change the count: the robot is out of the zone and has
+    /// not yet passed both checkpoints (a caller may skip measuring positions otherwise).
+    pub fn wants_position(&self) -> bool {
+        self.left_at.is_some() && (!self.positioned || self.checkpoints < CHECKPOINTS.len())
     }
 
     /// A position, as [`Course::lap_fraction`] gives it.

@@ -16,7 +16,9 @@ const CELL_M: f64 = 0.02;
 const MARGIN_M: f64 = 0.5;
 
 pub struct LineIndex<'a> {
+    course: &'a Course,
     segments: &'a [(Point, Point)],
+    starts: &'a [f64],
     x0: f64,
     y0: f64,
     cols: usize,
@@ -44,7 +46,9 @@ impl<'a> LineIndex<'a> {
             (cols, rows)
         };
         LineIndex {
+            course,
             segments: course.segments(),
+            starts: course.segment_starts(),
             x0: -MARGIN_M,
             y0: -MARGIN_M,
             cols,
@@ -66,6 +70,30 @@ impl<'a> LineIndex<'a> {
                 .fold(f64::INFINITY, f64::min),
             None => self.all(p),
         }
+    }
+
+    /// Metres along the line to the point of it nearest `p`: [`Course::progress`]'s `along`,
+    /// bit for bit (the same formula, the first of the nearest segments in the line's order).
+    pub fn along(&self, p: Point) -> Option<f64> {
+        let Some(cell) = self.cell_of(p) else {
+            return self.course.progress(p).map(|progress| progress.along);
+        };
+        let mut best: Option<(f64, f64)> = None;
+        for &i in self.cells[cell].get_or_init(|| self.candidates(cell)) {
+            let i = i as usize;
+            let (a, b) = self.segments[i];
+            let t = nearest_fraction(p, a, b);
+            let nearest = Point {
+                x: a.x + t * (b.x - a.x),
+                y: a.y + t * (b.y - a.y),
+            };
+            let offset = (nearest.x - p.x).hypot(nearest.y - p.y);
+            if best.is_none_or(|(_, best_offset)| offset < best_offset) {
+                let length = (b.x - a.x).hypot(b.y - a.y);
+                best = Some((self.starts.get(i).copied()? + t * length, offset));
+            }
+        }
+        best.map(|(along, _)| along)
     }
 
     fn all(&self, p: Point) -> f64 {
@@ -109,16 +137,21 @@ impl<'a> LineIndex<'a> {
     }
 }
 
-/// The course crate's distance from `p` to segment `a`-`b`, operation for operation (so the
-/// same bits): the nearest point as a clamped fraction of the segment, then `hypot`.
-fn distance_to_segment(p: Point, a: Point, b: Point) -> f64 {
+/// The course crate's nearest point of segment `a`-`b` to `p` as a clamped fraction of it.
+fn nearest_fraction(p: Point, a: Point, b: Point) -> f64 {
     let (dx, dy) = (b.x - a.x, b.y - a.y);
     let len2 = dx * dx + dy * dy;
-    let t = if len2 == 0.0 {
+    if len2 == 0.0 {
         0.0
     } else {
         (((p.x - a.x) * dx + (p.y - a.y) * dy) / len2).clamp(0.0, 1.0)
-    };
+    }
+}
+
+/// The course crate's distance from `p` to segment `a`-`b`, operation for operation (so the
+/// same bits): the nearest point as a clamped fraction of the segment, then `hypot`.
+fn distance_to_segment(p: Point, a: Point, b: Point) -> f64 {
+    let t = nearest_fraction(p, a, b);
     let nearest = Point {
         x: a.x + t * (b.x - a.x),
         y: a.y + t * (b.y - a.y),
@@ -161,6 +194,18 @@ mod tests {
             // The scatter must exercise the cells along the line, not only empty floor.
             if !course.segments().is_empty() {
                 assert!(near_line > 100, "only {near_line} points near the line");
+            }
+        }
+    }
+
+    #[test]
+    fn the_grid_gives_the_courses_own_progress_along_the_line_bit_for_bit() {
+        for course in [Course::oval(), Course::arena()] {
+            let index = LineIndex::new(&course);
+            let off_grid = [Point::new(50.0, -3.0), Point::new(f64::NAN, 0.2)];
+            for p in points(&course, 20_000).into_iter().chain(off_grid) {
+                let expected = course.progress(p).map(|progress| progress.along.to_bits());
+                assert_eq!(index.along(p).map(f64::to_bits), expected, "{p:?}");
             }
         }
     }

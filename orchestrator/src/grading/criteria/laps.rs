@@ -7,6 +7,7 @@
 use fleet_course::{Course, LapCounter, Point};
 use fleet_protocol::EventKind;
 
+use crate::grading::line_index::LineIndex;
 use crate::grading::run::Run;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +38,11 @@ impl Laps {
 pub fn laps(run: &Run, course: &Course, required: u32) -> Laps {
     let start_ms = run.autonomous_start_ms();
     let mut counter = LapCounter::new(course);
+    // The fraction of a lap a pose is at, as `Course::lap_fraction` gives it, through the
+    // grid (an hour of a class is two million poses to place on the line).
+    let line = LineIndex::new(course);
+    let origin = course.lap_origin();
+    let fraction = |p: Point| Some(course.lap_fraction_along(line.along(p)?, origin?));
     let mut lap_ms = Vec::new();
     let mut completed_at_ms = None;
     // Positions and zone events in time order (a position first on a tie: it was measured
@@ -49,7 +55,11 @@ pub fn laps(run: &Run, course: &Course, required: u32) -> Laps {
         .peekable();
     for event in run.events.iter().filter(|e| e.at_ms >= start_ms) {
         while let Some((_, pose)) = poses.next_if(|(at, _)| *at <= event.at_ms) {
-            if let Some(fraction) = course.lap_fraction(Point {
+            // Placed only while it can change the count.
+            if !counter.wants_position() {
+                continue;
+            }
+            if let Some(fraction) = fraction(Point {
                 x: pose.x,
                 y: pose.y,
             }) {
