@@ -32,7 +32,7 @@ pub(super) fn read(payload: &[u8]) -> Option<AgentTelemetry> {
     c.lit(b",\"seq\":")?;
     let seq = c.uint()?;
     c.lit(b",\"ts_ms\":")?;
-    c.uint()?;
+    c.number()?;
     c.lit(b",\"mode\":")?;
     let mode = c.mode()?;
     c.lit(b",\"line\":{\"left\":")?;
@@ -72,11 +72,11 @@ pub(super) fn read(payload: &[u8]) -> Option<AgentTelemetry> {
         None => None,
     };
     if c.lit(b",\"leds\":{\"r\":").is_some() {
-        c.uint()?;
+        c.number()?;
         c.lit(b",\"g\":")?;
-        c.uint()?;
+        c.number()?;
         c.lit(b",\"b\":")?;
-        c.uint()?;
+        c.number()?;
         c.lit(b"}")?;
     }
     c.lit(b"}")?;
@@ -136,6 +136,7 @@ impl<'a> Cursor<'a> {
 
     /// The digits next and their value, `None` for a value past `u64::MAX`. Eight at a time
     /// where eight follow.
+    #[inline]
     fn digits(&mut self) -> (&'a [u8], Option<u64>) {
         let start = self.at;
         let mut value = 0u64;
@@ -221,14 +222,16 @@ impl<'a> Cursor<'a> {
         })
     }
 
-    /// Any JSON number, its value not needed (`-?(0|[1-9]d*)(\.d+)?([eE][+-]?d+)?`).
+    /// Any JSON number, its value not needed (`-?(0|[1-9]d*)(\.d+)?([eE][+-]?d+)?`): what
+    /// serde skips a field it ignores by.
     fn number(&mut self) -> Option<()> {
         self.lit(b"-");
-        let (whole, _) = self.digits();
-        if whole.is_empty() || (whole.len() > 1 && whole[0] == b'0') {
+        let start = self.at;
+        let whole = self.skip_digits();
+        if whole == 0 || (whole > 1 && self.bytes[start] == b'0') {
             return None;
         }
-        if self.lit(b".").is_some() && self.digits().0.is_empty() {
+        if self.lit(b".").is_some() && self.skip_digits() == 0 {
             return None;
         }
         if matches!(self.peek(), Some(b'e' | b'E')) {
@@ -236,11 +239,20 @@ impl<'a> Cursor<'a> {
             if matches!(self.peek(), Some(b'+' | b'-')) {
                 self.at += 1;
             }
-            if self.digits().0.is_empty() {
+            if self.skip_digits() == 0 {
                 return None;
             }
         }
         Some(())
+    }
+
+    /// Past the digits next; how many.
+    fn skip_digits(&mut self) -> usize {
+        let start = self.at;
+        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.at += 1;
+        }
+        self.at - start
     }
 }
 
