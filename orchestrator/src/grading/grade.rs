@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::Course;
 use super::criteria::{self, Distance, Exits, Laps, LineMeasure};
 use super::gaps::{Reliability, timeline};
+use super::line_index::LineIndex;
 use super::rounding::hundredths;
 use super::rubric::{Rubric, Weighted};
 use super::run::{Run, Span};
@@ -141,11 +142,22 @@ struct Scored {
 }
 
 pub fn grade(run: &Run, course: &Course, rubric: &Rubric) -> Grade {
+    grade_on(run, course, &LineIndex::new(course), rubric)
+}
+
+/// [`grade()`], with the course's line index at hand: a grader of many runs on one course
+/// keeps one (its grid is filled as runs visit it) instead of one per run.
+pub(crate) fn grade_on(
+    run: &Run,
+    course: &Course,
+    line_index: &LineIndex<'_>,
+    rubric: &Rubric,
+) -> Grade {
     let timeline = timeline(run, rubric.max_gap_ms);
     let c = &rubric.criteria;
     let mut scored = Vec::new();
     let required = c.completed.map_or(1, |r| r.laps);
-    let laps = criteria::laps(run, course, required);
+    let laps = criteria::laps::laps_on(run, course, line_index, required);
     if let Some(rule) = c.completed {
         scored.push(completed(&laps, rule.laps, rule.weight));
     }
@@ -176,7 +188,10 @@ pub fn grade(run: &Run, course: &Course, rubric: &Rubric) -> Grade {
         scored.push(losses(&line, rule.scored));
     }
     if let Some(rule) = c.line_distance {
-        scored.push(distance(criteria::distance(run, &timeline, course), rule));
+        scored.push(distance(
+            criteria::distance(run, &timeline, line_index),
+            rule,
+        ));
     }
     if let Some(rule) = c.interventions {
         let n = criteria::interventions(run);

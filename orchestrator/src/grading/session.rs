@@ -19,6 +19,8 @@ use fleet_protocol::RobotId;
 use futures_util::{StreamExt, TryStreamExt};
 
 use super::courses::Courses;
+use super::grade::grade_on;
+use super::line_index::LineIndex;
 use super::run::{RowRef, RunBuilder};
 use super::{Course, Grade, Rubric, Run, Span, grade};
 use crate::domain::RecordKind;
@@ -245,9 +247,21 @@ async fn grade_from_file(
     let grading = shares.into_iter().map(|share| {
         let (runs, rubric) = (runs.clone(), rubric.clone());
         blocking(move || {
+            // One line index per course on this thread (most runs share one course).
+            let mut lines: Vec<(&Course, LineIndex<'_>)> = Vec::new();
             share
                 .into_iter()
-                .map(|(i, run)| grade(&run, &runs[i].course, &rubric))
+                .map(|(i, run)| {
+                    let course: &Course = &runs[i].course;
+                    let at = match lines.iter().position(|(c, _)| std::ptr::eq(*c, course)) {
+                        Some(at) => at,
+                        None => {
+                            lines.push((course, LineIndex::new(course)));
+                            lines.len() - 1
+                        }
+                    };
+                    grade_on(&run, course, &lines[at].1, &rubric)
+                })
                 .collect::<Vec<_>>()
         })
     });

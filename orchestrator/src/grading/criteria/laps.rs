@@ -36,11 +36,15 @@ impl Laps {
 }
 
 pub fn laps(run: &Run, course: &Course, required: u32) -> Laps {
+    laps_on(run, course, &LineIndex::new(course), required)
+}
+
+/// [`laps`], with the course's line index at hand (the grader keeps one per course).
+pub(crate) fn laps_on(run: &Run, course: &Course, line: &LineIndex<'_>, required: u32) -> Laps {
     let start_ms = run.autonomous_start_ms();
     let mut counter = LapCounter::new(course);
     // The fraction of a lap a pose is at, as `Course::lap_fraction` gives it, through the
     // grid (an hour of a class is two million poses to place on the line).
-    let line = LineIndex::new(course);
     let origin = course.lap_origin();
     let fraction = |p: Point| Some(course.lap_fraction_along(line.along(p)?, origin?));
     let mut lap_ms = Vec::new();

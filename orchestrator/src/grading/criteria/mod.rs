@@ -10,4 +10,5 @@ pub mod pose;
 pub use conduct::{estops, interventions};
 pub use laps::{Laps, laps};
 pub use line::{LineMeasure, Loss, line};
-pub use pose::{Distance, Exits, distance, exits};
+pub(crate) use pose::distance;
+pub use pose::{Distance, Exits, exits};

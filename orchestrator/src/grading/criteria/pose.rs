@@ -27,8 +27,7 @@ fn point_of(run: &Run, sample: usize) -> Option<Point> {
     run.samples[sample].pose.map(|p| Point { x: p.x, y: p.y })
 }
 
-pub fn distance(run: &Run, timeline: &Timeline, course: &Course) -> Option<Distance> {
-    let line = LineIndex::new(course);
+pub(crate) fn distance(run: &Run, timeline: &Timeline, line: &LineIndex<'_>) -> Option<Distance> {
     let mut weighted = 0.0;
     let mut known_ms = 0;
     let mut max_m: f64 = 0.0;
