@@ -14,6 +14,7 @@
 mod agent_layout;
 pub mod courses;
 pub mod criteria;
+mod from_file;
 pub mod gaps;
 pub mod grade;
 mod line_index;
