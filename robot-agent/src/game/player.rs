@@ -50,6 +50,8 @@ pub struct PlayerState {
     pub in_zone: bool,
     pub hits_taken: u32,
     pub immobilised: bool,
+    /// Scans of a white zone that have answered (a code, none, or an error), its scanner back.
+    pub scans_answered: u32,
     pub winner: Option<Team>,
     /// Every answer heard, in order, as its payload.
     pub heard: Vec<String>,
@@ -335,6 +337,7 @@ impl Play {
 
     fn on_scanned(&mut self, scanned: Scanned) {
         let left = self.scanning.take().is_some_and(|scan| scan.left);
+        self.update(|s| s.scans_answered += 1);
         if scanned.scanner.is_none() {
             warn!("the scanner is gone: every white zone is the capture zone from now on");
         }

@@ -117,6 +117,11 @@ async fn a_zone_left_before_its_scan_answers_is_not_entered_and_the_scanner_come
     .await;
     gate.release.send(()).unwrap();
     assert!(eventually("the scan answered", || gate.answered.try_recv().ok()).await);
+    // The player has taken the answer (a zone entered before that would get this answer).
+    eventually("the answer taken", || {
+        (handle.state().scans_answered == 1).then_some(())
+    })
+    .await;
 
     // The next zone is scanned again, so the first answer was taken (and the scanner back).
     probe.set_line(WHITE);
