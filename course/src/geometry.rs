@@ -29,7 +29,8 @@ impl Point {
 
 /// Where along segment `a`-`b` the point nearest `p` lies, as a fraction 0..=1 of its length
 /// (0 for a segment of no length).
-pub(crate) fn nearest_fraction(p: Point, a: Point, b: Point) -> f64 {
+#[inline]
+pub fn nearest_fraction(p: Point, a: Point, b: Point) -> f64 {
     let (dx, dy) = (b.x - a.x, b.y - a.y);
     let len2 = dx * dx + dy * dy;
     if len2 == 0.0 {
@@ -40,14 +41,17 @@ pub(crate) fn nearest_fraction(p: Point, a: Point, b: Point) -> f64 {
 }
 
 /// The point at fraction `t` of segment `a`-`b`.
-pub(crate) fn lerp(a: Point, b: Point, t: f64) -> Point {
+#[inline]
+pub fn lerp(a: Point, b: Point, t: f64) -> Point {
     Point {
         x: a.x + t * (b.x - a.x),
         y: a.y + t * (b.y - a.y),
     }
 }
 
-pub(crate) fn distance_to_segment(p: Point, a: Point, b: Point) -> f64 {
+/// Distance from `p` to segment `a`-`b`: to its nearest point ([`nearest_fraction`]).
+#[inline]
+pub fn distance_to_segment(p: Point, a: Point, b: Point) -> f64 {
     p.distance_to(lerp(a, b, nearest_fraction(p, a, b)))
 }
 

@@ -22,7 +22,7 @@ mod spread_tests;
 
 pub use course::{Course, LineProgress, Surface};
 pub use fleet_protocol::Pose;
-pub use geometry::Point;
+pub use geometry::{Point, distance_to_segment, lerp, nearest_fraction};
 pub use lap::{LapCounter, MIN_OUT_SHARE, TOP_SPEED_MPS};
 pub use map_file::MapError;
 pub use spread::{START_CLEARANCE_M, START_LOOK_AHEAD_M};

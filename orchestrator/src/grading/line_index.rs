@@ -1,12 +1,15 @@
 //! Distance to the course's line, fast: a grid over the floor whose cells each list the few
 //! segments that can be nearest to any point in them, so a sample is measured against those
 //! instead of every segment of the line. The answer is the same number, bit for bit, as
-//! [`Course::distance_to_line`] (the same formula, and the minimum over a set known to hold
-//! the nearest segment); points off the grid are measured against every segment.
+//! [`Course::distance_to_line`] (the course crate's own segment functions, and the minimum
+//! over a set known to hold the nearest segment); points off the grid are measured against
+//! every segment.
 //!
 //! Cells are filled on first use: a run visits a band of cells along the line, not the floor.
 
 use std::cell::OnceCell;
+
+use fleet_course::{distance_to_segment, lerp, nearest_fraction};
 
 use super::{Course, Point};
 
@@ -83,14 +86,9 @@ impl<'a> LineIndex<'a> {
             let i = i as usize;
             let (a, b) = self.segments[i];
             let t = nearest_fraction(p, a, b);
-            let nearest = Point {
-                x: a.x + t * (b.x - a.x),
-                y: a.y + t * (b.y - a.y),
-            };
-            let offset = (nearest.x - p.x).hypot(nearest.y - p.y);
+            let offset = p.distance_to(lerp(a, b, t));
             if best.is_none_or(|(_, best_offset)| offset < best_offset) {
-                let length = (b.x - a.x).hypot(b.y - a.y);
-                best = Some((self.starts.get(i).copied()? + t * length, offset));
+                best = Some((self.starts.get(i).copied()? + t * a.distance_to(b), offset));
             }
         }
         best.map(|(along, _)| along)
@@ -135,28 +133,6 @@ impl<'a> LineIndex<'a> {
             .filter_map(|(i, _)| u32::try_from(i).ok())
             .collect()
     }
-}
-
-/// The course crate's nearest point of segment `a`-`b` to `p` as a clamped fraction of it.
-fn nearest_fraction(p: Point, a: Point, b: Point) -> f64 {
-    let (dx, dy) = (b.x - a.x, b.y - a.y);
-    let len2 = dx * dx + dy * dy;
-    if len2 == 0.0 {
-        0.0
-    } else {
-        (((p.x - a.x) * dx + (p.y - a.y) * dy) / len2).clamp(0.0, 1.0)
-    }
-}
-
-/// The course crate's distance from `p` to segment `a`-`b`, operation for operation (so the
-/// same bits): the nearest point as a clamped fraction of the segment, then `hypot`.
-fn distance_to_segment(p: Point, a: Point, b: Point) -> f64 {
-    let t = nearest_fraction(p, a, b);
-    let nearest = Point {
-        x: a.x + t * (b.x - a.x),
-        y: a.y + t * (b.y - a.y),
-    };
-    (nearest.x - p.x).hypot(nearest.y - p.y)
 }
 
 #[cfg(test)]
