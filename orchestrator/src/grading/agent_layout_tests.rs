@@ -1,38 +1,12 @@
 //! The fast path against serde: on every payload it accepts, the values serde reads, to the bit.
 
 use fleet_protocol::{LedColour, Telemetry, encode};
-use serde::Deserialize;
-use serde::de::IgnoredAny;
 
 use super::*;
 
-/// serde's reading of what the fast path reads (the slim decode's serde path, repeated here
-/// so that this test compares against serde itself).
-#[derive(Deserialize)]
-struct BySerde {
-    v: u32,
-    seq: u64,
-    #[serde(rename = "ts_ms")]
-    _ts_ms: IgnoredAny,
-    mode: RobotMode,
-    line: LineReading,
-    motors: MotorOutput,
-    #[serde(rename = "servos")]
-    _servos: IgnoredAny,
-    #[serde(default)]
-    pose: Option<Pose>,
-}
-
+/// serde's reading of the same fields: the slim decode's other path.
 fn by_serde(payload: &[u8]) -> Option<AgentTelemetry> {
-    let t: BySerde = serde_json::from_slice(payload).ok()?;
-    Some(AgentTelemetry {
-        v: t.v,
-        seq: t.seq,
-        mode: t.mode,
-        line: t.line,
-        motors: t.motors,
-        pose: t.pose,
-    })
+    super::super::slim::by_serde(payload).ok()
 }
 
 /// The two readings, their floats compared bit for bit (`-0.0` is not `0.0` here).

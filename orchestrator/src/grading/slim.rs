@@ -62,7 +62,8 @@ pub fn sample(payload: &[u8], at_ms: i64) -> Result<Sample, ProtocolError> {
     })
 }
 
-fn by_serde(payload: &[u8]) -> Result<AgentTelemetry, ProtocolError> {
+/// The fields grading reads, through serde (any layout).
+pub(super) fn by_serde(payload: &[u8]) -> Result<AgentTelemetry, ProtocolError> {
     let t: SlimTelemetry =
         serde_json::from_slice(payload).map_err(|e| ProtocolError::Json(e.to_string()))?;
     Ok(AgentTelemetry {
