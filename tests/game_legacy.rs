@@ -28,6 +28,16 @@ async fn start(app: &TestApp) -> Value {
     started.body
 }
 
+/// The ids of the players a game view lists.
+fn player_ids(view: &Value) -> Vec<&str> {
+    view["players"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["id"].as_str())
+        .collect()
+}
+
 async fn show(app: &TestApp) -> Value {
     let shown = app.get("/api/games/current").await;
     assert_eq!(shown.status, 200, "{shown:?}");
@@ -345,12 +355,7 @@ async fn with_access_control_on_a_legacy_robot_cannot_register_another_robots_id
         // Sent after the forged one on the same connection: answered after it, if it passed.
         let (team, _) = forger.register().await;
         let view = show(&app).await;
-        let ids: Vec<&str> = view["players"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|p| p["id"].as_str())
-            .collect();
+        let ids = player_ids(&view);
         if open {
             assert_eq!(team, "BLUE", "open: {view}");
             assert!(ids.contains(&"0xdca632bf9102"), "open: {view}");
@@ -388,12 +393,7 @@ async fn with_access_control_on_a_students_robot_plays_on_its_enrolled_robot_cre
     assert!(["RED", "BLUE"].contains(&team.as_str()), "{team}");
     assert!(!code.is_empty());
     let view = show(&app).await;
-    let ids: Vec<&str> = view["players"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|p| p["id"].as_str())
-        .collect();
+    let ids = player_ids(&view);
     assert_eq!(forged_before, 0);
     // Its answers (TEAM, QR_CODE, END) came on its own topic, which it may read.
     assert_eq!(ids, [id.as_str()], "only its own INIT got through: {view}");

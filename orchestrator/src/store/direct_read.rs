@@ -162,19 +162,10 @@ impl Drop for DirectReader {
 mod tests {
     use fleet_protocol::RobotId;
 
+    use super::super::run_rows::tests::record;
     use super::*;
-    use crate::domain::{Record, RecordKind};
+    use crate::domain::RecordKind;
     use crate::store::Store;
-
-    fn record(robot: Option<&str>, kind: RecordKind, at_ms: i64) -> Record {
-        Record {
-            robot: robot.map(|r| RobotId::parse(r).unwrap()),
-            kind,
-            at_ms,
-            topic: "t".into(),
-            payload: format!("payload {at_ms}").into_bytes(),
-        }
-    }
 
     #[tokio::test]
     async fn a_session_pass_gives_each_robot_the_rows_and_order_the_pool_gives_it() {
@@ -206,7 +197,7 @@ mod tests {
                     row.kind.to_owned(),
                     row.at_ms,
                 ));
-                assert_eq!(row.payload, format!("payload {}", row.at_ms).as_bytes());
+                assert_eq!(row.payload, row.at_ms.to_string().as_bytes());
             })
             .unwrap();
         for robot in ["r1", "r2"] {

@@ -135,11 +135,12 @@ fn merge(own: Vec<RunRow>, fleet: Vec<RunRow>) -> Vec<RunRow> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::domain::Record;
 
-    fn record(robot: Option<&str>, kind: RecordKind, at_ms: i64) -> Record {
+    /// A record whose payload is its time, for the store's read tests.
+    pub(in crate::store) fn record(robot: Option<&str>, kind: RecordKind, at_ms: i64) -> Record {
         Record {
             robot: robot.map(|r| RobotId::parse(r).unwrap()),
             kind,

@@ -121,7 +121,8 @@ mod tests {
     /// Out of the zone this long is a lap for a robot without a pose (on the oval: 5.6 s).
     const ROUND_MS: i64 = 40_000;
 
-    fn course(laps: u32) -> LapJudge {
+    /// A judge of `laps` laps on the oval, at the mission's default speed.
+    pub(super) fn course(laps: u32) -> LapJudge {
         LapJudge::new(
             &LineFollowSpec {
                 speed: 0.5,
@@ -273,19 +274,8 @@ mod tests {
 
 #[cfg(test)]
 mod final_progress_tests {
+    use super::tests::course as judge;
     use super::*;
-
-    fn judge(laps: u32) -> LapJudge {
-        LapJudge::new(
-            &LineFollowSpec {
-                speed: 0.5,
-                laps,
-                lost_line_fails: true,
-                map: None,
-            },
-            Arc::new(Course::oval()),
-        )
-    }
 
     #[test]
     fn a_lap_that_ended_before_it_was_driven_reads_none_done_not_lap_one_of_one() {
