@@ -1,9 +1,14 @@
-//! Grading runs from a database file, fast: the time of all the runs cut into [`IN_FLIGHT`]
-//! slices (this machine class has two cores), each read on a blocking thread in one pass over
-//! the session through a connection of the grader's own ([`DirectReader`]), every row decoded
-//! where SQLite holds it into the runs it belongs to; then each run's slices joined in time
-//! order and the runs graded, [`IN_FLIGHT`] threads again. The same grades as each run's rows
-//! read through the pool, or graded in memory (`session_tests.rs`).
+//! Grading runs from a database file, fast: the session cut into [`IN_FLIGHT`] parts (this
+//! machine class has two cores), each read on a blocking thread in one pass through a
+//! connection of the grader's own ([`DirectReader`]), every row decoded where SQLite holds it
+//! into the runs it belongs to; then each run's parts joined and the runs graded, [`IN_FLIGHT`]
+//! threads again. The same grades as each run's rows read through the pool, or graded in
+//! memory (`session_tests.rs`).
+//!
+//! The parts are ranges of record ids when the runs cover most of the session and its rows are
+//! most of the ids between its bounds (a class's hour, as the recorder writes it): the table
+//! walked in its own order. Otherwise (a few minutes of a long session, a session whose rows
+//! are scattered among another's) they are slices of the runs' time, read by the time index.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -14,17 +19,26 @@ use super::grade::grade_on;
 use super::line_index::LineIndex;
 use super::run::{RowRef, RunBuilder};
 use super::session::{IN_FLIGHT, RunToGrade, SessionGradeError, blocking};
-use super::{Course, Grade, Rubric, Run};
+use super::{Course, Grade, Rubric, Run, Span};
 use crate::domain::RecordKind;
-use crate::store::{DirectReader, SessionId};
+use crate::store::{DirectReader, DirectRow, SessionId, SessionIds};
 
-/// From a database file: the session's time cut into [`IN_FLIGHT`] slices, each read in one
-/// pass through a connection of its own on a blocking thread, every run's rows of the slice
-/// decoded as they go by; then each run's slices joined in time order and the runs graded,
-/// [`IN_FLIGHT`] threads again.
+/// One part of the session read in one pass: a time slice (by the time index), or a range of
+/// record ids (the table in its order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Part {
+    Time(i64, i64),
+    Ids(i64, i64),
+}
+
+/// From a database file: the session cut into [`IN_FLIGHT`] parts, each read in one pass
+/// through a connection of its own on a blocking thread, every run's rows of the part decoded
+/// as they go by; then each run's parts joined and the runs graded, [`IN_FLIGHT`] threads
+/// again. `recorded` is the session's time, from its start to its stop (or now).
 pub(super) async fn grade_runs(
     file: PathBuf,
     session: SessionId,
+    recorded: Span,
     runs: Vec<RunToGrade>,
     dropped: u64,
     rubric: Arc<Rubric>,
@@ -34,20 +48,26 @@ pub(super) async fn grade_runs(
     let (Some(from_ms), Some(to_ms)) = (from_ms, to_ms) else {
         return Ok(Vec::new());
     };
+    let window = Span { from_ms, to_ms };
+    let ids = {
+        let file = file.clone();
+        blocking(move || DirectReader::open(&file)?.session_ids(session)).await??
+    };
+    let parts = parts(window, recorded, ids, IN_FLIGHT);
+    let count = parts.len();
     let runs = Arc::new(runs);
-    let slices = time_slices(from_ms, to_ms, IN_FLIGHT);
-    let reads = slices.into_iter().enumerate().map(|(k, slice)| {
+    let reads = parts.into_iter().enumerate().map(|(k, part)| {
         let (file, runs) = (file.clone(), runs.clone());
-        blocking(move || read_slice(&file, session, &runs, slice, k == 0, dropped))
+        blocking(move || read_part(&file, session, &runs, part, (k, count), dropped))
     });
-    let mut slices = Vec::with_capacity(IN_FLIGHT);
-    for read in futures_util::future::join_all(reads).await {
-        slices.push(read??);
+    let mut read = Vec::with_capacity(count);
+    for part in futures_util::future::join_all(reads).await {
+        read.push(part??);
     }
-    // In time order: each run's later slices appended to its first.
-    let mut slices = slices.into_iter();
-    let mut builders = slices.next().unwrap_or_default();
-    for later in slices {
+    // In order: each run's later parts appended to its first.
+    let mut read = read.into_iter();
+    let mut builders = read.next().unwrap_or_default();
+    for later in read {
         for (builder, part) in builders.iter_mut().zip(later) {
             builder.append(part);
         }
@@ -91,46 +111,71 @@ pub(super) async fn grade_runs(
     Ok(grades)
 }
 
-/// `[from_ms, to_ms]` cut into `count` slices of about the same length, in order, none empty.
-fn time_slices(from_ms: i64, to_ms: i64, count: usize) -> Vec<(i64, i64)> {
-    let len = to_ms.saturating_sub(from_ms).saturating_add(1).max(1);
+/// How to cut the session for `count` passes: by record ids when the runs' `window` covers at
+/// least half the `recorded` time and the session's rows are at least half the ids between its
+/// bounds (so each pass reads few rows it does not keep), else by the window's time.
+pub(super) fn parts(
+    window: Span,
+    recorded: Span,
+    ids: Option<SessionIds>,
+    count: usize,
+) -> Vec<Part> {
+    let covers_most = window.len_ms().saturating_mul(2) >= recorded.len_ms();
+    match ids {
+        Some(ids) if covers_most && ids.span() <= ids.rows.saturating_mul(2) => {
+            cut(ids.first, ids.last, count)
+                .into_iter()
+                .map(|(first, last)| Part::Ids(first, last))
+                .collect()
+        }
+        _ => cut(window.from_ms, window.to_ms, count)
+            .into_iter()
+            .map(|(from, to)| Part::Time(from, to))
+            .collect(),
+    }
+}
+
+/// `[from, to]` cut into `count` ranges of about the same length, in order, none empty.
+fn cut(from: i64, to: i64, count: usize) -> Vec<(i64, i64)> {
+    let len = to.saturating_sub(from).saturating_add(1).max(1);
     let count = i64::try_from(count).unwrap_or(1).clamp(1, len);
     (0..count)
         .map(|k| {
-            let start = from_ms + len / count * k;
+            let start = from + len / count * k;
             let end = if k + 1 == count {
-                to_ms
+                to
             } else {
-                from_ms + len / count * (k + 1) - 1
+                from + len / count * (k + 1) - 1
             };
             (start, end)
         })
         .collect()
 }
 
-/// Every run's rows in the time `slice` (the `first` one: the others join it), read in one
-/// pass over the session straight from the database file, each row decoded as it goes by into
-/// the runs it belongs to (a robot's runs may overlap: a mission and a span marked inside it);
-/// a builder per run, in the runs' order.
-fn read_slice(
+/// Every run's rows in `part` (number `k` of `count`: the first one's builders are joined by
+/// the others'), read in one pass straight from the database file, each row decoded as it goes
+/// by into the runs it belongs to (a robot's runs may overlap: a mission and a span marked
+/// inside it); a builder per run, in the runs' order.
+fn read_part(
     file: &Path,
     session: SessionId,
     runs: &[RunToGrade],
-    slice: (i64, i64),
-    first: bool,
+    part: Part,
+    (k, count): (usize, usize),
     dropped: u64,
 ) -> Result<Vec<RunBuilder>, SessionGradeError> {
     let mut builders: Vec<RunBuilder> = runs
         .iter()
         .map(|run| {
             let mut builder = RunBuilder::new(&run.robot, run.span, dropped);
-            // The first slice's builders hold the whole runs once the later slices join them.
-            let (from_ms, to_ms) = if first {
-                (run.span.from_ms, run.span.to_ms)
-            } else {
-                (slice.0.max(run.span.from_ms), slice.1.min(run.span.to_ms))
+            // Room for what this part will hold of the run; the first part's builders hold the
+            // whole runs once the later parts join them.
+            let ms = match part {
+                _ if k == 0 => run.span.len_ms(),
+                Part::Time(from, to) => to.min(run.span.to_ms) - from.max(run.span.from_ms),
+                Part::Ids(..) => run.span.len_ms() / i64::try_from(count).unwrap_or(1).max(1),
             };
-            builder.expect_ms(to_ms - from_ms);
+            builder.expect_ms(ms);
             builder
         })
         .collect();
@@ -140,8 +185,7 @@ fn read_slice(
         by_robot.entry(run.robot.as_str()).or_default().push(i);
     }
     let every: Vec<usize> = (0..runs.len()).collect();
-    let mut reader = DirectReader::open(file)?;
-    reader.session_rows(session, slice, |row| {
+    let each = |row: DirectRow<'_>| {
         let targets = match row.robot {
             Some(robot) => match by_robot.get(robot) {
                 Some(targets) => targets,
@@ -161,7 +205,12 @@ fn read_slice(
                 payload: row.payload,
             });
         }
-    })?;
+    };
+    let mut reader = DirectReader::open(file)?;
+    match part {
+        Part::Time(from_ms, to_ms) => reader.session_rows(session, (from_ms, to_ms), each)?,
+        Part::Ids(first, last) => reader.session_rows_by_id(session, (first, last), each)?,
+    }
     Ok(builders)
 }
 
@@ -185,5 +234,65 @@ impl Hasher for Fnv1a {
 
     fn finish(&self) -> u64 {
         self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOUR: Span = Span {
+        from_ms: 0,
+        to_ms: 3_600_000,
+    };
+
+    fn ids(first: i64, last: i64, rows: i64) -> Option<SessionIds> {
+        Some(SessionIds { first, last, rows })
+    }
+
+    #[test]
+    fn a_class_hour_as_recorded_is_read_by_ids_in_two_halves() {
+        assert_eq!(
+            parts(HOUR, HOUR, ids(1, 2_000_000, 2_000_000), 2),
+            [Part::Ids(1, 1_000_000), Part::Ids(1_000_001, 2_000_000)]
+        );
+        // Interleaved with another session's rows, but still most of its id range.
+        assert!(matches!(
+            parts(HOUR, HOUR, ids(1, 3_000_000, 1_600_000), 2)[..],
+            [Part::Ids(..), Part::Ids(..)]
+        ));
+    }
+
+    #[test]
+    fn a_few_minutes_of_a_long_session_or_scattered_rows_are_read_by_time() {
+        let minutes = Span {
+            from_ms: 600_000,
+            to_ms: 900_000,
+        };
+        let by_time = [Part::Time(600_000, 749_999), Part::Time(750_000, 900_000)];
+        assert_eq!(
+            parts(minutes, HOUR, ids(1, 2_000_000, 2_000_000), 2),
+            by_time
+        );
+        // The session's rows are a third of the ids between its bounds.
+        assert_eq!(
+            parts(minutes, minutes, ids(1, 3_000_000, 1_000_000), 2),
+            by_time
+        );
+        // A file without the bounds (never migrated to 0014).
+        assert_eq!(parts(minutes, minutes, None, 2), by_time);
+    }
+
+    #[test]
+    fn a_range_shorter_than_the_passes_is_one_part_and_none_is_empty() {
+        assert_eq!(cut(5, 5, 2), [(5, 5)]);
+        assert_eq!(cut(1, 3, 2), [(1, 1), (2, 3)]);
+        for (from, to) in [(0, 10), (-7, 1_000_001), (3, 4)] {
+            let parts = cut(from, to, 2);
+            assert_eq!(parts.first().map(|p| p.0), Some(from));
+            assert_eq!(parts.last().map(|p| p.1), Some(to));
+            assert!(parts.windows(2).all(|w| w[0].1 + 1 == w[1].0));
+            assert!(parts.iter().all(|p| p.0 <= p.1));
+        }
     }
 }

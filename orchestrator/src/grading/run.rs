@@ -98,12 +98,16 @@ pub struct Run {
 const MAX_EXPECTED_SAMPLES: usize = 24 * 3600 * 20;
 
 /// A run taken one row at a time, for rows lent only until the next one (a direct read).
+///
+/// The rows may come in replay order (time, then arrival) or in arrival order (by id), in one
+/// go or in parts joined with [`Self::append`]: [`Self::finish`] puts them in replay order
+/// (stable sorts by time: rows of the same millisecond keep the order they came in, which both
+/// orders agree on) before anything depends on the order.
 #[derive(Debug)]
 pub struct RunBuilder {
     run: Run,
-    /// QoS 1 events may be delivered twice; the robot's (seq, ts) pair says it is the same.
-    seen_events: BTreeSet<(u64, u64)>,
-    /// The (seq, ts) pair of each kept event, beside `run.events`, for [`Self::append`].
+    /// The robot's (seq, ts) pair of each event in `run.events`: QoS 1 events may be delivered
+    /// twice, and the first copy in replay order is the one kept.
     event_keys: Vec<(u64, u64)>,
 }
 
@@ -119,7 +123,6 @@ impl RunBuilder {
                 unreadable: Vec::new(),
                 session_dropped,
             },
-            seen_events: BTreeSet::new(),
             event_keys: Vec::new(),
         }
     }
@@ -133,41 +136,44 @@ impl RunBuilder {
         self.run.samples.reserve(samples);
     }
 
-    /// Takes the next row in replay order (rows outside the span, and fleet-wide rows that
-    /// are not commands, are skipped).
+    /// Takes the next row (rows outside the span, and fleet-wide rows that are not commands,
+    /// are skipped).
     pub fn push(&mut self, row: RowRef<'_>) {
         // A fleet-wide record concerns this robot only if it is a command (an estop).
         let mine = !row.fleet_wide || row.kind == RecordKind::Command;
         if mine && self.run.span.contains(row.at_ms) {
-            self.run
-                .add(row, &mut self.seen_events, &mut self.event_keys);
+            self.run.add(row, &mut self.event_keys);
         }
     }
 
     /// Takes the rows `later` took, as if pushed here after this builder's own: `later` read
-    /// the same run's rows of a later time (a time slice read in parallel).
+    /// the same run's rows of a later part (a time slice or an id range read in parallel).
     pub fn append(&mut self, later: RunBuilder) {
         let run = &mut self.run;
         let mut later_run = later.run;
         run.samples.append(&mut later_run.samples);
-        for (event, key) in later_run.events.into_iter().zip(later.event_keys) {
-            if self.seen_events.insert(key) {
-                run.events.push(event);
-                self.event_keys.push(key);
-            }
-        }
+        run.events.append(&mut later_run.events);
+        self.event_keys.extend(later.event_keys);
         run.commands.append(&mut later_run.commands);
         run.unreadable.append(&mut later_run.unreadable);
     }
 
     pub fn finish(self) -> Run {
         let mut run = self.run;
-        // Stable: equal times keep arrival order, as a replay does.
         run.samples.sort_by_key(|s| s.at_ms);
         // A repeated sample (same number, back to back) says nothing new.
         run.samples.dedup_by_key(|s| s.seq);
-        run.events.sort_by_key(|e| e.at_ms);
+        let mut events: Vec<(TimedEvent, (u64, u64))> =
+            run.events.into_iter().zip(self.event_keys).collect();
+        events.sort_by_key(|(e, _)| e.at_ms);
+        let mut seen = BTreeSet::new();
+        run.events = events
+            .into_iter()
+            .filter(|(_, key)| seen.insert(*key))
+            .map(|(event, _)| event)
+            .collect();
         run.commands.sort_by_key(|c| c.at_ms);
+        run.unreadable.sort_by_key(|u| u.at_ms);
         run
     }
 }
@@ -209,12 +215,7 @@ impl Run {
         builder.finish()
     }
 
-    fn add(
-        &mut self,
-        record: RowRef<'_>,
-        seen_events: &mut BTreeSet<(u64, u64)>,
-        event_keys: &mut Vec<(u64, u64)>,
-    ) {
+    fn add(&mut self, record: RowRef<'_>, event_keys: &mut Vec<(u64, u64)>) {
         let at_ms = record.at_ms;
         let unreadable = |kind: &'static str, reason: String| Unreadable {
             at_ms,
@@ -228,14 +229,12 @@ impl Run {
             },
             RecordKind::Event => match decode::<Event>(record.payload) {
                 Ok(e) => {
-                    if seen_events.insert((e.seq, e.ts_ms)) {
-                        event_keys.push((e.seq, e.ts_ms));
-                        self.events.push(TimedEvent {
-                            at_ms,
-                            seq: e.seq,
-                            kind: e.kind,
-                        });
-                    }
+                    event_keys.push((e.seq, e.ts_ms));
+                    self.events.push(TimedEvent {
+                        at_ms,
+                        seq: e.seq,
+                        kind: e.kind,
+                    });
                 }
                 Err(e) => self.unreadable.push(unreadable("event", e.to_string())),
             },

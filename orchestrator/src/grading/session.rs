@@ -188,7 +188,18 @@ pub async fn grade_runs(
     let dropped = u64::try_from(info.dropped).unwrap_or(0);
     let rubric = Arc::new(rubric.clone());
     match store.file_path() {
-        Some(file) => from_file::grade_runs(file, session, runs, dropped, rubric).await,
+        Some(file) => {
+            let latest = runs
+                .iter()
+                .map(|r| r.span.to_ms)
+                .max()
+                .unwrap_or(info.started_at_ms);
+            let recorded = Span {
+                from_ms: info.started_at_ms,
+                to_ms: info.stopped_at_ms.unwrap_or(latest).max(latest),
+            };
+            from_file::grade_runs(file, session, recorded, runs, dropped, rubric).await
+        }
         None => grade_through_pool(store, session, runs, dropped, rubric).await,
     }
 }

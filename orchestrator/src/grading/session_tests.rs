@@ -1,15 +1,17 @@
-//! Grading from a database file (time slices read in parallel, joined per run) gives the grades
-//! of the same records graded in memory, also where a slice boundary cuts through a run.
+//! Grading from a database file (time slices or id ranges read in parallel, joined per run)
+//! gives the grades of the same records graded in memory, also where a boundary cuts through a
+//! run, and where rows arrived out of time order among another session's.
 
 use std::sync::Arc;
 
 use fleet_protocol::{CommandId, CommandKind, Event, EventKind, Pose, encode, topic};
 
+use super::from_file::{self, Part, parts};
 use super::session::{RunToGrade, grade_runs};
 use super::test_records::{T0, command, event, robot, telemetry};
 use super::{Course, RowRef, Rubric, Run, RunBuilder, Span, grade};
 use crate::domain::{Record, RecordKind};
-use crate::store::{SessionId, Store};
+use crate::store::{DirectReader, SessionId, Store};
 
 const LEN_MS: i64 = 60_000;
 
@@ -143,6 +145,94 @@ async fn a_file_graded_in_time_slices_grades_as_the_records_do_in_memory() {
     file.close().await;
 }
 
+/// `class()` in an order it could have arrived in: every 17th sample a few rows late, the
+/// event delivered twice with its later copy first, and another session recording beside it
+/// (every third row written is that session's).
+fn arrived(records: &[Record], other: SessionId, session: SessionId) -> Vec<(SessionId, Record)> {
+    let mut order: Vec<Record> = records.to_vec();
+    let late: Vec<usize> = (0..order.len())
+        .filter(|&i| i % 17 == 3 && order[i].kind == RecordKind::Telemetry)
+        .collect();
+    for &i in late.iter().rev() {
+        let row = order.remove(i);
+        order.insert((i + 7).min(order.len()), row);
+    }
+    let twice = encode(&Event::new(2, 29_000, EventKind::Estopped));
+    for name in ["ada", "bob"] {
+        let copies: Vec<usize> = (0..order.len())
+            .filter(|&i| order[i].payload == twice && order[i].robot == Some(robot(name)))
+            .collect();
+        let [first, second] = copies[..] else {
+            panic!("two copies of {name}'s event: {copies:?}");
+        };
+        let row = order.remove(first);
+        order.insert(second, row);
+    }
+    let mut rows = Vec::new();
+    for (i, record) in order.into_iter().enumerate() {
+        if i % 2 == 0 {
+            rows.push((other, record.clone()));
+        }
+        rows.push((session, record));
+    }
+    rows
+}
+
+#[tokio::test]
+async fn rows_read_by_id_range_or_by_time_grade_late_and_interleaved_rows_in_replay_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::open(&dir.path().join("fleet.db")).await.unwrap();
+    let other = file.start_session("before", T0).await.unwrap().id;
+    file.stop_session(T0).await.unwrap();
+    let session = file.start_session("class", T0).await.unwrap().id;
+    let rows = arrived(&class(), other, session);
+    file.insert_records(&rows).await.unwrap();
+    // What a replay plays: by time, then arrival.
+    let mut replay: Vec<Record> = rows
+        .iter()
+        .filter(|(s, _)| *s == session)
+        .map(|(_, r)| r.clone())
+        .collect();
+    assert_ne!(replay, class(), "the rows did arrive out of time order");
+    replay.sort_by_key(|r| r.at_ms);
+    let rubric = Rubric::line_follow();
+    let course = Course::oval();
+    let in_memory: Vec<_> = runs()
+        .iter()
+        .map(|run| {
+            let run = Run::from_records(&run.robot, run.span, &replay, 0);
+            grade(&run, &course, &rubric)
+        })
+        .collect();
+
+    let path = file.file_path().unwrap();
+    let ids = DirectReader::open(&path)
+        .unwrap()
+        .session_ids(session)
+        .unwrap()
+        .expect("the session's id bounds");
+    assert_eq!(ids.rows, i64::try_from(replay.len()).unwrap());
+    let window = Span {
+        from_ms: T0,
+        to_ms: T0 + LEN_MS,
+    };
+    // The minute as recorded: by id. The minute of a ten-minute session: by time.
+    let long = Span {
+        from_ms: T0,
+        to_ms: T0 + 10 * LEN_MS,
+    };
+    for (recorded, by_id) in [(window, true), (long, false)] {
+        let cut = parts(window, recorded, Some(ids), 2);
+        assert_eq!(cut.iter().all(|p| matches!(p, Part::Ids(..))), by_id);
+        let rubric = std::sync::Arc::new(rubric.clone());
+        let from_file = from_file::grade_runs(path.clone(), session, recorded, runs(), 0, rubric)
+            .await
+            .unwrap();
+        assert_eq!(from_file, in_memory, "read by id: {by_id}");
+    }
+    file.close().await;
+}
+
 #[tokio::test]
 async fn no_runs_grade_to_nothing_and_an_unknown_session_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
@@ -195,6 +285,54 @@ fn a_run_read_in_two_slices_and_joined_is_the_run_read_in_one() {
             // Not assert_eq: a run's debug print is thousands of samples long.
             let joined = first.finish();
             assert!(joined == whole, "{} cut at {} ms", run.robot, cut - T0);
+        }
+    }
+}
+
+#[test]
+fn a_run_built_from_rows_in_arrival_order_in_two_parts_is_the_run_in_replay_order() {
+    let session = SessionId(2);
+    let arrived: Vec<Record> = arrived(&class(), SessionId(1), session)
+        .into_iter()
+        .filter(|(s, _)| *s == session)
+        .map(|(_, r)| r)
+        .collect();
+    let mut replay = arrived.clone();
+    replay.sort_by_key(|r| r.at_ms);
+    for run in runs() {
+        let whole = Run::from_records(&run.robot, run.span, &replay, 0);
+        assert_eq!(
+            whole
+                .events
+                .iter()
+                .filter(|e| e.kind == EventKind::Estopped)
+                .map(|e| e.at_ms - T0)
+                .collect::<Vec<_>>(),
+            [LEN_MS / 2 - 10],
+            "the earlier copy of the event delivered twice is kept, though it arrived last"
+        );
+        for cut in [1, arrived.len() / 3, arrived.len() / 2, arrived.len() - 1] {
+            let mut first = RunBuilder::new(&run.robot, run.span, 0);
+            let mut later = RunBuilder::new(&run.robot, run.span, 0);
+            for (i, r) in arrived.iter().enumerate() {
+                if r.robot.as_ref().is_some_and(|id| *id != run.robot) {
+                    continue;
+                }
+                let row = RowRef {
+                    kind: r.kind,
+                    at_ms: r.at_ms,
+                    fleet_wide: r.robot.is_none(),
+                    payload: &r.payload,
+                };
+                if i < cut {
+                    first.push(row);
+                } else {
+                    later.push(row);
+                }
+            }
+            first.append(later);
+            let joined = first.finish();
+            assert!(joined == whole, "{} cut at row {cut}", run.robot);
         }
     }
 }

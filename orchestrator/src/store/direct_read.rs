@@ -8,6 +8,12 @@
 //! time index, whose rows follow each other in the table (they were written in that order), so
 //! SQLite steps from one row to the next instead of seeking each of a robot's rows among its
 //! classmates' (three times slower). The caller keeps the rows of the robots it grades.
+//!
+//! Faster still, when a session's rows are most of the ids between its bounds (the recorder
+//! writes one session at a time; migration 0014 keeps the bounds): the table itself walked in
+//! id order, one step a row with no index to read beside it, about a quarter less work.
+//! The kinds grading skips are dropped here, not in SQL, where comparing every row's kind to a
+//! list costs as much again as reading it.
 
 use std::ffi::{CString, c_int};
 use std::path::Path;
@@ -16,7 +22,7 @@ use std::ptr::{self, NonNull};
 use libsqlite3_sys as ffi;
 
 use super::raw_rows::{Bind, RawError, RawRow, RawStatement};
-use super::run_rows::SESSION_ROWS_SQL;
+use super::run_rows::{SESSION_IDS_SQL, SESSION_ROWS_BY_ID_SQL, SESSION_ROWS_SQL};
 use super::{SessionId, StoreError};
 
 /// How long a read waits for a lock (a checkpoint) before failing, as the pools do.
@@ -34,6 +40,25 @@ pub struct DirectRow<'a> {
     pub kind: &'a str,
     pub at_ms: i64,
     pub payload: &'a [u8],
+}
+
+/// Where a session's rows lie in the table: the smallest and largest id it has had (some of
+/// them may since have been deleted), and how many rows it has now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionIds {
+    pub first: i64,
+    pub last: i64,
+    pub rows: i64,
+}
+
+impl SessionIds {
+    /// How many ids lie between the bounds, the session's own rows and any other's.
+    pub fn span(&self) -> i64 {
+        self.last
+            .saturating_sub(self.first)
+            .saturating_add(1)
+            .max(0)
+    }
 }
 
 /// An open read-only connection to one database file.
@@ -111,19 +136,72 @@ impl DirectReader {
         &mut self,
         session: SessionId,
         (from_ms, to_ms): (i64, i64),
+        each: impl FnMut(DirectRow<'_>),
+    ) -> Result<(), StoreError> {
+        self.graded_rows(
+            SESSION_ROWS_SQL,
+            &[Bind::Int(session.0), Bind::Int(from_ms), Bind::Int(to_ms)],
+            each,
+        )
+    }
+
+    /// Every telemetry, event and command row of `session` with an id in `[first_id, last_id]`,
+    /// in arrival (id) order, whatever its time, each handed to `each`.
+    pub fn session_rows_by_id(
+        &mut self,
+        session: SessionId,
+        (first_id, last_id): (i64, i64),
+        each: impl FnMut(DirectRow<'_>),
+    ) -> Result<(), StoreError> {
+        self.graded_rows(
+            SESSION_ROWS_BY_ID_SQL,
+            &[
+                Bind::Int(first_id),
+                Bind::Int(last_id),
+                Bind::Int(session.0),
+            ],
+            each,
+        )
+    }
+
+    /// Where `session`'s rows lie in the table; `None` when it has none, or when the file
+    /// predates the bounds (a read-only file never migrated to 0014).
+    pub fn session_ids(&mut self, session: SessionId) -> Result<Option<SessionIds>, StoreError> {
+        let Ok(mut found) = self.statement(SESSION_IDS_SQL) else {
+            return Ok(None);
+        };
+        found.bind(&[Bind::Int(session.0)]).map_err(failed_read)?;
+        if !found.step().map_err(failed_read)? {
+            return Ok(None);
+        }
+        let row = found.row();
+        Ok(Some(SessionIds {
+            first: row.int(0),
+            last: row.int(1),
+            rows: row.int(2),
+        }))
+    }
+
+    /// The rows of `sql` (columns: id, robot_id, kind, at_ms, payload) that grading reads.
+    fn graded_rows(
+        &mut self,
+        sql: &str,
+        binds: &[Bind<'_>],
         mut each: impl FnMut(DirectRow<'_>),
     ) -> Result<(), StoreError> {
-        let mut rows = self.statement(SESSION_ROWS_SQL)?;
-        rows.bind(&[Bind::Int(session.0), Bind::Int(from_ms), Bind::Int(to_ms)])
-            .map_err(failed_read)?;
+        let mut rows = self.statement(sql)?;
+        rows.bind(binds).map_err(failed_read)?;
         while rows.step().map_err(failed_read)? {
-            each(direct_row(rows.row())?);
+            let row = direct_row(rows.row())?;
+            if graded_kind(row.kind) {
+                each(row);
+            }
         }
         Ok(())
     }
 
-    /// A statement on this reader's connection, borrowing it. Only [`Self::session_rows`] makes
-    /// them, under its `&mut self`: one read at a time, on one thread (the handle is NOMUTEX).
+    /// A statement on this reader's connection, borrowing it. Only the reads above make them,
+    /// under their `&mut self`: one read at a time, on one thread (the handle is NOMUTEX).
     fn statement(&self, sql: &str) -> Result<RawStatement<'_>, StoreError> {
         // SAFETY: the connection is open until `self` drops, which the borrow outlasts, and
         // the caller's `&mut self` keeps every other use of it out meanwhile.
@@ -139,7 +217,12 @@ fn failed_read(e: RawError) -> StoreError {
     e.into_store(WHAT)
 }
 
-/// A row of [`SESSION_ROWS_SQL`] (columns: id, robot_id, kind, at_ms, payload).
+/// Telemetry, event and command: the kinds a grade reads (`RecordKind::as_str`).
+fn graded_kind(kind: &str) -> bool {
+    matches!(kind, "telemetry" | "event" | "command")
+}
+
+/// A row of a graded read (columns: id, robot_id, kind, at_ms, payload).
 fn direct_row(row: RawRow<'_>) -> Result<DirectRow<'_>, StoreError> {
     let text = |column| row.text(column).map_err(|e| failed(WHAT, e.to_string()));
     Ok(DirectRow {
@@ -218,6 +301,66 @@ mod tests {
             assert_eq!(mine, expected, "{robot}");
         }
         assert!(passed.iter().all(|(_, _, kind, _)| kind != "ack"));
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_sessions_id_bounds_and_rows_by_id_follow_its_inserts_among_another_sessions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fleet.db");
+        let store = Store::open(&path).await.unwrap();
+        let other = store.start_session("other", 0).await.unwrap().id;
+        store.stop_session(0).await.unwrap();
+        let s = store.start_session("class", 0).await.unwrap().id;
+        let mut rows = Vec::new();
+        for at in 0..200 {
+            let kind = [RecordKind::Telemetry, RecordKind::Ack, RecordKind::Event][at as usize % 3];
+            // Written as they came: now and then an older row, and the other session's rows
+            // between this one's.
+            let at_ms = if at % 9 == 3 { at - 30 } else { at };
+            let session = if at % 4 == 1 { other } else { s };
+            rows.push((session, record(Some("r1"), kind, at_ms)));
+        }
+        rows.push((other, record(Some("r1"), RecordKind::Telemetry, 5)));
+        store.insert_records(&rows).await.unwrap();
+        let mut reader = DirectReader::open(&path).unwrap();
+        let ids = reader.session_ids(s).unwrap().expect("bounds");
+        let stored: Vec<(i64, i64, String)> =
+            sqlx::query_as("SELECT id, at_ms, kind FROM records WHERE session_id = ? ORDER BY id")
+                .bind(s)
+                .fetch_all(&store.reader)
+                .await
+                .unwrap();
+        assert_eq!(ids.first, stored[0].0);
+        assert_eq!(ids.last, stored[stored.len() - 1].0);
+        assert_eq!(ids.rows, i64::try_from(stored.len()).unwrap());
+        assert!(
+            ids.span() > ids.rows,
+            "the other session's rows lie between"
+        );
+
+        let mut by_id = Vec::new();
+        reader
+            .session_rows_by_id(s, (ids.first, ids.last), |row| {
+                by_id.push((row.id, row.at_ms, row.kind.to_owned()));
+            })
+            .unwrap();
+        let graded: Vec<_> = stored.iter().filter(|r| r.2 != "ack").cloned().collect();
+        assert!(
+            graded.windows(2).any(|w| w[0].1 > w[1].1),
+            "out of time order"
+        );
+        assert_eq!(by_id, graded, "the session's graded rows, in id order");
+        // Part of the range only.
+        let mut part = 0;
+        reader
+            .session_rows_by_id(s, (ids.first, ids.first + 20), |_| part += 1)
+            .unwrap();
+        assert_eq!(
+            part,
+            graded.iter().filter(|r| r.0 <= ids.first + 20).count()
+        );
+        assert_eq!(reader.session_ids(SessionId(s.0 + 5)).unwrap(), None);
         store.close().await;
     }
 

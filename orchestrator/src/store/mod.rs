@@ -36,7 +36,7 @@ use sqlx::{Sqlite, Transaction};
 /// The ids the store's rows carry, from the domain layer (named here for the store's callers).
 pub use crate::domain::{GroupName, MissionId, SessionId};
 pub use credentials::RobotCredentialRow;
-pub use direct_read::{DirectReader, DirectRow};
+pub use direct_read::{DirectReader, DirectRow, SessionIds};
 pub use error::StoreError;
 pub use grades::{GradeOverride, MissionRun, NewGrade, StoredGrade};
 pub use groups::{Group, GroupError};

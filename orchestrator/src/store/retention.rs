@@ -367,7 +367,7 @@ mod tests {
             "DROP TRIGGER session_sizes_delete",
             "DROP TRIGGER session_sizes_update",
             "DROP TABLE session_sizes",
-            "DELETE FROM _sqlx_migrations WHERE version = 13",
+            "DELETE FROM _sqlx_migrations WHERE version IN (13, 14)",
         ] {
             sqlx::query(sql).execute(&store.writer).await.unwrap();
         }
@@ -380,6 +380,19 @@ mod tests {
         old.close().await;
         let upgraded = Store::open(&path).await.unwrap();
         assert_eq!(upgraded.session_sizes().await.unwrap(), scanned);
+        // Migration 0014 found where the session's rows lie.
+        let (first, last): (i64, i64) =
+            sqlx::query_as("SELECT MIN(id), MAX(id) FROM records WHERE session_id = ?")
+                .bind(session)
+                .fetch_one(&upgraded.reader)
+                .await
+                .unwrap();
+        let ids = super::super::DirectReader::open(&path)
+            .unwrap()
+            .session_ids(session)
+            .unwrap()
+            .expect("bounds filled in on upgrade");
+        assert_eq!((ids.first, ids.last, ids.rows), (first, last, 42));
         upgraded.insert_records(&rows(session, 1)).await.unwrap();
         assert_eq!(
             upgraded.session_sizes().await.unwrap(),

@@ -47,12 +47,21 @@ pub(super) const OWN_ROWS_SQL: &str =
     run_sql!("robot_id = ?4 AND kind IN ('telemetry', 'event', 'command')");
 pub(super) const FLEET_ROWS_SQL: &str = run_sql!("robot_id IS NULL AND kind = 'command'");
 
-/// Every run's rows of a session at once (`?1`; time `?2..=?3`): the same kinds, by the
-/// session's time index, in replay order. Columns id, robot_id, kind, at_ms, payload. Read in
-/// `direct_read.rs`; the caller keeps its robots' rows and the fleet-wide commands.
+/// Every run's rows of a session at once (`?1`; time `?2..=?3`), by the session's time index,
+/// in replay order. Columns id, robot_id, kind, at_ms, payload. Read in `direct_read.rs`,
+/// which keeps the same kinds as above; the caller keeps its robots' rows and the fleet-wide
+/// commands.
 pub(super) const SESSION_ROWS_SQL: &str = "SELECT id, robot_id, kind, at_ms, payload FROM records \
-     WHERE session_id = ?1 AND at_ms BETWEEN ?2 AND ?3 \
-     AND kind IN ('telemetry', 'event', 'command') ORDER BY at_ms, id";
+     WHERE session_id = ?1 AND at_ms BETWEEN ?2 AND ?3 ORDER BY at_ms, id";
+
+/// The rows of session ?3 with an id in `[?1, ?2]`, by id: `NOT INDEXED` keeps SQLite on the
+/// table's own order (it would otherwise read the session index and seek each row).
+pub(super) const SESSION_ROWS_BY_ID_SQL: &str = "SELECT id, robot_id, kind, at_ms, payload FROM records NOT INDEXED \
+     WHERE id BETWEEN ?1 AND ?2 AND session_id = ?3";
+
+/// A session's id bounds and row count (migration 0014).
+pub(super) const SESSION_IDS_SQL: &str = "SELECT first_id, last_id, records FROM session_sizes \
+     WHERE session_id = ?1 AND first_id IS NOT NULL AND records > 0";
 
 impl Store {
     /// The database file, for a [`DirectReader`](super::DirectReader) of its own; `None` for
