@@ -8,7 +8,8 @@
 //! neighbour's build affects both alike). Then where the time goes, in memory on one thread:
 //! the full typed decode of every row, the slim decode into runs, the criteria. A SHA-256 over
 //! every grade must be the same from the file and in memory, and the same before and after a
-//! change to grading's internals; a PASS/MISS line for the goal of under 1 s.
+//! change to grading's internals; a PASS/MISS line for the goal of under 1 s, by the median of
+//! `BENCH_REPEAT` gradings back to back (5 by default).
 //!
 //! Run: `cargo bench -p orchestrator --bench grading` (`BENCH_ROBOTS`, `BENCH_MINUTES` to change
 //! the size, 30 and 60 by default; `BENCH_DIR` where the database goes, default `/dev/shm`;
@@ -110,20 +111,30 @@ fn main() {
     let load_before = load_average();
     let pool = runtime.block_on(read_pool(&db));
     let select_1 = runtime.block_on(plain_select(&pool, session, rows));
+    // One course shared by every run, as `grade_session` shares each map's.
+    let shared_course = Arc::new(course.clone());
     let runs: Vec<RunToGrade> = (0..robots)
         .map(|r| RunToGrade {
             robot: robot(r),
             span,
-            course: Arc::new(course.clone()),
+            course: shared_course.clone(),
         })
         .collect();
-    let cpu = cpu_seconds();
-    let t = Instant::now();
-    let from_file = runtime
-        .block_on(grade_runs(&store, session, runs, &rubric))
-        .expect("the session graded");
-    let graded = t.elapsed();
-    let graded_cpu = cpu_seconds() - cpu;
+    // Graded a few times over, back to back: this machine's pace drifts from minute to minute,
+    // and the median of runs seconds apart says more than one figure.
+    let mut timings = Vec::new();
+    let mut from_file = Vec::new();
+    for _ in 0..env("BENCH_REPEAT", 5).max(1) {
+        let cpu = cpu_seconds();
+        let t = Instant::now();
+        from_file = runtime
+            .block_on(grade_runs(&store, session, runs.clone(), &rubric))
+            .expect("the session graded");
+        timings.push((t.elapsed(), cpu_seconds() - cpu));
+    }
+    timings.sort_by(|a, b| a.0.cmp(&b.0));
+    let (graded, graded_cpu) = timings[timings.len() / 2];
+    let best = timings[0].0;
     let select_2 = runtime.block_on(plain_select(&pool, session, rows));
     let direct = direct_read(&db, session, rows);
     let load_after = load_average();
@@ -159,7 +170,9 @@ fn main() {
     );
     println!(
         "    grade: read + slim decode + criteria, 2 passes       {total:>7.3} s  \
-         ({:.2} x the faster SELECT; {graded_cpu:.2} s of CPU)",
+         (median of {}, best {:.3} s; {:.2} x the faster SELECT; {graded_cpu:.2} s of CPU)",
+        timings.len(),
+        secs(best),
         total / select
     );
     println!("  in memory, one thread (the rows already read): where the time goes");

@@ -20,7 +20,6 @@ use super::line_index::LineIndex;
 use super::run::{RowRef, RunBuilder};
 use super::session::{IN_FLIGHT, RunToGrade, SessionGradeError, blocking};
 use super::{Course, Grade, Rubric, Run, Span};
-use crate::domain::RecordKind;
 use crate::store::{DirectReader, DirectRow, SessionId, SessionIds};
 
 /// One part of the session read in one pass: a time slice (by the time index), or a range of
@@ -64,24 +63,25 @@ pub(super) async fn grade_runs(
     for part in futures_util::future::join_all(reads).await {
         read.push(part??);
     }
-    // In order: each run's later parts appended to its first.
+    // Each run's parts, in order, for the thread that joins and grades it.
     let mut read = read.into_iter();
-    let mut builders = read.next().unwrap_or_default();
-    for later in read {
-        for (builder, part) in builders.iter_mut().zip(later) {
-            builder.append(part);
+    let mut by_run: Vec<(usize, RunBuilder, Vec<RunBuilder>)> = read
+        .next()
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .map(|(i, first)| (i, first, Vec::with_capacity(count)))
+        .collect();
+    for part in read {
+        for ((_, _, later), builder) in by_run.iter_mut().zip(part) {
+            later.push(builder);
         }
     }
-    let mut built: Vec<(usize, Run)> = builders
-        .into_iter()
-        .map(RunBuilder::finish)
-        .enumerate()
-        .collect();
-    let share = built.len().div_ceil(IN_FLIGHT).max(1);
+    let share = by_run.len().div_ceil(IN_FLIGHT).max(1);
     let mut shares = Vec::with_capacity(IN_FLIGHT);
-    while !built.is_empty() {
-        let rest = built.split_off(share.min(built.len()));
-        shares.push(std::mem::replace(&mut built, rest));
+    while !by_run.is_empty() {
+        let rest = by_run.split_off(share.min(by_run.len()));
+        shares.push(std::mem::replace(&mut by_run, rest));
     }
     let grading = shares.into_iter().map(|share| {
         let (runs, rubric) = (runs.clone(), rubric.clone());
@@ -90,7 +90,8 @@ pub(super) async fn grade_runs(
             let mut lines: Vec<(&Course, LineIndex<'_>)> = Vec::new();
             share
                 .into_iter()
-                .map(|(i, run)| {
+                .map(|(i, first, later)| {
+                    let run = joined(first, later);
                     let course: &Course = &runs[i].course;
                     let at = match lines.iter().position(|(c, _)| std::ptr::eq(*c, course)) {
                         Some(at) => at,
@@ -109,6 +110,14 @@ pub(super) async fn grade_runs(
         grades.extend(share?);
     }
     Ok(grades)
+}
+
+/// One run from its parts in order: the later ones appended to the first.
+fn joined(mut first: RunBuilder, later: Vec<RunBuilder>) -> Run {
+    for part in later {
+        first.append(part);
+    }
+    first.finish()
 }
 
 /// How to cut the session for `count` passes: by record ids when the runs' `window` covers at
@@ -179,10 +188,13 @@ fn read_part(
             builder
         })
         .collect();
-    // Each robot's runs, by the robot id as stored.
-    let mut by_robot: HashMap<&str, Vec<usize>, BuildHasherDefault<Fnv1a>> = HashMap::default();
+    // Each robot's runs, by the robot id's bytes as stored.
+    let mut by_robot: HashMap<&[u8], Vec<usize>, BuildHasherDefault<Fnv1a>> = HashMap::default();
     for (i, run) in runs.iter().enumerate() {
-        by_robot.entry(run.robot.as_str()).or_default().push(i);
+        by_robot
+            .entry(run.robot.as_str().as_bytes())
+            .or_default()
+            .push(i);
     }
     let every: Vec<usize> = (0..runs.len()).collect();
     let each = |row: DirectRow<'_>| {
@@ -193,13 +205,9 @@ fn read_part(
             },
             None => &every,
         };
-        // A kind this build does not know is not one grading reads.
-        let Some(kind) = RecordKind::parse(row.kind) else {
-            return;
-        };
         for &i in targets {
             builders[i].push(RowRef {
-                kind,
+                kind: row.kind,
                 at_ms: row.at_ms,
                 fleet_wide: row.robot.is_none(),
                 payload: row.payload,

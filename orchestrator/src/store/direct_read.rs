@@ -24,6 +24,7 @@ use libsqlite3_sys as ffi;
 use super::raw_rows::{Bind, RawError, RawRow, RawStatement};
 use super::run_rows::{SESSION_IDS_SQL, SESSION_ROWS_BY_ID_SQL, SESSION_ROWS_SQL};
 use super::{SessionId, StoreError};
+use crate::domain::RecordKind;
 
 /// How long a read waits for a lock (a checkpoint) before failing, as the pools do.
 const BUSY_TIMEOUT_MS: c_int = 5_000;
@@ -35,9 +36,11 @@ const MMAP_BYTES: i64 = 0x7fff_0000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DirectRow<'a> {
     pub id: i64,
-    /// Whose record it is, as stored; `None` for a fleet-wide record (a broadcast command).
-    pub robot: Option<&'a str>,
-    pub kind: &'a str,
+    /// Whose record it is, the bytes as stored (not checked as UTF-8, row after row: the
+    /// caller compares them with the ids it reads); `None` for a fleet-wide record.
+    pub robot: Option<&'a [u8]>,
+    /// Telemetry, event or command: the rows of other kinds are skipped.
+    pub kind: RecordKind,
     pub at_ms: i64,
     pub payload: &'a [u8],
 }
@@ -192,8 +195,7 @@ impl DirectReader {
         let mut rows = self.statement(sql)?;
         rows.bind(binds).map_err(failed_read)?;
         while rows.step().map_err(failed_read)? {
-            let row = direct_row(rows.row())?;
-            if graded_kind(row.kind) {
+            if let Some(row) = direct_row(rows.row()) {
                 each(row);
             }
         }
@@ -217,20 +219,22 @@ fn failed_read(e: RawError) -> StoreError {
     e.into_store(WHAT)
 }
 
-/// Telemetry, event and command: the kinds a grade reads (`RecordKind::as_str`).
-fn graded_kind(kind: &str) -> bool {
-    matches!(kind, "telemetry" | "event" | "command")
-}
-
-/// A row of a graded read (columns: id, robot_id, kind, at_ms, payload).
-fn direct_row(row: RawRow<'_>) -> Result<DirectRow<'_>, StoreError> {
-    let text = |column| row.text(column).map_err(|e| failed(WHAT, e.to_string()));
-    Ok(DirectRow {
+/// A row of a graded read (columns: id, robot_id, kind, at_ms, payload); `None` for a kind
+/// grading does not read. `kind` and `payload` are `NOT NULL` columns, so their bytes are taken
+/// without asking their type first.
+fn direct_row(row: RawRow<'_>) -> Option<DirectRow<'_>> {
+    let kind = match row.bytes_of_not_null(2) {
+        b"telemetry" => RecordKind::Telemetry,
+        b"event" => RecordKind::Event,
+        b"command" => RecordKind::Command,
+        _ => return None,
+    };
+    Some(DirectRow {
         id: row.int(0),
-        robot: text(1)?,
-        kind: text(2)?.unwrap_or_default(),
+        robot: row.bytes(1),
+        kind,
         at_ms: row.int(3),
-        payload: row.bytes(4).unwrap_or_default(),
+        payload: row.bytes_of_not_null(4),
     })
 }
 
@@ -276,8 +280,8 @@ mod tests {
             .session_rows(s, (10, 80), |row| {
                 passed.push((
                     row.id,
-                    row.robot.map(str::to_owned),
-                    row.kind.to_owned(),
+                    row.robot.map(|r| String::from_utf8(r.to_vec()).unwrap()),
+                    row.kind.as_str().to_owned(),
                     row.at_ms,
                 ));
                 assert_eq!(row.payload, row.at_ms.to_string().as_bytes());
@@ -342,7 +346,7 @@ mod tests {
         let mut by_id = Vec::new();
         reader
             .session_rows_by_id(s, (ids.first, ids.last), |row| {
-                by_id.push((row.id, row.at_ms, row.kind.to_owned()));
+                by_id.push((row.id, row.at_ms, row.kind.as_str().to_owned()));
             })
             .unwrap();
         let graded: Vec<_> = stored.iter().filter(|r| r.2 != "ack").cloned().collect();
