@@ -132,7 +132,7 @@ fn main() {
             .expect("the session graded");
         timings.push((t.elapsed(), cpu_seconds() - cpu));
     }
-    timings.sort_by(|a, b| a.0.cmp(&b.0));
+    timings.sort_by_key(|t| t.0);
     let (graded, graded_cpu) = timings[timings.len() / 2];
     let best = timings[0].0;
     let select_2 = runtime.block_on(plain_select(&pool, session, rows));
