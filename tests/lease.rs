@@ -73,6 +73,39 @@ fn output() -> Stdio {
     }
 }
 
+/// Starts the orchestrator on free ports and waits for its broker; returns it and the broker's
+/// port. A port picked free may be taken by another process before the server binds it: the
+/// server then exits at once, and it is started again on fresh ports.
+async fn start_orchestrator(bin: &std::path::Path, db: &std::path::Path) -> (Process, u16) {
+    for _ in 0..3 {
+        let (http, mqtt) = (free_port(), free_port());
+        // --open: this test is about the lease; an external agent has no enrolled credential.
+        let mut orchestrator = Process(
+            Command::new(bin.join("orchestrator"))
+                .args(["serve", "--open", "--teacher-token", "lease-test"])
+                .args(["--http", &format!("127.0.0.1:{http}")])
+                .args(["--mqtt-listen", &format!("127.0.0.1:{mqtt}")])
+                .arg("--db")
+                .arg(db)
+                .stdout(output())
+                .stderr(output())
+                .spawn()
+                .expect("start the orchestrator"),
+        );
+        let mut exited = None;
+        wait_until(WAIT, "the orchestrator's broker, or its exit", || {
+            exited = orchestrator.0.try_wait().ok().flatten();
+            exited.is_some() || std::net::TcpStream::connect(("127.0.0.1", mqtt)).is_ok()
+        })
+        .await;
+        match exited {
+            None => return (orchestrator, mqtt),
+            Some(status) => eprintln!("the orchestrator exited at start ({status}); new ports"),
+        }
+    }
+    panic!("the orchestrator exited at start three times (TEST_LOG=1 shows why)");
+}
+
 /// Builds both binaries (with the cargo running this test) and returns their directory.
 fn binaries() -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -132,24 +165,7 @@ async fn a_frozen_orchestrator_stops_a_line_following_external_agent_within_its_
     fleet_tests::init_tracing();
     let bin = binaries();
     let dir = tempfile::tempdir().expect("temp dir");
-    let (http, mqtt) = (free_port(), free_port());
-    // --open: this test is about the lease; an external agent has no enrolled credential yet.
-    let orchestrator = Process(
-        Command::new(bin.join("orchestrator"))
-            .args(["serve", "--open", "--teacher-token", "lease-test"])
-            .args(["--http", &format!("127.0.0.1:{http}")])
-            .args(["--mqtt-listen", &format!("127.0.0.1:{mqtt}")])
-            .arg("--db")
-            .arg(dir.path().join("fleet.db"))
-            .stdout(output())
-            .stderr(output())
-            .spawn()
-            .expect("start the orchestrator"),
-    );
-    wait_until(WAIT, "the orchestrator's broker", || {
-        std::net::TcpStream::connect(("127.0.0.1", mqtt)).is_ok()
-    })
-    .await;
+    let (orchestrator, mqtt) = start_orchestrator(&bin, &dir.path().join("fleet.db")).await;
     let broker = BrokerAddress::new("127.0.0.1", mqtt);
     let id = RobotId::parse("lease-1").unwrap();
     let obs = Observer::connect_with_feed(

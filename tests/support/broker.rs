@@ -28,21 +28,29 @@ impl Broker {
     /// prints) in place of `allow_anonymous true`.
     pub async fn start_with(conf: &str) -> Broker {
         let dir = tempfile::tempdir().expect("temp dir");
-        let port = free_port();
         let config = dir.path().join("mosquitto.conf");
-        // No persistence: a restarted broker has forgotten every retained message, so a
-        // status seen after a restart was published again.
-        let text =
-            format!("listener {port} 127.0.0.1\n{conf}persistence false\nset_tcp_nodelay true\n");
-        std::fs::write(&config, text).expect("write mosquitto.conf");
         let mut broker = Broker {
-            port,
+            port: 0,
             config,
             child: None,
             _dir: dir,
         };
-        broker.launch().await;
-        broker
+        // A port picked free may be taken by another process before Mosquitto binds it; then
+        // Mosquitto exits at once, and it is started again on a fresh port.
+        for _ in 0..3 {
+            broker.port = free_port();
+            // No persistence: a restarted broker has forgotten every retained message, so a
+            // status seen after a restart was published again.
+            let text = format!(
+                "listener {} 127.0.0.1\n{conf}persistence false\nset_tcp_nodelay true\n",
+                broker.port
+            );
+            std::fs::write(&broker.config, text).expect("write mosquitto.conf");
+            if broker.launch().await {
+                return broker;
+            }
+        }
+        panic!("mosquitto exited at start three times (TEST_LOG=1 shows why)");
     }
 
     pub fn port(&self) -> u16 {
@@ -82,10 +90,11 @@ impl Broker {
     /// Starts the broker again on the same port.
     pub async fn restart(&mut self) {
         self.kill().await;
-        self.launch().await;
+        assert!(self.launch().await, "mosquitto exited at restart");
     }
 
-    async fn launch(&mut self) {
+    /// Starts Mosquitto and waits until it accepts connections (`true`) or exits (`false`).
+    async fn launch(&mut self) -> bool {
         let child = Command::new(MOSQUITTO)
             .arg("-c")
             .arg(&self.config)
@@ -93,14 +102,22 @@ impl Broker {
             .stderr(child_output())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {MOSQUITTO} (apt install mosquitto): {e}"));
-        self.child = Some(child);
         let port = self.port;
+        let mut child = child;
+        let mut exited = false;
         wait_until(
             Duration::from_secs(10),
-            "mosquitto to accept connections",
-            || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(),
+            "mosquitto to accept connections, or exit",
+            || {
+                exited = child.try_wait().ok().flatten().is_some();
+                exited || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+            },
         )
         .await;
+        if !exited {
+            self.child = Some(child);
+        }
+        !exited
     }
 }
 
