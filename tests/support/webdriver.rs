@@ -35,26 +35,12 @@ impl Browser {
                 "{binary} is missing: install Debian's chromium and chromium-driver (.ci/run does)"
             );
         }
-        let port = free_port();
-        let driver = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(child_output())
-            .stderr(child_output())
-            .spawn()
-            .expect("start chromedriver");
         let http: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(60)))
             .build()
             .into();
-        let profile = tempfile::tempdir().expect("temp dir for the browser profile");
-        let mut browser = Browser {
-            base: format!("http://127.0.0.1:{port}"),
-            http,
-            driver,
-            _profile: profile,
-        };
-        browser.wait_ready();
+        let mut browser = Self::start_driver(http);
         let profile_dir = browser._profile.path().display().to_string();
         // The flags that keep Chromium off this machine's closed network and quiet.
         let args = [
@@ -83,22 +69,29 @@ impl Browser {
         browser
     }
 
-    fn wait_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let ready = self
-                .http
-                .get(&format!("{}/status", self.base))
-                .call()
-                .ok()
-                .and_then(|mut r| r.body_mut().read_json::<Value>().ok())
-                .is_some_and(|v| v["value"]["ready"] == true);
-            if ready {
-                return;
+    /// Starts chromedriver on a free port and waits until it is ready. A port picked free may
+    /// be taken by another process before chromedriver binds it; chromedriver then exits at
+    /// once, and it is started again on a fresh port.
+    fn start_driver(http: ureq::Agent) -> Browser {
+        for _ in 0..3 {
+            let port = free_port();
+            let mut driver = Command::new(CHROMEDRIVER)
+                .arg(format!("--port={port}"))
+                .stdout(child_output())
+                .stderr(child_output())
+                .spawn()
+                .expect("start chromedriver");
+            let base = format!("http://127.0.0.1:{port}");
+            if driver_ready(&mut driver, &http, &base) {
+                return Browser {
+                    base,
+                    http,
+                    driver,
+                    _profile: tempfile::tempdir().expect("temp dir for the browser profile"),
+                };
             }
-            assert!(Instant::now() < deadline, "chromedriver did not get ready");
-            std::thread::sleep(Duration::from_millis(50));
         }
+        panic!("chromedriver exited at start three times (TEST_LOG=1 shows why)");
     }
 
     /// One WebDriver call; returns its `value`, panicking on a WebDriver error.
@@ -225,6 +218,30 @@ impl Drop for Browser {
         let _ = self.http.delete(&self.base).call();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+    }
+}
+
+/// Waits until the chromedriver at `base` says it is ready (`true`) or has exited (`false`).
+fn driver_ready(driver: &mut Child, http: &ureq::Agent, base: &str) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if driver.try_wait().ok().flatten().is_some() {
+            return false;
+        }
+        let ready = http
+            .get(&format!("{base}/status"))
+            .call()
+            .ok()
+            .and_then(|mut r| r.body_mut().read_json::<Value>().ok())
+            .is_some_and(|v| v["value"]["ready"] == true);
+        if ready {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            let _ = driver.kill();
+            panic!("chromedriver did not get ready");
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
