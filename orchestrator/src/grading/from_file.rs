@@ -54,6 +54,7 @@ pub(super) async fn grade_runs(
     };
     let parts = parts(window, recorded, ids, IN_FLIGHT);
     let count = parts.len();
+    tracing::debug!(%session, runs = runs.len(), ?parts, "grading from the file");
     let runs = Arc::new(runs);
     let reads = parts.into_iter().enumerate().map(|(k, part)| {
         let (file, runs) = (file.clone(), runs.clone());

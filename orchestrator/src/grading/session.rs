@@ -17,6 +17,7 @@ use super::courses::Courses;
 use super::from_file;
 use super::run::RowRef;
 use super::{Course, Grade, Rubric, Run, Span, grade};
+use crate::domain::clock::now_ms;
 use crate::store::{MissionId, NewGrade, SessionId, Store, StoreError, StoredGrade};
 
 /// Runs (through the pool) or slices of time (from a file) read and graded at once (this
@@ -194,9 +195,10 @@ pub async fn grade_runs(
                 .map(|r| r.span.to_ms)
                 .max()
                 .unwrap_or(info.started_at_ms);
+            // A running session has recorded until now, whatever the runs cover of it.
             let recorded = Span {
                 from_ms: info.started_at_ms,
-                to_ms: info.stopped_at_ms.unwrap_or(latest).max(latest),
+                to_ms: info.stopped_at_ms.unwrap_or_else(now_ms).max(latest),
             };
             from_file::grade_runs(file, session, recorded, runs, dropped, rubric).await
         }
