@@ -6,6 +6,12 @@
 //! every segment.
 //!
 //! Cells are filled on first use: a run visits a band of cells along the line, not the floor.
+//!
+//! Within a cell, squared distances pick the candidates that can be nearest before any
+//! `hypot` (the square root the course crate takes, a good part of the criteria's time): only a
+//! candidate within [`SQUARED_SLACK`] of the smallest squared distance gets one. The slack is
+//! far beyond the rounding of a squared sum and of `hypot` (under an ulp each), so a candidate
+//! left out has a larger distance whatever the rounding: the answer stays bit for bit.
 
 use std::cell::OnceCell;
 
@@ -17,11 +23,15 @@ use super::{Course, Point};
 const CELL_M: f64 = 0.02;
 /// How far beyond the floor the grid reaches (a robot that left the floor is still measured).
 const MARGIN_M: f64 = 0.5;
+/// Relative slack on squared distances when picking the candidates that can be nearest.
+const SQUARED_SLACK: f64 = 1e-9;
 
 pub struct LineIndex<'a> {
     course: &'a Course,
     segments: &'a [(Point, Point)],
     starts: &'a [f64],
+    /// Each segment's length, as `Course::progress` computes it (`a.distance_to(b)`).
+    lengths: Vec<f64>,
     x0: f64,
     y0: f64,
     cols: usize,
@@ -52,6 +62,11 @@ impl<'a> LineIndex<'a> {
             course,
             segments: course.segments(),
             starts: course.segment_starts(),
+            lengths: course
+                .segments()
+                .iter()
+                .map(|&(a, b)| a.distance_to(b))
+                .collect(),
             x0: -MARGIN_M,
             y0: -MARGIN_M,
             cols,
@@ -63,14 +78,15 @@ impl<'a> LineIndex<'a> {
     /// Distance from `p` to the line's centre, metres (infinite on a map without a line).
     pub fn distance(&self, p: Point) -> f64 {
         match self.cell_of(p) {
-            Some(cell) => self.cells[cell]
-                .get_or_init(|| self.candidates(cell))
-                .iter()
-                .map(|&i| {
-                    let (a, b) = self.segments[i as usize];
-                    distance_to_segment(p, a, b)
-                })
-                .fold(f64::INFINITY, f64::min),
+            Some(cell) => {
+                let candidates = self.cells[cell].get_or_init(|| self.candidates(cell));
+                let near = self.within_slack(p, candidates);
+                candidates
+                    .iter()
+                    .filter_map(|&i| self.nearest_point(p, i, near))
+                    .map(|(_, q)| p.distance_to(q))
+                    .fold(f64::INFINITY, f64::min)
+            }
             None => self.all(p),
         }
     }
@@ -81,17 +97,42 @@ impl<'a> LineIndex<'a> {
         let Some(cell) = self.cell_of(p) else {
             return self.course.progress(p).map(|progress| progress.along);
         };
+        let candidates = self.cells[cell].get_or_init(|| self.candidates(cell));
+        let near = self.within_slack(p, candidates);
         let mut best: Option<(f64, f64)> = None;
-        for &i in self.cells[cell].get_or_init(|| self.candidates(cell)) {
-            let i = i as usize;
-            let (a, b) = self.segments[i];
-            let t = nearest_fraction(p, a, b);
-            let offset = p.distance_to(lerp(a, b, t));
+        for &i in candidates {
+            let Some((t, q)) = self.nearest_point(p, i, near) else {
+                continue;
+            };
+            let offset = p.distance_to(q);
             if best.is_none_or(|(_, best_offset)| offset < best_offset) {
-                best = Some((self.starts.get(i).copied()? + t * a.distance_to(b), offset));
+                let i = i as usize;
+                best = Some((
+                    self.starts.get(i).copied()? + t * self.lengths.get(i).copied()?,
+                    offset,
+                ));
             }
         }
         best.map(|(along, _)| along)
+    }
+
+    /// The largest squared distance a candidate may have and still be nearest to `p`.
+    fn within_slack(&self, p: Point, candidates: &[u32]) -> f64 {
+        let smallest = candidates
+            .iter()
+            .filter_map(|&i| self.nearest_point(p, i, f64::INFINITY))
+            .map(|(_, q)| squared(p, q))
+            .fold(f64::INFINITY, f64::min);
+        smallest * (1.0 + SQUARED_SLACK)
+    }
+
+    /// The fraction along segment `i` and the point of it nearest `p`, if that point is within
+    /// `reach` (a squared distance).
+    fn nearest_point(&self, p: Point, i: u32, reach: f64) -> Option<(f64, Point)> {
+        let (a, b) = *self.segments.get(i as usize)?;
+        let t = nearest_fraction(p, a, b);
+        let q = lerp(a, b, t);
+        (squared(p, q) <= reach).then_some((t, q))
     }
 
     fn all(&self, p: Point) -> f64 {
@@ -133,6 +174,12 @@ impl<'a> LineIndex<'a> {
             .filter_map(|(i, _)| u32::try_from(i).ok())
             .collect()
     }
+}
+
+/// The squared distance from `p` to `q`, from the differences `Point::distance_to` takes.
+fn squared(p: Point, q: Point) -> f64 {
+    let (dx, dy) = (q.x - p.x, q.y - p.y);
+    dx * dx + dy * dy
 }
 
 #[cfg(test)]
