@@ -9,9 +9,9 @@
 //!
 //! Within a cell, squared distances pick the candidates that can be nearest before any
 //! `hypot` (the square root the course crate takes, a good part of the criteria's time): only a
-//! candidate within [`SQUARED_SLACK`] of the smallest squared distance gets one. The slack is
-//! far beyond the rounding of a squared sum and of `hypot` (under an ulp each), so a candidate
-//! left out has a larger distance whatever the rounding: the answer stays bit for bit.
+//! candidate within [`SQUARED_SLACK`] of the smallest squared distance before it gets one. The
+//! slack is far beyond the rounding of a squared sum and of `hypot` (under an ulp each), so a
+//! candidate left out has a larger distance whatever the rounding: the answer stays bit for bit.
 
 use std::cell::OnceCell;
 
@@ -78,15 +78,10 @@ impl<'a> LineIndex<'a> {
     /// Distance from `p` to the line's centre, metres (infinite on a map without a line).
     pub fn distance(&self, p: Point) -> f64 {
         match self.cell_of(p) {
-            Some(cell) => {
-                let candidates = self.cells[cell].get_or_init(|| self.candidates(cell));
-                let near = self.within_slack(p, candidates);
-                candidates
-                    .iter()
-                    .filter_map(|&i| self.nearest_point(p, i, near))
-                    .map(|(_, q)| p.distance_to(q))
-                    .fold(f64::INFINITY, f64::min)
-            }
+            Some(cell) => self
+                .can_be_nearest(p, cell)
+                .map(|(_, _, offset)| offset)
+                .fold(f64::INFINITY, f64::min),
             None => self.all(p),
         }
     }
@@ -97,16 +92,9 @@ impl<'a> LineIndex<'a> {
         let Some(cell) = self.cell_of(p) else {
             return self.course.progress(p).map(|progress| progress.along);
         };
-        let candidates = self.cells[cell].get_or_init(|| self.candidates(cell));
-        let near = self.within_slack(p, candidates);
         let mut best: Option<(f64, f64)> = None;
-        for &i in candidates {
-            let Some((t, q)) = self.nearest_point(p, i, near) else {
-                continue;
-            };
-            let offset = p.distance_to(q);
+        for (i, t, offset) in self.can_be_nearest(p, cell) {
             if best.is_none_or(|(_, best_offset)| offset < best_offset) {
-                let i = i as usize;
                 best = Some((
                     self.starts.get(i).copied()? + t * self.lengths.get(i).copied()?,
                     offset,
@@ -116,23 +104,32 @@ impl<'a> LineIndex<'a> {
         best.map(|(along, _)| along)
     }
 
-    /// The largest squared distance a candidate may have and still be nearest to `p`.
-    fn within_slack(&self, p: Point, candidates: &[u32]) -> f64 {
-        let smallest = candidates
+    /// The candidates of `cell` that can be nearest to `p`, in the line's order: each one's
+    /// index, the fraction along it of its point nearest `p`, and the distance to that point.
+    /// A candidate whose squared distance is beyond [`SQUARED_SLACK`] of the smallest one so
+    /// far gets no `hypot`: it is farther than that one, so it cannot be nearest, nor tie.
+    fn can_be_nearest(
+        &self,
+        p: Point,
+        cell: usize,
+    ) -> impl Iterator<Item = (usize, f64, f64)> + '_ {
+        let mut smallest = f64::INFINITY;
+        self.cells[cell]
+            .get_or_init(|| self.candidates(cell))
             .iter()
-            .filter_map(|&i| self.nearest_point(p, i, f64::INFINITY))
-            .map(|(_, q)| squared(p, q))
-            .fold(f64::INFINITY, f64::min);
-        smallest * (1.0 + SQUARED_SLACK)
-    }
-
-    /// The fraction along segment `i` and the point of it nearest `p`, if that point is within
-    /// `reach` (a squared distance).
-    fn nearest_point(&self, p: Point, i: u32, reach: f64) -> Option<(f64, Point)> {
-        let (a, b) = *self.segments.get(i as usize)?;
-        let t = nearest_fraction(p, a, b);
-        let q = lerp(a, b, t);
-        (squared(p, q) <= reach).then_some((t, q))
+            .filter_map(move |&i| {
+                let i = i as usize;
+                let (a, b) = *self.segments.get(i)?;
+                let t = nearest_fraction(p, a, b);
+                let q = lerp(a, b, t);
+                let (dx, dy) = (q.x - p.x, q.y - p.y);
+                let squared = dx * dx + dy * dy;
+                if squared > smallest * (1.0 + SQUARED_SLACK) {
+                    return None;
+                }
+                smallest = smallest.min(squared);
+                Some((i, t, p.distance_to(q)))
+            })
     }
 
     fn all(&self, p: Point) -> f64 {
@@ -174,12 +171,6 @@ impl<'a> LineIndex<'a> {
             .filter_map(|(i, _)| u32::try_from(i).ok())
             .collect()
     }
-}
-
-/// The squared distance from `p` to `q`, from the differences `Point::distance_to` takes.
-fn squared(p: Point, q: Point) -> f64 {
-    let (dx, dy) = (q.x - p.x, q.y - p.y);
-    dx * dx + dy * dy
 }
 
 #[cfg(test)]
