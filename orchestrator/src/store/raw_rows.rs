@@ -170,7 +170,9 @@ impl<'s> RawRow<'s> {
     /// type: two calls into SQLite a row instead of three (a NULL would read as no bytes).
     pub(super) fn bytes_of_not_null(&self, column: c_int) -> &'s [u8] {
         let stmt = self.stmt.as_ptr();
-        // SAFETY: as in `bytes`.
+        // SAFETY: as in `int`. `sqlite3_column_blob` before `sqlite3_column_bytes`, as SQLite's
+        // documentation asks; the pointer stays valid until the next step or finalize, which
+        // cannot happen while the statement is borrowed for `'s`.
         unsafe {
             let data = ffi::sqlite3_column_blob(stmt, column).cast::<u8>();
             let len = usize::try_from(ffi::sqlite3_column_bytes(stmt, column)).unwrap_or(0);
@@ -183,21 +185,10 @@ impl<'s> RawRow<'s> {
 
     /// A BLOB or TEXT column's bytes, `None` when NULL.
     pub(super) fn bytes(&self, column: c_int) -> Option<&'s [u8]> {
-        let stmt = self.stmt.as_ptr();
-        // SAFETY: as in `int`. `sqlite3_column_blob` before `sqlite3_column_bytes`, as SQLite's
-        // documentation asks; the pointer stays valid until the next step or finalize, which
-        // cannot happen while the statement is borrowed for `'s`.
-        unsafe {
-            if ffi::sqlite3_column_type(stmt, column) == ffi::SQLITE_NULL {
-                return None;
-            }
-            let data = ffi::sqlite3_column_blob(stmt, column).cast::<u8>();
-            let len = usize::try_from(ffi::sqlite3_column_bytes(stmt, column)).unwrap_or(0);
-            if data.is_null() || len == 0 {
-                return Some(&[]);
-            }
-            Some(std::slice::from_raw_parts(data, len))
-        }
+        // SAFETY: as in `int`.
+        let null =
+            unsafe { ffi::sqlite3_column_type(self.stmt.as_ptr(), column) } == ffi::SQLITE_NULL;
+        (!null).then(|| self.bytes_of_not_null(column))
     }
 }
 
