@@ -122,14 +122,19 @@ fn joined(mut first: RunBuilder, later: Vec<RunBuilder>) -> Run {
 }
 
 /// How to cut the session for `count` passes: by record ids when the runs' `window` covers at
-/// least half the `recorded` time and the session's rows are at least half the ids between its
-/// bounds (so each pass reads few rows it does not keep), else by the window's time.
+/// least half the `recorded` time (taken to reach the window's end at least) and the session's
+/// rows are at least half the ids between its bounds (so each pass reads few rows it does not
+/// keep), else by the window's time.
 pub(super) fn parts(
     window: Span,
     recorded: Span,
     ids: Option<SessionIds>,
     count: usize,
 ) -> Vec<Part> {
+    let recorded = Span {
+        to_ms: recorded.to_ms.max(window.to_ms),
+        ..recorded
+    };
     let covers_most = window.len_ms().saturating_mul(2) >= recorded.len_ms();
     match ids {
         Some(ids) if covers_most && ids.span() <= ids.rows.saturating_mul(2) => {

@@ -190,15 +190,10 @@ pub async fn grade_runs(
     let rubric = Arc::new(rubric.clone());
     match store.file_path() {
         Some(file) => {
-            let latest = runs
-                .iter()
-                .map(|r| r.span.to_ms)
-                .max()
-                .unwrap_or(info.started_at_ms);
             // A running session has recorded until now, whatever the runs cover of it.
             let recorded = Span {
                 from_ms: info.started_at_ms,
-                to_ms: info.stopped_at_ms.unwrap_or_else(now_ms).max(latest),
+                to_ms: info.stopped_at_ms.unwrap_or_else(now_ms),
             };
             from_file::grade_runs(file, session, recorded, runs, dropped, rubric).await
         }
