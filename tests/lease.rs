@@ -8,7 +8,6 @@
 //! clock): the first still sample after the SIGSTOP bounds the stop from above, the last
 //! moving one from below. Both binaries are built first (`cargo build`, a no-op when fresh).
 
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -17,7 +16,7 @@ use fleet_protocol::{
     Ack, AckResult, BrokerAddress, CommandKind, ErrorCode, Event, EventKind, LEASE_DEFAULT,
     RobotId, RobotMode, Telemetry, topic,
 };
-use fleet_tests::{Observer, command, wait_until};
+use fleet_tests::{Observer, command, free_port, wait_until};
 
 const WAIT: Duration = Duration::from_secs(20);
 /// How long the orchestrator stays frozen: well past the lease, well inside the agent's MQTT
@@ -56,13 +55,6 @@ fn unix_ms() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 fn output() -> Stdio {

@@ -130,8 +130,9 @@ impl Drop for Broker {
     }
 }
 
-/// A port nobody listens on right now (the OS picks it; the tiny race is acceptable in tests).
-pub(crate) fn free_port() -> u16 {
+/// A port nobody listens on right now (the OS picks it). Another process may take it before
+/// the server binds it: the servers started here start again on a fresh one when that happens.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())

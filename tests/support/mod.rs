@@ -26,7 +26,7 @@ use robot_agent::hal::sim::{self, SimConfig, SimHandle};
 use robot_agent::runtime::fake::{FakeProbe, fake_hardware};
 use robot_agent::runtime::{Agent, AgentConfig, AgentHandle};
 
-pub use broker::Broker;
+pub use broker::{Broker, free_port};
 pub use fleet_protocol::RobotId;
 pub use observer::{Observer, Received, collect_feed};
 pub use orchestrator::{Reply, TestApp};
