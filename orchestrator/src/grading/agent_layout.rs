@@ -338,7 +338,7 @@ impl Decimal<'_> {
 /// Whether the serde_json in this build parses floats in two roundings (no `float_roundtrip`
 /// feature; another crate of the build may turn it on), asked once of serde_json itself with
 /// a number that tells the two apart.
-fn serde_json_rounds_twice() -> bool {
+pub(super) fn serde_json_rounds_twice() -> bool {
     static TWICE: OnceLock<bool> = OnceLock::new();
     *TWICE.get_or_init(|| {
         const PROBE: &str = "0.47960756426982587";

@@ -22,6 +22,7 @@ mod rounding;
 pub mod rubric;
 mod rubric_file;
 pub mod run;
+pub mod sample_pack;
 pub mod session;
 mod slim;
 mod toml_location;

@@ -5,8 +5,9 @@
 //! Every time here is the record's receive time (`at_ms`, the orchestrator's clock), the one
 //! clock all records share: the robots' own `ts_ms` clocks are not synchronised with it.
 //!
-//! Telemetry, nearly every row of a run, goes through the slim decode ([`super::slim`]);
-//! the few events and commands through the full one.
+//! Telemetry, nearly every row of a run, goes through the slim decode ([`super::slim`]), or
+//! comes out of a pack that holds what the slim decode read when it was written
+//! ([`super::sample_pack`]); the few events and commands go through the full one.
 
 use std::collections::BTreeSet;
 
@@ -16,6 +17,7 @@ use fleet_protocol::{
 };
 use serde::Serialize;
 
+use super::sample_pack::PackedRow;
 use super::slim;
 use crate::domain::{Record, RecordKind};
 
@@ -99,10 +101,11 @@ const MAX_EXPECTED_SAMPLES: usize = 24 * 3600 * 20;
 
 /// A run taken one row at a time, for rows lent only until the next one (a direct read).
 ///
-/// The rows may come in replay order (time, then arrival) or in arrival order (by id), in one
-/// go or in parts joined with [`Self::append`]: [`Self::finish`] puts them in replay order
-/// (stable sorts by time: rows of the same millisecond keep the order they came in, which both
-/// orders agree on) before anything depends on the order.
+/// The rows may come in replay order (time, then arrival) or in arrival order (by id), the
+/// telemetry apart from the rest (from packs, each robot's in arrival order), in one go or in
+/// parts joined with [`Self::append`]: [`Self::finish`] puts them in replay order (stable
+/// sorts by time: rows of one kind and millisecond keep the order they came in, which every
+/// order agrees on) before anything depends on the order.
 #[derive(Debug)]
 pub struct RunBuilder {
     run: Run,
@@ -146,6 +149,24 @@ impl RunBuilder {
         }
     }
 
+    /// Takes the next telemetry row of this robot's from a pack, as [`Self::push`] takes its
+    /// payload (the pack holds what the slim decode read of it).
+    pub fn push_packed(&mut self, row: &PackedRow<'_>) {
+        match *row {
+            PackedRow::Sample(sample) if self.run.span.contains(sample.at_ms) => {
+                self.run.samples.push(sample);
+            }
+            PackedRow::Unreadable { at_ms, reason } if self.run.span.contains(at_ms) => {
+                self.run.unreadable.push(Unreadable {
+                    at_ms,
+                    kind: "telemetry",
+                    reason: reason.to_owned(),
+                });
+            }
+            _ => {}
+        }
+    }
+
     /// Takes the rows `later` took, as if pushed here after this builder's own: `later` read
     /// the same run's rows of a later part (a time slice or an id range read in parallel).
     pub fn append(&mut self, later: RunBuilder) {
@@ -173,7 +194,8 @@ impl RunBuilder {
             .map(|(event, _)| event)
             .collect();
         run.commands.sort_by_key(|c| c.at_ms);
-        run.unreadable.sort_by_key(|u| u.at_ms);
+        // By kind too: telemetry may come from packs, apart from the events and commands.
+        run.unreadable.sort_by_key(|u| (u.at_ms, u.kind));
         run
     }
 }

@@ -42,6 +42,9 @@ pub enum SessionGradeError {
     Serialise(#[from] serde_json::Error),
     #[error("grading a run failed: {0}")]
     Panicked(String),
+    /// Read past: grading reads the payloads instead.
+    #[error("a telemetry pack: {0}")]
+    Pack(#[from] super::sample_pack::PackError),
 }
 
 /// One graded run and the id it is stored under.

@@ -206,31 +206,113 @@ async fn rows_read_by_id_range_or_by_time_grade_late_and_interleaved_rows_in_rep
         .collect();
 
     let path = file.file_path().unwrap();
-    let ids = DirectReader::open(&path)
-        .unwrap()
+    let mut reader = DirectReader::open(&path).unwrap();
+    let ids = reader
         .session_ids(session)
         .unwrap()
         .expect("the session's id bounds");
     assert_eq!(ids.rows, i64::try_from(replay.len()).unwrap());
+    let packs = reader
+        .session_packs(session)
+        .unwrap()
+        .expect("every row packed");
     let window = Span {
         from_ms: T0,
         to_ms: T0 + LEN_MS,
     };
-    // The minute as recorded: by id. The minute of a ten-minute session: by time.
+    // The minute as recorded: by packs, or by id once they are gone. The minute of a
+    // ten-minute session: by time.
     let long = Span {
         from_ms: T0,
         to_ms: T0 + 10 * LEN_MS,
     };
-    for (recorded, by_id) in [(window, true), (long, false)] {
-        let cut = parts(window, recorded, Some(ids), 2);
-        assert_eq!(cut.iter().all(|p| matches!(p, Part::Ids(..))), by_id);
+    for (recorded, packed, how) in [
+        (window, true, "packs"),
+        (window, false, "ids"),
+        (long, false, "time"),
+    ] {
+        if !packed {
+            file.execute_for_tests("DELETE FROM telemetry_packs").await;
+        }
+        let packs = reader.session_packs(session).unwrap();
+        assert_eq!(packs.is_some(), packed);
+        let cut = parts(window, recorded, Some(ids), packs, 2);
+        let read_by = match cut[0] {
+            Part::Packs(..) => "packs",
+            Part::Ids(..) => "ids",
+            Part::Time(..) => "time",
+        };
+        assert_eq!(read_by, how);
         let rubric = std::sync::Arc::new(rubric.clone());
         let from_file = from_file::grade_runs(path.clone(), session, recorded, runs(), 0, rubric)
             .await
             .unwrap();
-        assert_eq!(from_file, in_memory, "read by id: {by_id}");
+        assert_eq!(from_file, in_memory, "read by {how}");
     }
+    assert!(packs.rows > 2_000);
     file.close().await;
+}
+
+/// Packs the session's counts still vouch for though they are wrong: `sql` run after the
+/// trigger that would have told (`dropped`). Reading them by packs fails with a pack error,
+/// and grading reads the payloads instead, to the grades it gave before.
+async fn packs_read_past_after(dropped: &'static str, sql: &'static str) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::open(&dir.path().join("fleet.db")).await.unwrap();
+    let session = stored(&file, &class()).await;
+    let rubric = Rubric::line_follow();
+    let expected = grade_runs(&file, session, runs(), &rubric).await.unwrap();
+    file.execute_for_tests(dropped).await;
+    file.execute_for_tests(sql).await;
+    let path = file.file_path().unwrap();
+    let packs = DirectReader::open(&path)
+        .unwrap()
+        .session_packs(session)
+        .unwrap();
+    assert!(packs.is_some(), "the counts still say every row is packed");
+    let window = Span {
+        from_ms: T0,
+        to_ms: T0 + LEN_MS,
+    };
+    let cut = parts(window, window, None, packs, 2);
+    let read = from_file::read_parts(
+        path,
+        session,
+        Arc::new(runs()),
+        cut,
+        (window, packs.map(|p| p.rows)),
+        0,
+    )
+    .await;
+    assert!(
+        matches!(read, Err(super::session::SessionGradeError::Pack(_))),
+        "{sql}: {:?}",
+        read.map(|parts| parts.len())
+    );
+    let graded = grade_runs(&file, session, runs(), &rubric).await.unwrap();
+    assert_eq!(graded, expected, "{sql}");
+    file.close().await;
+}
+
+#[tokio::test]
+async fn a_damaged_pack_or_one_of_another_format_is_read_past_to_the_payloads() {
+    for damage in [
+        "UPDATE telemetry_packs SET pack = substr(pack, 1, length(pack) - 3) WHERE id = 1",
+        "UPDATE telemetry_packs SET pack = CAST(x'ff00' || substr(pack, 3) AS BLOB) WHERE id = 2",
+        // A row more than it holds.
+        "UPDATE telemetry_packs SET rows = rows + 1 WHERE id = 1",
+    ] {
+        packs_read_past_after("DROP TRIGGER telemetry_packs_update", damage).await;
+    }
+}
+
+#[tokio::test]
+async fn a_pack_gone_behind_the_counts_back_is_read_past_to_the_payloads() {
+    packs_read_past_after(
+        "DROP TRIGGER telemetry_packs_delete",
+        "DELETE FROM telemetry_packs WHERE id = 1",
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -22,7 +22,10 @@ use std::ptr::{self, NonNull};
 use libsqlite3_sys as ffi;
 
 use super::raw_rows::{Bind, RawError, RawRow, RawStatement};
-use super::run_rows::{SESSION_IDS_SQL, SESSION_ROWS_BY_ID_SQL, SESSION_ROWS_SQL};
+use super::run_rows::{
+    SESSION_IDS_SQL, SESSION_MARKS_SQL, SESSION_ROWS_BY_ID_SQL, SESSION_ROWS_SQL,
+};
+use super::telemetry_packs::{SESSION_PACKS_BY_ID_SQL, SESSION_PACKS_SQL};
 use super::{SessionId, StoreError};
 use crate::domain::RecordKind;
 
@@ -62,6 +65,25 @@ impl SessionIds {
             .saturating_add(1)
             .max(0)
     }
+}
+
+/// Where a session's telemetry packs lie (`telemetry_packs.rs`): the smallest and largest pack
+/// id, and how many telemetry rows they hold, which is every telemetry row of the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionPacks {
+    pub first: i64,
+    pub last: i64,
+    pub rows: i64,
+}
+
+/// One telemetry pack, valid until the next one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DirectPack<'a> {
+    /// Whose telemetry, the bytes as stored; `None` for rows recorded without a robot.
+    pub robot: Option<&'a [u8]>,
+    /// How many rows it holds, as written beside it.
+    pub rows: i64,
+    pub pack: &'a [u8],
 }
 
 /// An open read-only connection to one database file.
@@ -183,6 +205,73 @@ impl DirectReader {
             last: row.int(1),
             rows: row.int(2),
         }))
+    }
+
+    /// The session's events and commands in `[from_ms, to_ms]`, every robot's and the
+    /// fleet-wide ones, in time order, then arrival (by their own index: no telemetry row is
+    /// read), each handed to `each`.
+    pub fn session_marks(
+        &mut self,
+        session: SessionId,
+        (from_ms, to_ms): (i64, i64),
+        each: impl FnMut(DirectRow<'_>),
+    ) -> Result<(), StoreError> {
+        self.graded_rows(
+            SESSION_MARKS_SQL,
+            &[Bind::Int(session.0), Bind::Int(from_ms), Bind::Int(to_ms)],
+            each,
+        )
+    }
+
+    /// Where `session`'s telemetry packs lie, if they hold every telemetry row it has and it
+    /// has some; `None` otherwise (also for a file never migrated to 0015).
+    pub fn session_packs(
+        &mut self,
+        session: SessionId,
+    ) -> Result<Option<SessionPacks>, StoreError> {
+        let Ok(mut found) = self.statement(SESSION_PACKS_SQL) else {
+            return Ok(None);
+        };
+        found.bind(&[Bind::Int(session.0)]).map_err(failed_read)?;
+        if !found.step().map_err(failed_read)? {
+            return Ok(None);
+        }
+        let row = found.row();
+        Ok(Some(SessionPacks {
+            rows: row.int(0),
+            first: row.int(1),
+            last: row.int(2),
+        }))
+    }
+
+    /// The packs of `session` with an id in `[first_id, last_id]`, in the order written, each
+    /// handed to `each`.
+    pub fn session_packs_by_id<E>(
+        &mut self,
+        session: SessionId,
+        (first_id, last_id): (i64, i64),
+        mut each: impl FnMut(DirectPack<'_>) -> Result<(), E>,
+    ) -> Result<Result<(), E>, StoreError> {
+        let mut packs = self.statement(SESSION_PACKS_BY_ID_SQL)?;
+        packs
+            .bind(&[
+                Bind::Int(first_id),
+                Bind::Int(last_id),
+                Bind::Int(session.0),
+            ])
+            .map_err(failed_read)?;
+        while packs.step().map_err(failed_read)? {
+            let row = packs.row();
+            let pack = DirectPack {
+                robot: row.bytes(0),
+                rows: row.int(1),
+                pack: row.bytes_of_not_null(2),
+            };
+            if let Err(e) = each(pack) {
+                return Ok(Err(e));
+            }
+        }
+        Ok(Ok(()))
     }
 
     /// The rows of `sql` (columns: id, robot_id, kind, at_ms, payload) that grading reads.

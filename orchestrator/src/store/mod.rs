@@ -22,6 +22,7 @@ mod run_rows;
 mod session_summary;
 mod sessions;
 mod state_saver;
+mod telemetry_packs;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -36,7 +37,7 @@ use sqlx::{Sqlite, Transaction};
 /// The ids the store's rows carry, from the domain layer (named here for the store's callers).
 pub use crate::domain::{GroupName, MissionId, SessionId};
 pub use credentials::RobotCredentialRow;
-pub use direct_read::{DirectReader, DirectRow, SessionIds};
+pub use direct_read::{DirectPack, DirectReader, DirectRow, SessionIds, SessionPacks};
 pub use error::StoreError;
 pub use grades::{GradeOverride, MissionRun, NewGrade, StoredGrade};
 pub use groups::{Group, GroupError};
@@ -164,6 +165,13 @@ impl Store {
             .map_err(StoreError::query("reading the journal mode"))
     }
 
+    /// Runs one statement on the writer: for tests elsewhere in the crate that put a file into
+    /// a state only another program (or damage) would leave it in.
+    #[cfg(test)]
+    pub(crate) async fn execute_for_tests(&self, sql: &'static str) {
+        sqlx::query(sql).execute(&self.writer).await.unwrap();
+    }
+
     /// Waits for queries in flight, then closes every connection (checkpointing the WAL).
     pub async fn close(&self) {
         self.reader.close().await;
@@ -203,7 +211,8 @@ mod tests {
                 "robots",
                 "session_sizes",
                 "sessions",
-                "students"
+                "students",
+                "telemetry_packs"
             ]
         );
     }

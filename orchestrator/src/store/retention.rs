@@ -361,17 +361,20 @@ mod tests {
         let session = store.start_session("class", 0).await.unwrap().id;
         store.insert_records(&rows(session, 40)).await.unwrap();
         let expected = recounted(&store).await;
-        // Back to the schema before migration 0013, as a file an older version wrote.
+        // Back to the schema before migration 0013, as a file an older version wrote, and two
+        // more rows written as it wrote them (no packs).
         for sql in [
+            "DROP TABLE telemetry_packs",
             "DROP TRIGGER session_sizes_insert",
             "DROP TRIGGER session_sizes_delete",
             "DROP TRIGGER session_sizes_update",
             "DROP TABLE session_sizes",
-            "DELETE FROM _sqlx_migrations WHERE version IN (13, 14)",
+            "DELETE FROM _sqlx_migrations WHERE version IN (13, 14, 15)",
+            "INSERT INTO records (session_id, robot_id, kind, at_ms, topic, payload) \
+             SELECT session_id, robot_id, kind, at_ms, topic, payload FROM records LIMIT 2",
         ] {
             sqlx::query(sql).execute(&store.writer).await.unwrap();
         }
-        store.insert_records(&rows(session, 2)).await.unwrap();
         store.close().await;
 
         let old = Store::open_read_only(&path).await.unwrap();
@@ -397,6 +400,16 @@ mod tests {
         assert_eq!(
             upgraded.session_sizes().await.unwrap(),
             recounted(&upgraded).await
+        );
+        // Migration 0015: the rows from before it have no packs, so grading never reads the
+        // session's packs; a session recorded since has them all.
+        let later = upgraded.start_session("later", 50).await.unwrap().id;
+        upgraded.insert_records(&rows(later, 3)).await.unwrap();
+        let mut direct = super::super::DirectReader::open(&path).unwrap();
+        assert_eq!(direct.session_packs(session).unwrap(), None);
+        assert_eq!(
+            direct.session_packs(later).unwrap().map(|p| p.rows),
+            Some(3)
         );
     }
 }

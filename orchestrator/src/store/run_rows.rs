@@ -59,6 +59,12 @@ pub(super) const SESSION_ROWS_SQL: &str = "SELECT id, robot_id, kind, at_ms, pay
 pub(super) const SESSION_ROWS_BY_ID_SQL: &str = "SELECT id, robot_id, kind, at_ms, payload FROM records NOT INDEXED \
      WHERE id BETWEEN ?1 AND ?2 AND session_id = ?3";
 
+/// Session ?1's events and commands in time `?2..=?3`, by their own index (migration 0006:
+/// no telemetry row read), in replay order. Columns id, robot_id, kind, at_ms, payload.
+pub(super) const SESSION_MARKS_SQL: &str = "SELECT id, robot_id, kind, at_ms, payload FROM records \
+     INDEXED BY records_marks WHERE session_id = ?1 AND kind IN ('event', 'command') \
+     AND at_ms BETWEEN ?2 AND ?3 ORDER BY at_ms, id";
+
 /// A session's id bounds and row count (migration 0014).
 pub(super) const SESSION_IDS_SQL: &str = "SELECT first_id, last_id, records FROM session_sizes \
      WHERE session_id = ?1 AND first_id IS NOT NULL AND records > 0";
