@@ -17,10 +17,11 @@ use fleet_tests::cli::run_cli;
 use fleet_tests::fleet_ops::{spawn_robots, wait_for_end, wait_for_mission};
 use fleet_tests::held_link::HeldLink;
 use fleet_tests::{SimRobot, TestApp, spawn_sim_robot_on, wait_until};
+use orchestrator::domain::RecordKind;
 use orchestrator::grading::session::ranked;
 use orchestrator::grading::session::{RunToGrade, grade_runs};
 use orchestrator::grading::{Criterion, GapKind, Grade, Rubric, Span};
-use orchestrator::store::{SessionId, Store};
+use orchestrator::store::{DirectReader, RecordFilter, SessionId, Store};
 use robot_agent::hal::sim::SimConfig;
 use robot_agent::runtime::AgentConfig;
 use serde_json::json;
@@ -263,4 +264,55 @@ async fn four_runs_grade_in_order_with_the_gap_flagged_and_the_same_from_an_impo
         json(&grades),
         "graded from the imported copy"
     );
+
+    // The recorder packed every telemetry row for grading, and so did the import; without
+    // the packs (a file from before them), the payloads grade the same.
+    for (file, session) in [(&db, session), (&copy_db, copy)] {
+        assert_every_telemetry_row_packed(file, session).await;
+    }
+    drop_packs(&copy_db, copy).await;
+    let from_payloads = graded_from(&copy_db, copy, &runs).await;
+    assert_eq!(
+        json(&from_payloads),
+        json(&grades),
+        "graded from the payloads"
+    );
+}
+
+async fn assert_every_telemetry_row_packed(db: &Path, session: SessionId) {
+    let store = Store::open(db).await.expect("the database");
+    let telemetry = store
+        .count_records(&RecordFilter {
+            session: Some(session),
+            kind: Some(RecordKind::Telemetry),
+            robot: None,
+        })
+        .await
+        .expect("a count");
+    store.close().await;
+    let packs = DirectReader::open(db)
+        .expect("a direct reader")
+        .session_packs(session)
+        .expect("the packs' counts");
+    let packed = packs.map(|p| u64::try_from(p.rows).unwrap_or(0));
+    assert!(telemetry > 100, "{telemetry} telemetry rows");
+    assert_eq!(packed, Some(telemetry), "{}", db.display());
+}
+
+/// Deletes every telemetry pack of `db`, as only damage or another program would.
+async fn drop_packs(db: &Path, session: SessionId) {
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(db);
+    let pool = sqlx::SqlitePool::connect_with(options)
+        .await
+        .expect("a connection");
+    sqlx::query("DELETE FROM telemetry_packs")
+        .execute(&pool)
+        .await
+        .expect("packs deleted");
+    pool.close().await;
+    let packs = DirectReader::open(db)
+        .expect("a direct reader")
+        .session_packs(session)
+        .expect("the packs' counts");
+    assert_eq!(packs, None, "no packs left to read");
 }

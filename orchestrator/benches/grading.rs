@@ -245,7 +245,7 @@ fn main() {
     );
     println!(
         "  grades: rubric {} v{}, mean total {:.2} / {}, sha-256 {digest} (the same from the \
-         file and in memory)",
+         packs, from the payloads and in memory)",
         rubric.name,
         rubric.version,
         from_file.iter().map(|g| g.total).sum::<f64>() / robots.max(1) as f64,
