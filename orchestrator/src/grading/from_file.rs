@@ -87,7 +87,7 @@ pub(super) async fn grade_runs(
     };
     let read = match read(packs).await {
         Err(SessionGradeError::Pack(e)) => {
-            tracing::warn!(%session, error = %e, "grading reads the payloads: {e}");
+            tracing::warn!(%session, error = %e, "a telemetry pack cannot be read: grading reads the payloads");
             read(None).await?
         }
         read => read?,
