@@ -14,6 +14,10 @@
 //! id order, one step a row with no index to read beside it, about a quarter less work.
 //! The kinds grading skips are dropped here, not in SQL, where comparing every row's kind to a
 //! list costs as much again as reading it.
+//!
+//! Fastest, when a session's telemetry is all packed (migration 0015, `telemetry_packs.rs`):
+//! its packs walked in id order, a quarter of the rows and no JSON, with its events and
+//! commands read apart by their own index.
 
 use std::ffi::{CString, c_int};
 use std::path::Path;
