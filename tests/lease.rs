@@ -16,7 +16,7 @@ use fleet_protocol::{
     Ack, AckResult, BrokerAddress, CommandKind, ErrorCode, Event, EventKind, LEASE_DEFAULT,
     RobotId, RobotMode, Telemetry, topic,
 };
-use fleet_tests::{Observer, command, free_port, wait_until};
+use fleet_tests::{Observer, accepting_or_exited, command, free_port, wait_until};
 
 const WAIT: Duration = Duration::from_secs(20);
 /// How long the orchestrator stays frozen: well past the lease, well inside the agent's MQTT
@@ -84,16 +84,13 @@ async fn start_orchestrator(bin: &std::path::Path, db: &std::path::Path) -> (Pro
                 .spawn()
                 .expect("start the orchestrator"),
         );
-        let mut exited = None;
-        wait_until(WAIT, "the orchestrator's broker, or its exit", || {
-            exited = orchestrator.0.try_wait().ok().flatten();
-            exited.is_some() || std::net::TcpStream::connect(("127.0.0.1", mqtt)).is_ok()
-        })
-        .await;
-        match exited {
-            None => return (orchestrator, mqtt),
-            Some(status) => eprintln!("the orchestrator exited at start ({status}); new ports"),
+        if accepting_or_exited(&mut orchestrator.0, mqtt, WAIT, "the orchestrator's broker").await {
+            return (orchestrator, mqtt);
         }
+        eprintln!(
+            "the orchestrator exited at start ({:?}); new ports",
+            orchestrator.0.try_wait()
+        );
     }
     panic!("the orchestrator exited at start three times (TEST_LOG=1 shows why)");
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use fleet_protocol::BrokerAddress;
 
-use crate::{child_output, wait_until};
+use crate::{accepting_or_exited, child_output, wait_until};
 
 const MOSQUITTO: &str = "/usr/sbin/mosquitto";
 
@@ -95,29 +95,19 @@ impl Broker {
 
     /// Starts Mosquitto and waits until it accepts connections (`true`) or exits (`false`).
     async fn launch(&mut self) -> bool {
-        let child = Command::new(MOSQUITTO)
+        let mut child = Command::new(MOSQUITTO)
             .arg("-c")
             .arg(&self.config)
             .stdout(child_output())
             .stderr(child_output())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {MOSQUITTO} (apt install mosquitto): {e}"));
-        let port = self.port;
-        let mut child = child;
-        let mut exited = false;
-        wait_until(
-            Duration::from_secs(10),
-            "mosquitto to accept connections, or exit",
-            || {
-                exited = child.try_wait().ok().flatten().is_some();
-                exited || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-            },
-        )
-        .await;
-        if !exited {
+        let accepting =
+            accepting_or_exited(&mut child, self.port, Duration::from_secs(10), "mosquitto").await;
+        if accepting {
             self.child = Some(child);
         }
-        !exited
+        accepting
     }
 }
 

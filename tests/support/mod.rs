@@ -67,6 +67,28 @@ pub async fn wait_until(timeout: Duration, what: &str, mut cond: impl FnMut() ->
     }
 }
 
+/// Waits until the server `child` accepts connections on loopback `port` (`true`) or has
+/// exited (`false`): a server started on a port picked free ([`free_port`]) exits at once when
+/// another process took the port meanwhile, and its caller starts it again on a fresh one.
+pub async fn accepting_or_exited(
+    child: &mut std::process::Child,
+    port: u16,
+    timeout: Duration,
+    what: &str,
+) -> bool {
+    let mut exited = false;
+    wait_until(
+        timeout,
+        &format!("{what} to accept connections, or exit"),
+        || {
+            exited = child.try_wait().ok().flatten().is_some();
+            exited || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        },
+    )
+    .await;
+    !exited
+}
+
 /// The client id a support client uses on `broker`: its username when it has a credential
 /// (the embedded broker binds the two), else `fallback()`.
 pub(crate) fn client_id(broker: &BrokerAddress, fallback: impl FnOnce() -> String) -> String {
