@@ -196,19 +196,11 @@ impl DirectReader {
     /// Where `session`'s rows lie in the table; `None` when it has none, or when the file
     /// predates the bounds (a read-only file never migrated to 0014).
     pub fn session_ids(&mut self, session: SessionId) -> Result<Option<SessionIds>, StoreError> {
-        let Ok(mut found) = self.statement(SESSION_IDS_SQL) else {
-            return Ok(None);
-        };
-        found.bind(&[Bind::Int(session.0)]).map_err(failed_read)?;
-        if !found.step().map_err(failed_read)? {
-            return Ok(None);
-        }
-        let row = found.row();
-        Ok(Some(SessionIds {
+        self.session_row(SESSION_IDS_SQL, session, |row| SessionIds {
             first: row.int(0),
             last: row.int(1),
             rows: row.int(2),
-        }))
+        })
     }
 
     /// The session's events and commands in `[from_ms, to_ms]`, every robot's and the
@@ -233,19 +225,30 @@ impl DirectReader {
         &mut self,
         session: SessionId,
     ) -> Result<Option<SessionPacks>, StoreError> {
-        let Ok(mut found) = self.statement(SESSION_PACKS_SQL) else {
+        self.session_row(SESSION_PACKS_SQL, session, |row| SessionPacks {
+            rows: row.int(0),
+            first: row.int(1),
+            last: row.int(2),
+        })
+    }
+
+    /// The one row `sql` (its `?1` the session) gives, read by `read`; `None` when it gives
+    /// none, or when the statement cannot be prepared on this file (a table of a migration it
+    /// never had).
+    fn session_row<T>(
+        &mut self,
+        sql: &str,
+        session: SessionId,
+        read: impl FnOnce(RawRow<'_>) -> T,
+    ) -> Result<Option<T>, StoreError> {
+        let Ok(mut found) = self.statement(sql) else {
             return Ok(None);
         };
         found.bind(&[Bind::Int(session.0)]).map_err(failed_read)?;
         if !found.step().map_err(failed_read)? {
             return Ok(None);
         }
-        let row = found.row();
-        Ok(Some(SessionPacks {
-            rows: row.int(0),
-            first: row.int(1),
-            last: row.int(2),
-        }))
+        Ok(Some(read(found.row())))
     }
 
     /// The packs of `session` with an id in `[first_id, last_id]`, in the order written, each
