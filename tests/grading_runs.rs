@@ -21,7 +21,7 @@ use orchestrator::domain::RecordKind;
 use orchestrator::grading::session::ranked;
 use orchestrator::grading::session::{RunToGrade, grade_runs};
 use orchestrator::grading::{Criterion, GapKind, Grade, Rubric, Span};
-use orchestrator::store::{DirectReader, RecordFilter, SessionId, Store};
+use orchestrator::store::{DirectReader, RecordFilter, SessionId, SessionPacks, Store};
 use robot_agent::hal::sim::SimConfig;
 use robot_agent::runtime::AgentConfig;
 use serde_json::json;
@@ -290,11 +290,7 @@ async fn assert_every_telemetry_row_packed(db: &Path, session: SessionId) {
         .await
         .expect("a count");
     store.close().await;
-    let packs = DirectReader::open(db)
-        .expect("a direct reader")
-        .session_packs(session)
-        .expect("the packs' counts");
-    let packed = packs.map(|p| u64::try_from(p.rows).unwrap_or(0));
+    let packed = session_packs(db, session).map(|p| u64::try_from(p.rows).unwrap_or(0));
     assert!(telemetry > 100, "{telemetry} telemetry rows");
     assert_eq!(packed, Some(telemetry), "{}", db.display());
 }
@@ -310,9 +306,13 @@ async fn drop_packs(db: &Path, session: SessionId) {
         .await
         .expect("packs deleted");
     pool.close().await;
-    let packs = DirectReader::open(db)
+    assert_eq!(session_packs(db, session), None, "no packs left to read");
+}
+
+/// Where `session`'s packs lie in `db`, if they hold all its telemetry.
+fn session_packs(db: &Path, session: SessionId) -> Option<SessionPacks> {
+    DirectReader::open(db)
         .expect("a direct reader")
         .session_packs(session)
-        .expect("the packs' counts");
-    assert_eq!(packs, None, "no packs left to read");
+        .expect("the packs' counts")
 }
